@@ -1,0 +1,193 @@
+"""backproof's command line: parse arguments, run the engine, render what it found."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from derivations import ALL, BY_ID
+from verifier import DerivationResult, verify
+from verifier.context import DEFAULT_BUDGET_SECONDS
+from verifier.model import Derivation
+from verifier.serialize import report, summary, summary_line
+
+VERDICT_STYLE = {"proved": "green", "refuted": "red", "unproved": "yellow"}
+
+
+class UsageError(Exception):
+    """Bad input from the user: exit code 2."""
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line as a namespace."""
+    parser = argparse.ArgumentParser(prog="backproof", description="Verify the derivations behind backpropagation.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser("verify", help="verify derivations and print a table")
+    check.add_argument("ids", nargs="*", metavar="ID", help="derivation ids (default: all)")
+    check.add_argument("--note", help="only the derivations of this note (file name or its number, e.g. 002)")
+    check.add_argument("--json", action="store_true", help="print a JSON document instead of the table")
+    check.add_argument("--budget", type=float, default=DEFAULT_BUDGET_SECONDS,
+                       help="seconds per step for the general-purpose provers (default: %(default)s)")
+    show = commands.add_parser("show", help="show every step of one derivation with its verdict")
+    show.add_argument("id", metavar="ID")
+    show.add_argument("--budget", type=float, default=DEFAULT_BUDGET_SECONDS, help=argparse.SUPPRESS)
+    commands.add_parser("list", help="list the derivations")
+    return parser.parse_args(argv)
+
+
+def select(ids: Sequence[str], note: str | None) -> list[Derivation]:
+    """The derivations named by id and/or note; UsageError for names that do not exist."""
+    unknown = [i for i in ids if i not in BY_ID]
+    if unknown:
+        raise UsageError(f"unknown derivation id(s): {', '.join(unknown)}\nknown ids: {', '.join(BY_ID)}")
+    chosen = [BY_ID[i] for i in ids] if ids else list(ALL)
+    if note is not None:
+        chosen = [d for d in chosen if d.note == note or d.note.startswith(f"{note}_")]
+        notes = sorted({d.note for d in ALL})
+        if not chosen:
+            raise UsageError(f"no derivation from note {note!r}\nknown notes: {', '.join(notes)}")
+    return chosen
+
+
+def run_all(derivations: list[Derivation], budget: float, console: Console) -> list[DerivationResult]:
+    """Verify each derivation, with a progress bar on the console."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    results = []
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("verifying", total=len(derivations))
+        for derivation in derivations:
+            progress.update(task, description=f"verifying {derivation.id}")
+            results.append(verify(derivation, budget))
+            progress.advance(task)
+    return results
+
+
+def numeric_cell(result: DerivationResult) -> Text:
+    """Max relative error of the numeric check, coloured by pass/fail."""
+    numeric = result.numeric
+    if numeric is None:
+        return Text("n/a", style="dim")
+    return Text(f"{numeric.max_rel_error:.1e}", style="green" if numeric.passed else "red")
+
+
+def results_table(results: list[DerivationResult]) -> Table:
+    """One row per derivation."""
+    table = Table(title="backproof verify")
+    for name in ("id", "note", "steps", "proved", "errors found", "unproved", "unexpected", "numeric max err", "time"):
+        table.add_column(name, justify="left" if name in ("id", "note") else "right")
+    for r in results:
+        table.add_row(
+            r.derivation.id,
+            r.derivation.note[:3],
+            str(len(r.steps)),
+            str(r.count("proved")),
+            Text(str(r.errors_found), style="bold red" if r.errors_found else ""),
+            Text(str(r.count("unproved")), style="yellow" if r.count("unproved") else ""),
+            Text(str(r.unexpected), style="bold red" if r.unexpected else "green"),
+            numeric_cell(r),
+            f"{r.seconds:.2f}s",
+        )
+    return table
+
+
+def show(result: DerivationResult, console: Console) -> None:
+    """Every step of one derivation with its verdict."""
+    d = result.derivation
+    console.print(f"[bold]{d.id}[/bold]: {d.title}")
+    console.print(f"note {d.note}, {d.where}")
+    console.print("symbols: " + "; ".join(v.describe() for v in d.variables))
+    for symbol, meaning in d.definitions:
+        console.print(f"where {symbol} = {meaning}")
+    for constraint in d.constraints:
+        console.print(f"constraint: {constraint.statement}")
+    if d.kink is not None:
+        console.print(f"kink convention: {d.kink.describe()}")
+    if d.remarks:
+        console.print(f"remarks: {d.remarks}")
+    start = "derivative of" if d.variable is not None else "starts from"
+    console.print(f"{start}: {d.function}" + (f" in {d.variable}" if d.variable is not None else ""))
+    for r in result.steps:
+        show_step(r, console)
+    show_numeric(result, console)
+
+
+def show_step(r, console: Console) -> None:  # type: ignore[no-untyped-def]
+    """One step: line as written, expression, verdict and evidence."""
+    v = r.verdict
+    mark = "" if r.as_expected else "  [bold red]UNEXPECTED[/bold red]"
+    console.print()
+    console.print(
+        f"[bold]step {r.index}[/bold] ({r.step.expected}) "
+        f"[{VERDICT_STYLE[v.verdict]}]{v.verdict}[/] by {v.method} in {v.seconds * 1000:.0f} ms{mark}",
+        highlight=False,
+    )
+    console.print("  as written:    ", r.step.latex or "(not in the note: added by backproof)", markup=False)
+    console.print("  expression:    ", str(r.step.expr), markup=False)
+    console.print("  justification: ", r.step.justification, markup=False)
+    if r.step.explanation:
+        console.print("  what is wrong: ", r.step.explanation, markup=False)
+    if v.counterexample is not None:
+        console.print("  counterexample:", f"[{v.counterexample.region}]", v.counterexample.describe(), markup=False)
+
+
+def show_numeric(result: DerivationResult, console: Console) -> None:
+    """The numeric cross-check and the kink check."""
+    numeric = result.numeric
+    console.print()
+    if numeric is None:
+        console.print("numeric check: n/a (not a derivative)")
+        return
+    verdict = "[green]passed[/green]" if numeric.passed else "[red]FAILED[/red]"
+    console.print(f"numeric check: {verdict}, {numeric.method}, {numeric.points} points, "
+                  f"max relative error {numeric.max_rel_error:.2e} (tolerance {numeric.tolerance:.0e})")
+    if numeric.kink is not None:
+        k = numeric.kink
+        console.print(f"at the kink {k.at}: left derivative {k.left:.6g}, right {k.right:.6g}"
+                      f"{', the function jumps' if k.jump else ''}; convention {k.convention}", markup=False)
+
+
+def list_derivations(console: Console) -> None:
+    """Ids, titles, notes."""
+    table = Table(title="backproof derivations")
+    for name in ("id", "title", "note", "where"):
+        table.add_column(name)
+    for d in ALL:
+        table.add_row(d.id, d.title, d.note, d.where)
+    console.print(table)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit code (0 all as expected, 1 otherwise, 2 usage error)."""
+    args = parse_args(argv)
+    console = Console(width=None if sys.stdout.isatty() else 200)
+    errors = Console(stderr=True)
+    try:
+        if args.command == "list":
+            list_derivations(console)
+            return 0
+        if args.command == "show":
+            result = verify(select([args.id], None)[0], args.budget)
+            show(result, console)
+            return 0 if result.ok else 1
+        derivations = select(args.ids, args.note)
+    except UsageError as problem:
+        errors.print(f"backproof: {problem}", markup=False, highlight=False)
+        return 2
+    results = run_all(derivations, args.budget, errors)
+    if args.json:
+        print(json.dumps(report(results), indent=2))
+    else:
+        console.print(results_table(results))
+        console.print(summary_line(summary(results)), highlight=False)
+    return 0 if all(r.ok for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

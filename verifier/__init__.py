@@ -1,0 +1,26 @@
+"""backproof's engine: check derivations step by step, symbolically and numerically."""
+
+from verifier.check import check_step
+from verifier.context import Context, Region
+from verifier.model import Choice, Constraint, Derivation, Interval, Kink, Step, Var
+from verifier.verdicts import Counterexample, DerivationResult, NumericCheck, StepResult, StepVerdict
+from verifier.verify import verify
+
+__all__ = [
+    "Choice",
+    "Constraint",
+    "Context",
+    "Counterexample",
+    "Derivation",
+    "DerivationResult",
+    "Interval",
+    "Kink",
+    "NumericCheck",
+    "Region",
+    "Step",
+    "StepResult",
+    "StepVerdict",
+    "Var",
+    "check_step",
+    "verify",
+]

@@ -1,0 +1,134 @@
+"""The data model: symbols with domains, steps, derivations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import sympy as sp
+
+Expected = Literal["valid", "error", "slip", "completion"]
+EXPECTED_KINDS: tuple[str, ...] = ("valid", "error", "slip", "completion")
+
+
+@dataclass(frozen=True)
+class Interval:
+    """An open interval of the reals to sample a symbol from."""
+
+    lo: float
+    hi: float
+
+    def __post_init__(self) -> None:
+        if not self.lo < self.hi:
+            raise ValueError(f"empty interval ({self.lo}, {self.hi})")
+
+    def describe(self) -> str:
+        """Human-readable form, e.g. `(0, 1)`."""
+        return f"({self.lo:g}, {self.hi:g})"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A finite set of exact values to sample a symbol from."""
+
+    values: tuple[int | sp.Rational, ...]
+
+    def __post_init__(self) -> None:
+        if not self.values:
+            raise ValueError("a Choice needs at least one value")
+
+    def describe(self) -> str:
+        """Human-readable form, e.g. `{0, 1}`."""
+        return "{" + ", ".join(str(v) for v in self.values) + "}"
+
+
+Domain = Interval | Choice
+
+
+@dataclass(frozen=True)
+class Var:
+    """A SymPy symbol (with its assumptions) and the domain it ranges over."""
+
+    symbol: sp.Symbol
+    domain: Domain
+
+    def describe(self) -> str:
+        """`name in domain`."""
+        return f"{self.symbol} in {self.domain.describe()}"
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """An equation the symbols obey, used to eliminate one symbol (e.g. labels summing to 1)."""
+
+    eliminates: sp.Symbol
+    equals: sp.Expr
+    statement: str
+
+
+@dataclass(frozen=True)
+class Kink:
+    """A point where the function is not differentiable, and the value the derivation takes there."""
+
+    symbol: sp.Symbol
+    at: sp.Expr
+    value: sp.Expr | None
+    source: str
+
+    def describe(self) -> str:
+        """The convention as a sentence."""
+        value = "left undefined" if self.value is None else f"taken as {self.value}"
+        return f"at {self.symbol} = {self.at} the derivative is {value} ({self.source})"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a derivation: the expression it claims equals the previous one."""
+
+    expr: sp.Expr
+    justification: str
+    latex: str | None
+    expected: Expected = "valid"
+    explanation: str = ""
+
+    def __post_init__(self) -> None:
+        if self.expected not in EXPECTED_KINDS:
+            raise ValueError(f"expected must be one of {EXPECTED_KINDS}, not {self.expected!r}")
+        if self.expected in ("error", "slip") and not self.explanation:
+            raise ValueError("an error or slip step needs a one-line explanation")
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """An ordered chain of steps that starts from `function` (its derivative in `variable`, if set)."""
+
+    id: str
+    title: str
+    note: str
+    where: str
+    variables: tuple[Var, ...]
+    function: sp.Expr
+    steps: tuple[Step, ...]
+    variable: sp.Symbol | None = None
+    definitions: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()
+    constraints: tuple[Constraint, ...] = ()
+    kink: Kink | None = None
+    remarks: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.steps:
+            raise ValueError(f"{self.id}: a derivation needs at least one step")
+        declared = {v.symbol for v in self.variables} | {s for s, _ in self.definitions}
+        used = set(self.function.free_symbols)
+        for step in self.steps:
+            used |= step.expr.free_symbols
+        undeclared = sorted(str(s) for s in used - declared if not isinstance(s, sp.Dummy))
+        if undeclared:
+            raise ValueError(f"{self.id}: undeclared symbols {', '.join(undeclared)}")
+
+    @property
+    def start(self) -> sp.Expr:
+        """The expression the first step must equal: the function, or its derivative."""
+        if self.variable is None:
+            return self.function
+        return sp.Derivative(self.function, self.variable)

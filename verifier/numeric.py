@@ -1,0 +1,126 @@
+"""The numeric cross-check: a final derivative against numerical differentiation of its function."""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from verifier.context import EVERYWHERE, Context
+from verifier.evaluate import compiled_numpy, evaluate_floats, instantiate, undefined_functions
+from verifier.model import Derivation, Interval, Kink, Var
+from verifier.sampling import Points, draw
+from verifier.verdicts import KinkCheck, NumericCheck
+
+POINTS = 256
+# Pass mark on the max relative error. Complex step reaches ~1e-15 and Richardson ~1e-11 on the
+# corpus; a correct closed form evaluated in float64 can itself be off by ~2e-12 (1 - tanh(x)**2 at
+# |x| = 6), so 1e-10 accepts every true result and still catches a planted 1e-9 relative error.
+TOLERANCE = 1e-10
+# Below this magnitude the error is measured absolutely, so a derivative of 0 is not divided by 0.
+REL_FLOOR = 1e-6
+COMPLEX_STEP = 1e-20
+KINK_MARGIN = 0.1  # sampled points stay this far from a kink, beyond the largest Richardson step
+NON_ANALYTIC = (sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.Piecewise, sp.sign, sp.floor, sp.ceiling, sp.DiracDelta)
+
+
+def cross_check(derivation: Derivation, final: sp.Expr, context: Context) -> NumericCheck | None:
+    """Compare `final` with the numerical derivative of the derivation's function at random points."""
+    if derivation.variable is None:
+        return None
+    variable = derivation.variable
+    functions = undefined_functions(context.prepare(derivation.function) + context.prepare(final))
+    function = instantiate(context.prepare(derivation.function), functions)
+    derivative = instantiate(context.prepare(final), functions)
+    points = _points(derivation, context)
+    exact = evaluate_floats(derivative, points)
+    if _analytic(function):
+        method, numeric = "complex step (h = 1e-20)", _complex_step(function, variable, points)
+    else:
+        method, numeric = "Richardson central differences (4 levels)", _richardson(function, variable, points)
+    error = np.abs(numeric - exact) / np.maximum(np.abs(exact), REL_FLOOR)
+    worst = float(np.nanmax(error)) if np.any(np.isfinite(error)) else float("inf")
+    if np.any(np.isnan(error)):
+        worst = float("inf")
+    kink = None if derivation.kink is None else _check_kink(derivation.kink, function, derivative, context)
+    return NumericCheck(method, len(exact), worst, TOLERANCE, kink)
+
+
+def _points(derivation: Derivation, context: Context) -> Points:
+    rng = np.random.default_rng(context.seed + 1)
+    if derivation.kink is None:
+        return draw(context.sampled(EVERYWHERE), POINTS, rng)
+    halves = [draw(_away_from_kink(context, derivation.kink, side), POINTS // 2, rng) for side in (-1, 1)]
+    return {s: np.concatenate([h[s] for h in halves]) for s in halves[0]}
+
+
+def _away_from_kink(context: Context, kink: Kink, side: int) -> tuple[Var, ...]:
+    at = float(kink.at)
+    narrowed = []
+    for var in context.sampled(EVERYWHERE):
+        if var.symbol == kink.symbol and isinstance(var.domain, Interval):
+            lo, hi = (var.domain.lo, at - KINK_MARGIN) if side < 0 else (at + KINK_MARGIN, var.domain.hi)
+            var = Var(var.symbol, Interval(lo, hi))
+        narrowed.append(var)
+    return tuple(narrowed)
+
+
+def _analytic(function: sp.Expr) -> bool:
+    return not function.has(*NON_ANALYTIC)
+
+
+def _evaluate(function: sp.Expr, points: Points) -> np.ndarray:
+    compiled = compiled_numpy(function, tuple(points))
+    with np.errstate(all="ignore"):
+        values = compiled(*points.values())
+    count = len(next(iter(points.values())))
+    return np.broadcast_to(np.asarray(values), (count,))
+
+
+def _shifted(points: Points, variable: sp.Symbol, step: np.ndarray | complex) -> Points:
+    return {s: (v + step if s == variable else v) for s, v in points.items()}
+
+
+def _complex_step(function: sp.Expr, variable: sp.Symbol, points: Points) -> np.ndarray:
+    return np.imag(_evaluate(function, _shifted(points, variable, 1j * COMPLEX_STEP))) / COMPLEX_STEP
+
+
+def _central(function: sp.Expr, variable: sp.Symbol, points: Points, step: np.ndarray) -> np.ndarray:
+    ahead = _evaluate(function, _shifted(points, variable, step)).real
+    behind = _evaluate(function, _shifted(points, variable, -step)).real
+    return (ahead - behind) / (2 * step)
+
+
+def _richardson(
+    function: sp.Expr, variable: sp.Symbol, points: Points, levels: int = 4, first_step: float = 1e-2
+) -> np.ndarray:
+    step = first_step * np.maximum(1.0, np.abs(points[variable]))
+    row = [_central(function, variable, points, step / 2**k) for k in range(levels)]
+    for order in range(1, levels):
+        factor = 4.0**order
+        row = [(factor * row[k + 1] - row[k]) / (factor - 1) for k in range(len(row) - 1)]
+    return row[0]
+
+
+def _check_kink(kink: Kink, function: sp.Expr, derivative: sp.Expr, context: Context) -> KinkCheck:
+    rng = np.random.default_rng(context.seed + 2)
+    others = tuple(v for v in context.sampled(EVERYWHERE) if v.symbol != kink.symbol)
+    base = draw(others, 1, rng)
+    at = float(kink.at)
+
+    def at_x(value: float) -> Points:
+        return {**base, kink.symbol: np.array([value])}
+
+    # one-sided limits: derivatives just beside the kink, with steps too small to reach across it
+    left = float(_richardson(function, kink.symbol, at_x(at - 1e-3), first_step=1e-4)[0])
+    right = float(_richardson(function, kink.symbol, at_x(at + 1e-3), first_step=1e-4)[0])
+    gap = _evaluate(function, at_x(at + 1e-9)).real - _evaluate(function, at_x(at - 1e-9)).real
+    jump = bool(abs(gap[0]) > 1e-6)
+    final_there = float(evaluate_floats(derivative, at_x(at))[0])
+    if kink.value is None:
+        consistent, shown = bool(np.isnan(final_there)), "undefined"
+    else:
+        stated = float(evaluate_floats(sp.sympify(kink.value), at_x(at))[0])
+        between = min(left, right) - 1e-6 <= stated <= max(left, right) + 1e-6
+        consistent = abs(final_there - stated) <= 1e-12 and (between or jump)
+        shown = f"{kink.value}"
+    return KinkCheck(str(kink.at), left, right, jump, f"{shown} ({kink.source})", consistent)

@@ -1,0 +1,67 @@
+"""The numeric screen: look for a point where two expressions differ, then confirm it exactly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from verifier.context import Context, Region
+from verifier.evaluate import evaluate_exact, evaluate_floats, instantiate, undefined_functions, witness_names
+from verifier.sampling import draw, exact_point
+from verifier.verdicts import Counterexample
+
+SCREEN_RTOL = 1e-9  # only picks candidates; every counterexample is confirmed exactly
+CONFIRM_RTOL = sp.Float("1e-30", 40)
+MAX_CANDIDATES = 6
+
+
+@dataclass(frozen=True)
+class ScreenResult:
+    """A confirmed counterexample, or how many random points agreed."""
+
+    counterexample: Counterexample | None
+    agreeing: int
+
+
+def screen(before: sp.Expr, after: sp.Expr, context: Context, region: Region) -> ScreenResult:
+    """Compare two prepared expressions at random points of `region`; confirm any disagreement."""
+    functions = undefined_functions(before + after)
+    before, after = instantiate(before, functions), instantiate(after, functions)
+    rng = np.random.default_rng(context.seed)
+    points = draw(context.sampled(region), context.samples, rng)
+    lhs, rhs = evaluate_floats(before, points), evaluate_floats(after, points)
+    with np.errstate(all="ignore"):
+        scale = np.maximum(np.abs(lhs), np.abs(rhs))
+        gap = np.abs(lhs - rhs) / np.where(scale > 0, scale, 1.0)
+    gap[np.isnan(lhs) != np.isnan(rhs)] = np.inf
+    agreeing = int(np.sum(gap <= SCREEN_RTOL))
+    for index in np.argsort(-np.nan_to_num(gap, nan=-1.0))[:MAX_CANDIDATES]:
+        if not gap[index] > SCREEN_RTOL:
+            break
+        found = _confirm(before, after, exact_point(points, int(index)), region)
+        if found is not None:
+            return ScreenResult(_with_witnesses(found, functions), agreeing)
+    return ScreenResult(None, agreeing)
+
+
+def _confirm(before: sp.Expr, after: sp.Expr, point: dict, region: Region) -> Counterexample | None:
+    lhs, rhs = evaluate_exact(before, point), evaluate_exact(after, point)
+    if lhs is None or rhs is None:
+        return None
+    if abs(lhs - rhs) <= CONFIRM_RTOL * max(abs(lhs), abs(rhs)):
+        return None
+    used = before.free_symbols | after.free_symbols
+    shown = {str(s): repr(float(v)) for s, v in point.items() if s in used}
+    return Counterexample(shown, _digits(lhs), _digits(rhs), region.name)
+
+
+def _digits(value: sp.Expr) -> str:
+    return sp.sstr(sp.Float(value, 30), full_prec=False)
+
+
+def _with_witnesses(found: Counterexample, functions: list[type]) -> Counterexample:
+    if not functions:
+        return found
+    return Counterexample(found.point, found.lhs, found.rhs, found.region, witness_names(functions))

@@ -1,0 +1,92 @@
+"""Results as plain JSON-ready dictionaries (the schema documented in the README)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict
+from typing import Any
+
+import sympy as sp
+
+from verifier.verdicts import DerivationResult, NumericCheck, StepResult
+
+
+def summary(results: list[DerivationResult]) -> dict[str, int]:
+    """Counts over all results."""
+    return {
+        "derivations": len(results),
+        "steps": sum(len(r.steps) for r in results),
+        "proved": sum(r.count("proved") for r in results),
+        "errors_found": sum(r.errors_found for r in results),
+        "refuted": sum(r.count("refuted") for r in results),
+        "unproved": sum(r.count("unproved") for r in results),
+        "unexpected": sum(r.unexpected for r in results),
+    }
+
+
+def summary_line(counts: dict[str, int]) -> str:
+    """`N derivations, S steps: P proved, E errors in the notes found, U unproved, X unexpected`."""
+    return (
+        f"{counts['derivations']} derivations, {counts['steps']} steps: {counts['proved']} proved, "
+        f"{counts['errors_found']} errors in the notes found, {counts['unproved']} unproved, "
+        f"{counts['unexpected']} unexpected"
+    )
+
+
+def step_dict(result: StepResult) -> dict[str, Any]:
+    """One step and its verdict."""
+    step, verdict = result.step, result.verdict
+    return {
+        "index": result.index,
+        "latex_as_written": step.latex,
+        "expr": sp.sstr(step.expr),
+        "justification": step.justification,
+        "expected": step.expected,
+        "explanation": step.explanation or None,
+        "verdict": verdict.verdict,
+        "as_expected": result.as_expected,
+        "method": verdict.method,
+        "seconds": round(verdict.seconds, 6),
+        "counterexample": None if verdict.counterexample is None else asdict(verdict.counterexample),
+    }
+
+
+def numeric_dict(numeric: NumericCheck | None) -> dict[str, Any] | None:
+    """The numeric cross-check, or None for a derivation that is not a derivative."""
+    if numeric is None:
+        return None
+    error = numeric.max_rel_error
+    return {
+        "method": numeric.method,
+        "points": numeric.points,
+        "max_rel_error": error if math.isfinite(error) else None,
+        "tolerance": numeric.tolerance,
+        "passed": numeric.passed,
+        "kink": None if numeric.kink is None else asdict(numeric.kink),
+    }
+
+
+def derivation_dict(result: DerivationResult) -> dict[str, Any]:
+    """One derivation with all its steps and its numeric check."""
+    d = result.derivation
+    return {
+        "id": d.id,
+        "title": d.title,
+        "note": d.note,
+        "where": d.where,
+        "variables": [v.describe() for v in d.variables],
+        "function": sp.sstr(d.function),
+        "variable": None if d.variable is None else str(d.variable),
+        "constraints": [c.statement for c in d.constraints],
+        "kink_convention": None if d.kink is None else d.kink.describe(),
+        "remarks": d.remarks or None,
+        "steps": [step_dict(s) for s in result.steps],
+        "numeric": numeric_dict(result.numeric),
+        "ok": result.ok,
+        "seconds": round(result.seconds, 6),
+    }
+
+
+def report(results: list[DerivationResult]) -> dict[str, Any]:
+    """The whole `--json` document."""
+    return {"derivations": [derivation_dict(r) for r in results], "summary": summary(results)}

@@ -1,0 +1,113 @@
+"""What the engine concludes: per step, per numeric cross-check, per derivation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from verifier.model import Derivation, Step
+
+Verdict = Literal["proved", "refuted", "unproved"]
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """A point where the two sides differ, confirmed at 40 significant digits."""
+
+    point: dict[str, str]
+    lhs: str
+    rhs: str
+    region: str
+    witnesses: dict[str, str] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        """One line: where, and both sides' values."""
+        where = ", ".join(f"{k} = {v}" for k, v in self.point.items())
+        stand_ins = "".join(f"; {k}(u) = {v}" for k, v in self.witnesses.items())
+        return f"at {where}{stand_ins}: previous = {self.lhs}, this step = {self.rhs}"
+
+
+@dataclass(frozen=True)
+class StepVerdict:
+    """The engine's verdict on one step against the expression before it."""
+
+    verdict: Verdict
+    method: str
+    seconds: float
+    counterexample: Counterexample | None = None
+    points_agreeing: int = 0
+
+
+@dataclass(frozen=True)
+class KinkCheck:
+    """One-sided derivatives at a kink, next to the value the derivation takes there."""
+
+    at: str
+    left: float
+    right: float
+    jump: bool
+    convention: str
+    consistent: bool
+
+
+@dataclass(frozen=True)
+class NumericCheck:
+    """The final derivative against numerical differentiation of the function."""
+
+    method: str
+    points: int
+    max_rel_error: float
+    tolerance: float
+    kink: KinkCheck | None = None
+
+    @property
+    def passed(self) -> bool:
+        """Within tolerance, and consistent at the kink if there is one."""
+        within = self.max_rel_error <= self.tolerance
+        return within and (self.kink is None or self.kink.consistent)
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """A step, the verdict on it, and whether that verdict is what the derivation expects."""
+
+    index: int
+    step: Step
+    verdict: StepVerdict
+
+    @property
+    def as_expected(self) -> bool:
+        """Valid and completion steps proved; error and slip steps refuted."""
+        if self.step.expected in ("error", "slip"):
+            return self.verdict.verdict == "refuted"
+        return self.verdict.verdict == "proved"
+
+
+@dataclass(frozen=True)
+class DerivationResult:
+    """Every step's verdict and the numeric cross-check of one derivation."""
+
+    derivation: Derivation
+    steps: tuple[StepResult, ...]
+    numeric: NumericCheck | None
+    seconds: float
+
+    def count(self, verdict: Verdict) -> int:
+        """How many steps got `verdict`."""
+        return sum(r.verdict.verdict == verdict for r in self.steps)
+
+    @property
+    def errors_found(self) -> int:
+        """Refuted steps that the notes got wrong (expected error or slip)."""
+        return sum(r.verdict.verdict == "refuted" and r.step.expected in ("error", "slip") for r in self.steps)
+
+    @property
+    def unexpected(self) -> int:
+        """Steps whose verdict differs from the expectation, plus a failed numeric check."""
+        failed_numeric = self.numeric is not None and not self.numeric.passed
+        return sum(not r.as_expected for r in self.steps) + int(failed_numeric)
+
+    @property
+    def ok(self) -> bool:
+        """Everything as expected."""
+        return self.unexpected == 0
