@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from derivations import ALL, BY_ID
-from verifier import DerivationResult, verify
+from verifier import DerivationResult, StepResult, verify
 from verifier.context import DEFAULT_BUDGET_SECONDS
 from verifier.model import Derivation
 from verifier.serialize import report, summary, summary_line
@@ -118,7 +118,7 @@ def show(result: DerivationResult, console: Console) -> None:
     show_numeric(result, console)
 
 
-def show_step(r, console: Console) -> None:  # type: ignore[no-untyped-def]
+def show_step(r: StepResult, console: Console) -> None:
     """One step: line as written, expression, verdict and evidence."""
     v = r.verdict
     mark = "" if r.as_expected else "  [bold red]UNEXPECTED[/bold red]"
@@ -169,6 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console(width=None if sys.stdout.isatty() else 200)
     errors = Console(stderr=True)
     try:
+        if getattr(args, "budget", 0) < 0:
+            raise UsageError(f"the budget must be zero or more seconds, not {args.budget}")
         if args.command == "list":
             list_derivations(console)
             return 0

@@ -32,6 +32,11 @@ def check_step(before: sp.Expr, after: sp.Expr, context: Context) -> StepVerdict
     methods = [_prove_on(region, before, after, context, deadline) for region in context.regions]
     seconds = time.perf_counter() - started
     if any(m is None for m in methods):
+        for region in context.regions:
+            result = screen(before, after, context, region, threshold=-1.0)
+            if result.counterexample is not None:
+                seconds = time.perf_counter() - started
+                return StepVerdict("refuted", REFUTED_METHOD, seconds, result.counterexample, result.agreeing)
         return StepVerdict("unproved", f"no exact method closed it; agrees at {agreeing} random points",
                            seconds, points_agreeing=agreeing)
     return StepVerdict("proved", _describe(methods, context.regions), seconds, points_agreeing=agreeing)

@@ -24,9 +24,10 @@ WITNESSES: tuple[sp.Expr, ...] = (
 )
 
 
-def undefined_functions(expr: sp.Expr) -> list[type]:
-    """The undefined function classes (f, g, ...) in `expr`, in a stable order."""
-    return sorted({type(a) for a in expr.atoms(AppliedUndef)}, key=lambda f: f.__name__)
+def undefined_functions(*exprs: sp.Expr) -> list[type]:
+    """The undefined function classes (f, g, ...) in `exprs`, in a stable order."""
+    found = {type(a) for expr in exprs for a in expr.atoms(AppliedUndef)}
+    return sorted(found, key=lambda f: f.__name__)
 
 
 def instantiate(expr: sp.Expr, functions: list[type]) -> sp.Expr:

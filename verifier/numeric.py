@@ -28,7 +28,7 @@ def cross_check(derivation: Derivation, final: sp.Expr, context: Context) -> Num
     if derivation.variable is None:
         return None
     variable = derivation.variable
-    functions = undefined_functions(context.prepare(derivation.function) + context.prepare(final))
+    functions = undefined_functions(context.prepare(derivation.function), context.prepare(final))
     function = instantiate(context.prepare(derivation.function), functions)
     derivative = instantiate(context.prepare(final), functions)
     points = _points(derivation, context)

@@ -1,0 +1,49 @@
+"""The numeric cross-check: accurate on true derivatives, and it catches a planted 1e-9 relative error."""
+
+import dataclasses
+
+import pytest
+import sympy as sp
+
+from derivations import BY_ID
+from verifier import Context, NumericCheck
+from verifier.numeric import TOLERANCE, cross_check
+
+
+def check_with_final(derivation_id: str, scale: sp.Expr = sp.S.One) -> NumericCheck:
+    derivation = BY_ID[derivation_id]
+    final = derivation.steps[-1].expr * scale
+    return cross_check(derivation, final, Context.of(derivation))
+
+
+@pytest.mark.parametrize(
+    ("derivation_id", "method"),
+    [("000-sigmoid", "complex step"), ("004-tanh", "complex step"), ("000-softmax", "complex step"),
+     ("001-dL-dw1", "complex step"), ("004-leaky-relu", "Richardson"), ("000-relu", "Richardson")],
+)
+def test_true_derivative_passes_at_1e_minus_11(derivation_id: str, method: str) -> None:
+    numeric = check_with_final(derivation_id)
+    assert numeric.method.startswith(method)
+    assert numeric.points >= 200
+    assert numeric.max_rel_error <= 1e-11
+    assert numeric.passed
+
+
+@pytest.mark.parametrize("derivation_id", ["000-sigmoid", "004-tanh", "002-chain-rule", "004-leaky-relu"])
+def test_a_planted_relative_error_of_1e_minus_9_is_caught(derivation_id: str) -> None:
+    numeric = check_with_final(derivation_id, 1 + sp.Rational(1, 10**9))
+    assert numeric.max_rel_error > TOLERANCE
+    assert not numeric.passed
+
+
+def test_a_wrong_kink_convention_is_caught() -> None:
+    derivation = BY_ID["000-relu"]
+    wrong = dataclasses.replace(derivation, kink=dataclasses.replace(derivation.kink, value=sp.Rational(1, 2)))
+    numeric = cross_check(wrong, derivation.steps[-1].expr, Context.of(wrong))
+    assert numeric.kink is not None and not numeric.kink.consistent
+    assert not numeric.passed
+
+
+def test_identities_have_no_numeric_check() -> None:
+    derivation = BY_ID["002-sigmoid-exp"]
+    assert cross_check(derivation, derivation.steps[-1].expr, Context.of(derivation)) is None
