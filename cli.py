@@ -17,6 +17,7 @@ from verifier import DerivationResult, StepResult, verify
 from verifier.context import DEFAULT_BUDGET_SECONDS
 from verifier.model import Derivation
 from verifier.serialize import report, summary, summary_line
+from verifier.verify import verify_all
 
 VERDICT_STYLE = {"proved": "green", "refuted": "red", "unproved": "yellow"}
 
@@ -34,7 +35,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     check.add_argument("--note", help="only the derivations of this note (file name or its number, e.g. 002)")
     check.add_argument("--json", action="store_true", help="print a JSON document instead of the table")
     check.add_argument("--budget", type=float, default=DEFAULT_BUDGET_SECONDS,
-                       help="seconds per step for the general-purpose provers (default: %(default)s)")
+                       help="seconds per step for the provers (default: %(default)s)")
+    check.add_argument("--jobs", type=int, default=None,
+                       help="processes to verify in (default: one per core, up to 4)")
     show = commands.add_parser("show", help="show every step of one derivation with its verdict")
     show.add_argument("id", metavar="ID")
     show.add_argument("--budget", type=float, default=DEFAULT_BUDGET_SECONDS, help=argparse.SUPPRESS)
@@ -56,17 +59,17 @@ def select(ids: Sequence[str], note: str | None) -> list[Derivation]:
     return chosen
 
 
-def run_all(derivations: list[Derivation], budget: float, console: Console) -> list[DerivationResult]:
+def run_all(derivations: list[Derivation], args: argparse.Namespace, console: Console) -> list[DerivationResult]:
     """Verify each derivation, with a progress bar on the console."""
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    results = []
-    with Progress(*columns, console=console, transient=True) as progress:
+    # no refresh thread: worker processes are forked, and a fork must not copy a lock a thread holds
+    with Progress(*columns, console=console, transient=True, auto_refresh=False) as progress:
         task = progress.add_task("verifying", total=len(derivations))
-        for derivation in derivations:
-            progress.update(task, description=f"verifying {derivation.id}")
-            results.append(verify(derivation, budget))
-            progress.advance(task)
-    return results
+
+        def advance(result: DerivationResult) -> None:
+            progress.update(task, advance=1, description=f"verified {result.derivation.id}", refresh=True)
+
+        return verify_all(derivations, args.budget, args.jobs, advance)
 
 
 def numeric_cell(result: DerivationResult) -> Text:
@@ -171,6 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if getattr(args, "budget", 0) < 0:
             raise UsageError(f"the budget must be zero or more seconds, not {args.budget}")
+        if (getattr(args, "jobs", None) or 1) < 1:
+            raise UsageError(f"--jobs must be at least 1, not {args.jobs}")
         if args.command == "list":
             list_derivations(console)
             return 0
@@ -182,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as problem:
         errors.print(f"backproof: {problem}", markup=False, highlight=False)
         return 2
-    results = run_all(derivations, args.budget, errors)
+    results = run_all(derivations, args, errors)
     if args.json:
         print(json.dumps(report(results), indent=2))
     else:

@@ -2,6 +2,7 @@
 
 import time
 
+import numpy as np
 import pytest
 import sympy as sp
 
@@ -89,3 +90,26 @@ def test_undefined_functions_are_instantiated_in_the_counterexample() -> None:
     verdict = check_step(sp.Derivative(f(2 * x), x), sp.Derivative(f(2 * x), x) * 3, REAL)
     assert verdict.verdict == "refuted"
     assert "f" in verdict.counterexample.witnesses
+
+
+def test_a_constraint_decides_a_step_and_keeps_samples_in_the_domain() -> None:
+    z1, z2, z3 = sp.symbols("z1:4", real=True)
+    y1, y2, y3 = sp.symbols("y1:4", integer=True)
+    denominator = sp.exp(z1) + sp.exp(z2) + sp.exp(z3)
+    loss = -sum(yi * sp.log(sp.exp(zi) / denominator) for yi, zi in ((y1, z1), (y2, z2), (y3, z3)))
+    gradient_claim = sp.exp(z1) / denominator - y1
+    labels = tuple(Var(y, Choice((0, 1))) for y in (y1, y2, y3))
+    variables = (*(Var(z, Interval(-3, 3)) for z in (z1, z2, z3)), *labels)
+    free = Context(variables)
+    one_hot = Context(variables, eliminations=((y3, 1 - y1 - y2),))
+    assert check_step(sp.Derivative(loss, z1), gradient_claim, free).verdict == "refuted"
+    assert check_step(sp.Derivative(loss, z1), gradient_claim, one_hot).verdict == "proved"
+    points = one_hot.draw(one_hot.sampled(one_hot.regions[0]), 200, np.random.default_rng(0))
+    assert len(points[y1]) > 0 and set(points[y1] + points[y2]) <= {0.0, 1.0}
+
+
+def test_counterexample_coordinates_read_back_exactly() -> None:
+    verdict = check_step(y * x, y * x + y, LABEL)
+    assert verdict.verdict == "refuted"
+    assert verdict.counterexample.point["y"] == "1"
+    assert float(verdict.counterexample.point["x"]) == float(sp.Rational(verdict.counterexample.point["x"]))

@@ -4,7 +4,7 @@ from verifier.check import check_step
 from verifier.context import Context, Region
 from verifier.model import Choice, Constraint, Derivation, Interval, Kink, Step, Var
 from verifier.verdicts import Counterexample, DerivationResult, NumericCheck, StepResult, StepVerdict
-from verifier.verify import verify
+from verifier.verify import verify, verify_all
 
 __all__ = [
     "Choice",
@@ -23,4 +23,5 @@ __all__ = [
     "Var",
     "check_step",
     "verify",
+    "verify_all",
 ]

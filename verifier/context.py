@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 import sympy as sp
 
+from verifier.evaluate import compiled_numpy
 from verifier.model import Derivation, Interval, Kink, Var
+from verifier.sampling import Points, draw, within
 
 DEFAULT_BUDGET_SECONDS = 2.0
 
@@ -74,6 +77,16 @@ class Context:
     def prepare(self, expr: sp.Expr) -> sp.Expr:
         """Expand definitions, eliminate constrained symbols, and evaluate derivatives and sums."""
         return _prepared(expr, self.definitions, self.eliminations)
+
+    def draw(self, variables: tuple[Var, ...], count: int, rng: np.random.Generator) -> Points:
+        """Random points of `variables`, without those where a constrained symbol leaves its domain."""
+        points = draw(variables, count, rng)
+        domains = {v.symbol: v.domain for v in self.variables}
+        keep = np.ones(count, dtype=bool)
+        for symbol, value in self.eliminations:
+            computed = compiled_numpy(value, tuple(points))(*points.values())
+            keep &= np.broadcast_to(within(computed, domains[symbol]), (count,))
+        return {s: v[keep] for s, v in points.items()}
 
     def sampled(self, region: Region) -> tuple[Var, ...]:
         """The variables drawn at random in `region` (constrained symbols are computed, not drawn)."""

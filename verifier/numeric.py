@@ -48,8 +48,8 @@ def cross_check(derivation: Derivation, final: sp.Expr, context: Context) -> Num
 def _points(derivation: Derivation, context: Context) -> Points:
     rng = np.random.default_rng(context.seed + 1)
     if derivation.kink is None:
-        return draw(context.sampled(EVERYWHERE), POINTS, rng)
-    halves = [draw(_away_from_kink(context, derivation.kink, side), POINTS // 2, rng) for side in (-1, 1)]
+        return context.draw(context.sampled(EVERYWHERE), POINTS, rng)
+    halves = [context.draw(_away_from_kink(context, derivation.kink, side), POINTS // 2, rng) for side in (-1, 1)]
     return {s: np.concatenate([h[s] for h in halves]) for s in halves[0]}
 
 

@@ -28,8 +28,14 @@ def exact_point(points: Points, index: int) -> dict[sp.Symbol, sp.Rational]:
     return {symbol: sp.Rational(float(values[index])) for symbol, values in points.items()}
 
 
-def in_domain(value: sp.Expr, domain: Interval | Choice) -> bool:
-    """Whether an exact value lies in a domain."""
+def shown(value: sp.Rational) -> str:
+    """A point's coordinate as text that reads back exactly: `1` for an integer, else the float's repr."""
+    return str(value) if value.is_integer else repr(float(value))
+
+
+def within(values: np.ndarray, domain: Interval | Choice) -> np.ndarray:
+    """Which float values lie in a domain (a choice's values up to rounding)."""
     if isinstance(domain, Choice):
-        return any(sp.simplify(value - v) == 0 for v in domain.values)
-    return bool(domain.lo < value < domain.hi)
+        allowed = np.array([float(v) for v in domain.values])
+        return np.any(np.isclose(np.asarray(values)[..., None], allowed, rtol=0, atol=1e-12), axis=-1)
+    return (domain.lo < values) & (values < domain.hi)

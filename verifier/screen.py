@@ -9,7 +9,7 @@ import sympy as sp
 
 from verifier.context import Context, Region
 from verifier.evaluate import evaluate_exact, evaluate_floats, instantiate, undefined_functions, witness_names
-from verifier.sampling import draw, exact_point
+from verifier.sampling import exact_point, shown
 from verifier.verdicts import Counterexample
 
 SCREEN_RTOL = 1e-9  # only picks candidates; every counterexample is confirmed exactly
@@ -36,7 +36,7 @@ def screen(
     functions = undefined_functions(before, after)
     before, after = instantiate(before, functions), instantiate(after, functions)
     rng = np.random.default_rng(context.seed)
-    points = draw(context.sampled(region), context.samples, rng)
+    points = context.draw(context.sampled(region), context.samples, rng)
     lhs, rhs = evaluate_floats(before, points), evaluate_floats(after, points)
     with np.errstate(all="ignore"):
         scale = np.maximum(np.abs(lhs), np.abs(rhs))
@@ -59,8 +59,8 @@ def _confirm(before: sp.Expr, after: sp.Expr, point: dict, region: Region) -> Co
     if abs(lhs - rhs) <= CONFIRM_RTOL * max(abs(lhs), abs(rhs)):
         return None
     used = before.free_symbols | after.free_symbols
-    shown = {str(s): repr(float(v)) for s, v in point.items() if s in used}
-    return Counterexample(shown, _digits(lhs), _digits(rhs), region.name)
+    coordinates = {str(s): shown(v) for s, v in point.items() if s in used}
+    return Counterexample(coordinates, _digits(lhs), _digits(rhs), region.name)
 
 
 def _digits(value: sp.Expr) -> str:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 
 import sympy as sp
 
@@ -26,3 +30,36 @@ def verify(derivation: Derivation, budget_seconds: float = DEFAULT_BUDGET_SECOND
             accepted = step.expr
     numeric = cross_check(derivation, accepted, context)
     return DerivationResult(derivation, tuple(results), numeric, time.perf_counter() - started)
+
+
+def verify_all(
+    derivations: Sequence[Derivation],
+    budget_seconds: float = DEFAULT_BUDGET_SECONDS,
+    jobs: int | None = None,
+    on_result: Callable[[DerivationResult], None] | None = None,
+) -> list[DerivationResult]:
+    """Verify many derivations, in order, across `jobs` forked processes (default: one per core)."""
+    jobs = _job_count(jobs, len(derivations))
+    task = partial(verify, budget_seconds=budget_seconds)
+    results = []
+    if jobs == 1:
+        outcomes: Iterable[DerivationResult] = map(task, derivations)
+        for result in outcomes:
+            results.append(result)
+            if on_result is not None:
+                on_result(result)
+        return results
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        for result in pool.imap(task, derivations):
+            results.append(result)
+            if on_result is not None:
+                on_result(result)
+    return results
+
+
+def _job_count(jobs: int | None, tasks: int) -> int:
+    if jobs is None:
+        # forking only pays for itself with several derivations, and only where fork exists
+        can_fork = "fork" in multiprocessing.get_all_start_methods()
+        jobs = min(os.cpu_count() or 1, 4) if can_fork and tasks >= 4 else 1
+    return max(1, min(jobs, tasks))
