@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
+import numpy
+import sympy
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
 from derivations import ALL, BY_ID
-from verifier import DerivationResult, StepResult, verify
+from verifier import DerivationResult, StepResult, __version__, verify
 from verifier.context import DEFAULT_BUDGET_SECONDS
+from verifier.latex import document
 from verifier.model import Derivation
 from verifier.serialize import report, summary, summary_line
+from verifier.texbuild import TEX_HINT, compile_pdf, tex_engine, write_atomically
 from verifier.verify import verify_all
 
 VERDICT_STYLE = {"proved": "green", "refuted": "red", "unproved": "yellow"}
@@ -30,19 +36,29 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """The command line as a namespace."""
     parser = argparse.ArgumentParser(prog="backproof", description="Verify the derivations behind backpropagation.")
     commands = parser.add_subparsers(dest="command", required=True)
-    check = commands.add_parser("verify", help="verify derivations and print a table")
-    check.add_argument("ids", nargs="*", metavar="ID", help="derivation ids (default: all)")
-    check.add_argument("--note", help="only the derivations of this note (file name or its number, e.g. 002)")
+    check = add_selection(commands.add_parser("verify", help="verify derivations and print a table"))
     check.add_argument("--json", action="store_true", help="print a JSON document instead of the table")
-    check.add_argument("--budget", type=float, default=DEFAULT_BUDGET_SECONDS,
-                       help="seconds per step for the provers (default: %(default)s)")
-    check.add_argument("--jobs", type=int, default=None,
-                       help="processes to verify in (default: one per core, up to 4)")
+    report = add_selection(commands.add_parser("report", help="write a LaTeX report and compile it to PDF"))
+    report.add_argument("-o", "--output", type=Path, default=Path("report"), help="folder (default: report/)")
+    pdf = report.add_mutually_exclusive_group()
+    pdf.add_argument("--pdf", dest="pdf", action="store_true", default=None, help="require the PDF")
+    pdf.add_argument("--no-pdf", dest="pdf", action="store_false", help="write only the .tex")
     show = commands.add_parser("show", help="show every step of one derivation with its verdict")
     show.add_argument("id", metavar="ID")
     show.add_argument("--budget", type=float, default=DEFAULT_BUDGET_SECONDS, help=argparse.SUPPRESS)
     commands.add_parser("list", help="list the derivations")
     return parser.parse_args(argv)
+
+
+def add_selection(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options shared by commands that verify a selection of derivations."""
+    parser.add_argument("ids", nargs="*", metavar="ID", help="derivation ids (default: all)")
+    parser.add_argument("--note", help="only the derivations of this note (file name or its number, e.g. 002)")
+    parser.add_argument("--budget", type=float, default=DEFAULT_BUDGET_SECONDS,
+                        help="seconds per step for the provers (default: %(default)s)")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="processes to verify in (default: one per core, up to 4)")
+    return parser
 
 
 def select(ids: Sequence[str], note: str | None) -> list[Derivation]:
@@ -63,7 +79,9 @@ def run_all(derivations: list[Derivation], args: argparse.Namespace, console: Co
     """Verify each derivation, with a progress bar on the console."""
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     # no refresh thread: worker processes are forked, and a fork must not copy a lock a thread holds
-    with Progress(*columns, console=console, transient=True, auto_refresh=False) as progress:
+    with Progress(
+        *columns, console=console, transient=True, auto_refresh=False, disable=not console.is_terminal
+    ) as progress:
         task = progress.add_task("verifying", total=len(derivations))
 
         def advance(result: DerivationResult) -> None:
@@ -166,11 +184,32 @@ def list_derivations(console: Console) -> None:
     console.print(table)
 
 
+def write_report(results: list[DerivationResult], args: argparse.Namespace, console: Console) -> int:
+    """Write DIR/report.tex, then the PDF when a TeX engine is there; 0 when what was asked for exists."""
+    tex = args.output / "report.tex"
+    versions = {"backproof": __version__, "SymPy": sympy.__version__, "NumPy": numpy.__version__}
+    write_atomically(tex, document(results, versions, datetime.date.today().isoformat()))
+    console.print(f"wrote {tex}", highlight=False)
+    if args.pdf is False:
+        return 0
+    engine = tex_engine()
+    if engine is None:
+        console.print(f"no TeX engine (latexmk or pdflatex) found; for the PDF, on Debian: {TEX_HINT}",
+                      highlight=False)
+        return 1 if args.pdf else 0
+    built = compile_pdf(tex, engine)
+    if built.pdf is None:
+        console.print(f"LaTeX failed: {built.error}; the log is kept in {built.log}", markup=False, highlight=False)
+        return 1
+    console.print(f"wrote {built.pdf}", highlight=False)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code (0 all as expected, 1 otherwise, 2 usage error)."""
     args = parse_args(argv)
     console = Console(width=None if sys.stdout.isatty() else 200)
-    errors = Console(stderr=True)
+    errors = Console(stderr=True, soft_wrap=True)  # a message is one line, never wrapped
     try:
         if getattr(args, "budget", 0) < 0:
             raise UsageError(f"the budget must be zero or more seconds, not {args.budget}")
@@ -188,6 +227,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         errors.print(f"backproof: {problem}", markup=False, highlight=False)
         return 2
     results = run_all(derivations, args, errors)
+    if args.command == "report":
+        return write_report(results, args, errors)
     if args.json:
         print(json.dumps(report(results), indent=2))
     else:

@@ -1,5 +1,7 @@
 """backproof's engine: check derivations step by step, symbolically and numerically."""
 
+__version__ = "0.1.0"
+
 from verifier.check import check_step
 from verifier.context import Context, Region
 from verifier.model import Choice, Constraint, Derivation, Interval, Kink, Step, Var
@@ -21,6 +23,7 @@ __all__ = [
     "StepResult",
     "StepVerdict",
     "Var",
+    "__version__",
     "check_step",
     "verify",
     "verify_all",

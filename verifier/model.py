@@ -125,6 +125,10 @@ class Derivation:
         undeclared = sorted(str(s) for s in used - declared if not isinstance(s, sp.Dummy))
         if undeclared:
             raise ValueError(f"{self.id}: undeclared symbols {', '.join(undeclared)}")
+        sampled = {v.symbol for v in self.variables}
+        for role, symbol in (("variable", self.variable), ("kink symbol", self.kink and self.kink.symbol)):
+            if symbol is not None and symbol not in sampled:
+                raise ValueError(f"{self.id}: the {role} {symbol} has no domain among the variables")
 
     @property
     def start(self) -> sp.Expr:

@@ -1,0 +1,288 @@
+"""The LaTeX report: verification results typeset as a document a teacher can hand out."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import sympy as sp
+
+from verifier.verdicts import DerivationResult, StepResult
+
+TEXT_ESCAPES = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
+    "%": r"\%", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
+}
+GREEK = {
+    "α": r"$\alpha$", "β": r"$\beta$", "γ": r"$\gamma$", "δ": r"$\delta$", "ε": r"$\epsilon$",
+    "η": r"$\eta$", "θ": r"$\theta$", "λ": r"$\lambda$", "μ": r"$\mu$", "σ": r"$\sigma$",
+    "ω": r"$\omega$", "Σ": r"$\Sigma$", "∂": r"$\partial$", "≥": r"$\geq$", "≤": r"$\leq$",
+    "→": r"$\to$", "×": r"$\times$", "·": r"$\cdot$", "−": "-", "’": "'", "“": "``", "”": "''", "–": "--",
+}
+# Control words a note's own line may use; any other makes the line print as text, never as code.
+MATH_MACROS = frozenset(
+    (
+        "Rightarrow Leftarrow Leftrightarrow begin end cdot cdots ldots dots delta Delta eta epsilon frac "
+        "dfrac tfrac geq leq neq ne ge le approx left right log ln exp max min sum prod partial nabla pm mp "
+        "qquad quad text mathrm mathbf mathbb operatorname therefore because theta omega sigma tanh sinh cosh "
+        "times hat bar tilde alpha beta gamma lambda mu pi rho tau phi psi chi xi zeta kappa Sigma Omega "
+        "Theta Lambda Phi Pi in notin to mapsto rightarrow leftarrow downarrow uparrow parallel mid substack "
+        "top prime infty cdotp circ odot otimes sqrt limits displaystyle "
+    ).split()
+)
+MATH_ENVIRONMENTS = frozenset({"cases"})
+MAX_MATH_LENGTH = 2000
+
+
+def escape(text: str) -> str:
+    """Plain text made safe for LaTeX: specials escaped, non-ASCII mapped or replaced by '?'."""
+    out = []
+    for char in text:
+        if char in TEXT_ESCAPES:
+            out.append(TEXT_ESCAPES[char])
+        elif char in GREEK:
+            out.append(GREEK[char])
+        elif ord(char) < 32 or ord(char) > 126:
+            out.append(" " if char in "\t\n\r" else "?")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def safe_math(latex: str) -> str | None:
+    """A note's line as math mode content, or None when it cannot be typeset safely."""
+    if len(latex) > MAX_MATH_LENGTH or re.search(r"[$%#~]|[^\x20-\x7e]", latex):
+        return None
+    if any(m not in MATH_MACROS for m in re.findall(r"\\([A-Za-z]+)", latex)):
+        return None
+    if any(e not in MATH_ENVIRONMENTS for e in re.findall(r"\\(?:begin|end)\{([^}]*)\}", latex)):
+        return None
+    if not _braces_balance(latex):
+        return None
+    if r"\begin{cases}" not in latex:
+        latex = latex.replace("&", " ")  # alignment marks of the note's aligned blocks
+    opened, closed = len(re.findall(r"\\left\b", latex)), len(re.findall(r"\\right\b", latex))
+    return r"\left." * max(0, closed - opened) + latex + r"\right." * max(0, opened - closed)
+
+
+def _braces_balance(latex: str) -> bool:
+    depth = 0
+    for match in re.finditer(r"\\.|[{}]", latex):
+        token = match.group()
+        depth += {"{": 1, "}": -1}.get(token, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def fitted(math: str) -> str:
+    """Display math scaled down to the line width when it is wider, never up."""
+    return r"\fitmath{" + math + "}"
+
+
+def as_written(latex: str | None) -> str:
+    """The note's line: typeset as math when safe, else shown as escaped text."""
+    if latex is None:
+        return r"\textit{(added by backproof)}"
+    math = safe_math(latex)
+    if math is None:
+        return r"{\ttfamily\small " + escape(latex) + "}"
+    return fitted(math)
+
+
+def encoded(expr: sp.Expr) -> str:
+    """The SymPy expression a step is encoded as."""
+    return fitted(sp.latex(expr))
+
+
+def verdict_mark(result: StepResult) -> str:
+    """Coloured, shaped and worded, so it reads in black and white too."""
+    name = {"proved": r"\proved", "refuted": r"\refuted", "unproved": r"\unproved"}[result.verdict.verdict]
+    method = escape(result.verdict.method)
+    flag = "" if result.as_expected else r"\newline \textbf{UNEXPECTED}"
+    return rf"{name}\newline{{\scriptsize {method}}}{flag}"
+
+
+def counterexample_text(result: StepResult) -> str:
+    """Where the step fails and both sides' values there."""
+    example = result.verdict.counterexample
+    if example is None:
+        return ""
+    point = ", ".join(f"${sp.latex(sp.Symbol(k))} = {escape(v)}$" for k, v in example.point.items())
+    stand_ins = "; ".join(f"{escape(k)}(u) = {escape(v)}" for k, v in example.witnesses.items())
+    stand_ins = f" (with {stand_ins})" if stand_ins else ""
+    region = "" if example.region == "everywhere" else f" (where {escape(example.region)})"
+    return (
+        rf"Counterexample{region}: at {point}{stand_ins}\newline "
+        rf"expression before: {escape(example.lhs)}\newline this step: {escape(example.rhs)}"
+    )
+
+
+PREAMBLE = r"""\documentclass[10pt]{article}
+\usepackage[a4paper,margin=2cm]{geometry}
+\usepackage{amsmath,amssymb}
+\usepackage{graphicx}
+\usepackage{longtable,booktabs,array}
+\usepackage[table]{xcolor}
+\definecolor{ok}{rgb}{0.0,0.45,0.15}
+\definecolor{bad}{rgb}{0.75,0.0,0.0}
+\definecolor{open}{rgb}{0.75,0.45,0.0}
+\newcommand{\proved}{\textcolor{ok}{$\checkmark$\,\textbf{proved}}}
+\newcommand{\refuted}{\textcolor{bad}{$\boldsymbol{\times}$\,\textbf{REFUTED}}}
+\newcommand{\unproved}{\textcolor{open}{\textbf{?\,unproved}}}
+\newcommand{\fitmath}[1]{\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{$\displaystyle #1$}}
+\setlength{\parindent}{0pt}
+\setlength{\parskip}{4pt}
+\setlength{\LTpre}{2pt}
+\setlength{\LTpost}{2pt}
+\emergencystretch=3em
+"""
+
+
+def document(results: list[DerivationResult], versions: dict[str, str], date: str) -> str:
+    """The whole .tex source for `results`."""
+    parts = [
+        PREAMBLE,
+        r"\title{backproof: verification report}",
+        r"\author{" + escape(", ".join(f"{k} {v}" for k, v in versions.items())) + "}",
+        r"\date{" + escape(date) + "}",
+        r"\begin{document}",
+        r"\maketitle",
+        _summary_table(results),
+        _errors_section(results),
+        *_note_sections(results),
+        r"\end{document}",
+        "",
+    ]
+    return "\n".join(parts)
+
+
+def _summary_table(results: list[DerivationResult]) -> str:
+    rows = []
+    for r in results:
+        numeric = r.numeric
+        method = "--" if numeric is None else escape(numeric.method.split(" (")[0])
+        error = "--" if numeric is None else f"{numeric.max_rel_error:.1e}"
+        found = rf"\textcolor{{bad}}{{\textbf{{{r.errors_found}}}}}" if r.errors_found else "0"
+        rows.append(
+            rf"{escape(r.derivation.id)} & {escape(r.derivation.note[:3])} & {len(r.steps)} & "
+            rf"{r.count('proved')} & {found} & {r.count('unproved')} & {method} & {error} \\"
+        )
+    counts = (
+        f"{len(results)} derivations, {sum(len(r.steps) for r in results)} steps: "
+        f"{sum(r.count('proved') for r in results)} proved, {sum(r.errors_found for r in results)} errors "
+        f"in the notes found, {sum(r.count('unproved') for r in results)} unproved, "
+        f"{sum(r.unexpected for r in results)} unexpected."
+    )
+    return "\n".join([
+        r"\section*{Summary}",
+        escape(counts),
+        r"{\small\begin{longtable}{@{}l l r r r r l r@{}}",
+        r"\toprule derivation & note & steps & proved & errors & unproved & numeric check & max error \\",
+        r"\midrule\endhead",
+        *rows,
+        r"\bottomrule\end{longtable}}",
+    ])
+
+
+def _refuted(results: Iterable[DerivationResult]) -> list[tuple[DerivationResult, StepResult]]:
+    return [(r, s) for r in results for s in r.steps if s.verdict.verdict == "refuted"]
+
+
+def _correction(result: DerivationResult, refuted: StepResult) -> StepResult | None:
+    later = [s for s in result.steps[refuted.index + 1:] if s.verdict.verdict != "refuted"]
+    return later[0] if later else None
+
+
+def _errors_section(results: list[DerivationResult]) -> str:
+    found = _refuted(results)
+    parts = [r"\section{Errors found in the notes}", r"{\raggedright"]
+    if not found:
+        return "\n".join([*parts, r"No step was refuted.\par}"])
+    parts.append(escape(f"{len(found)} steps were refuted, each with a counterexample confirmed at 40 digits."))
+    for result, step in found:
+        d = result.derivation
+        kind = step.step.expected if step.step.expected in ("error", "slip") else "unexpected refutation"
+        parts += [
+            rf"\subsection*{{{escape(d.note)}, {escape(d.where)}: {escape(d.title)}, step {step.index}}}",
+            r"\textbf{As written:}\par\smallskip " + as_written(step.step.latex),
+            rf"\textbf{{What is wrong}} ({escape(kind)}): {escape(step.step.explanation or 'not stated')}",
+            counterexample_text(step),
+        ]
+        correction = _correction(result, step)
+        if correction is not None:
+            parts.append(r"\textbf{Corrected step:}\par\smallskip " + encoded(correction.step.expr))
+    return "\n\n".join([*parts, r"\par}"])
+
+
+def _note_sections(results: list[DerivationResult]) -> list[str]:
+    notes: dict[str, list[DerivationResult]] = {}
+    for r in results:
+        notes.setdefault(r.derivation.note, []).append(r)
+    parts = []
+    for note, members in notes.items():
+        parts.append(rf"\section{{Note {escape(note)}}}")
+        parts += [_derivation(r) for r in members]
+    return parts
+
+
+def _derivation(result: DerivationResult) -> str:
+    d = result.derivation
+    lines = [
+        rf"\subsection{{{escape(d.title)}}}",
+        rf"\textbf{{{escape(d.id)}}}, {escape(d.where)}. Symbols: "
+        + "; ".join(rf"${sp.latex(v.symbol)}$ in {escape(v.domain.describe())}" for v in d.variables) + ".",
+    ]
+    start = rf"$\frac{{\partial}}{{\partial {sp.latex(d.variable)}}}$ of " if d.variable is not None else ""
+    lines.append(r"Starts from " + start + "$" + sp.latex(d.function) + "$.")
+    lines += [rf"Where ${sp.latex(s)} = {sp.latex(m)}$." for s, m in d.definitions]
+    lines += [rf"Constraint: {escape(c.statement)}." for c in d.constraints]
+    if d.kink is not None:
+        lines.append(rf"Kink convention: {escape(d.kink.describe())}.")
+    if d.remarks:
+        lines.append(r"\textit{" + escape(d.remarks) + "}")
+    lines.append(_steps_table(result))
+    lines.append(_numeric_line(result))
+    return "\n\n".join(lines)
+
+
+def _steps_table(result: DerivationResult) -> str:
+    rows = []
+    for s in result.steps:
+        content = [as_written(s.step.latex)]
+        if s.step.latex is not None:
+            content.append(r"{\scriptsize\color{gray} encoded as:}\ " + encoded(s.step.expr))
+        else:
+            content = [r"{\scriptsize\color{gray} added by backproof:}\ " + encoded(s.step.expr)]
+        content.append(r"{\small\textit{" + escape(s.step.justification) + "}}")
+        if s.step.explanation:
+            content.append(r"{\small " + escape(f"{s.step.expected}: {s.step.explanation}") + "}")
+        if s.verdict.counterexample is not None:
+            content.append(r"{\small " + counterexample_text(s) + "}")
+        rows.append(rf"{s.index} & " + r"\newline ".join(content) + rf" & {verdict_mark(s)} \\ \midrule")
+    return "\n".join([
+        r"\begin{longtable}{@{}>{\raggedleft}p{0.5cm} p{0.68\linewidth} >{\raggedright\arraybackslash}p{3.2cm}@{}}",
+        r"\toprule \# & step & verdict \\ \midrule\endhead",
+        *rows,
+        r"\end{longtable}",
+    ])
+
+
+def _numeric_line(result: DerivationResult) -> str:
+    numeric = result.numeric
+    if numeric is None:
+        return "Numeric check: not a derivative, none."
+    status = r"\proved" if numeric.passed else r"\refuted"
+    text = (
+        f"{numeric.method}, {numeric.points} points, max relative error {numeric.max_rel_error:.2e} "
+        f"(tolerance {numeric.tolerance:.0e})"
+    )
+    line = rf"Numeric check: {status}{{}} {escape(text)}."
+    if numeric.kink is not None:
+        k = numeric.kink
+        jump = ", the function jumps there" if k.jump else ""
+        line += " " + escape(
+            f"At the kink {k.at}: left derivative {k.left:.6g}, right {k.right:.6g}{jump}; convention {k.convention}."
+        )
+    return line
