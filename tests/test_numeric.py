@@ -19,7 +19,8 @@ def check_with_final(derivation_id: str, scale: sp.Expr = sp.S.One) -> NumericCh
 @pytest.mark.parametrize(
     ("derivation_id", "method"),
     [("000-sigmoid", "complex step"), ("004-tanh", "complex step"), ("000-softmax", "complex step"),
-     ("001-dL-dw1", "complex step"), ("004-leaky-relu", "Richardson"), ("000-relu", "Richardson")],
+     ("001-dL-dw1", "complex step"), ("004-leaky-relu", "complex step"), ("000-relu", "complex step"),
+     ("001-step", "Richardson")],
 )
 def test_true_derivative_passes_at_1e_minus_11(derivation_id: str, method: str) -> None:
     numeric = check_with_final(derivation_id)

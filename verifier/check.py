@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import sympy as sp
 
 from verifier.budget import Deadline
 from verifier.context import Context, Region
+from verifier.matrix import explicit, is_matrix, shape_problem, shape_text
+from verifier.model import Factor
 from verifier.proof import decide_signs, prove_by_cases, prove_zero
 from verifier.screen import screen
 from verifier.verdicts import StepVerdict
@@ -15,9 +18,20 @@ from verifier.verdicts import StepVerdict
 REFUTED_METHOD = "numeric screen, confirmed at 40 digits"
 
 
-def check_step(before: sp.Expr, after: sp.Expr, context: Context) -> StepVerdict:
-    """Decide whether `after` equals `before` under the context's assumptions, on every region."""
+def check_step(
+    before: sp.Expr, after: sp.Expr, context: Context, products: tuple[tuple[Factor, ...], ...] = ()
+) -> StepVerdict:
+    """Decide whether `after` equals `before` under the context's assumptions, on every region.
+
+    `products` are the matrix products as the line writes them: one that does not conform refutes
+    the step as a shape error. Matrix steps are checked entry by entry.
+    """
     started = time.perf_counter()
+    problem = shape_problem(products)
+    if problem is not None:
+        return StepVerdict("refuted", "shape check", time.perf_counter() - started, shape_error=problem)
+    if is_matrix(before) or is_matrix(after):
+        return _check_matrix(before, after, context, started)
     before, after = context.prepare(before), context.prepare(after)
     if before == after:
         return StepVerdict("proved", "structural", time.perf_counter() - started)
@@ -40,6 +54,37 @@ def check_step(before: sp.Expr, after: sp.Expr, context: Context) -> StepVerdict
         return StepVerdict("unproved", f"no exact method closed it; agrees at {agreeing} random points",
                            seconds, points_agreeing=agreeing)
     return StepVerdict("proved", _describe(methods, context.regions), seconds, points_agreeing=agreeing)
+
+
+def _check_matrix(before: sp.Basic, after: sp.Basic, context: Context, started: float) -> StepVerdict:
+    lhs, rhs = _as_matrix(context.prepare(before)), _as_matrix(context.prepare(after))
+    if lhs.shape != rhs.shape:
+        problem = f"shape error: this step is {shape_text(rhs)}, the expression before it {shape_text(lhs)}"
+        return StepVerdict("refuted", "shape check", time.perf_counter() - started, shape_error=problem)
+    methods: dict[str, int] = {}
+    agreeing, unproved = 0, 0
+    for i, j in _indices(lhs):
+        verdict = check_step(lhs[i, j], rhs[i, j], context)
+        agreeing += verdict.points_agreeing
+        if verdict.verdict == "refuted":
+            where = f"({i + 1}, {j + 1}) of {shape_text(lhs)}"
+            example = dataclasses.replace(verdict.counterexample, entry=where)  # type: ignore[arg-type]
+            return StepVerdict("refuted", REFUTED_METHOD, time.perf_counter() - started, example, agreeing)
+        unproved += verdict.verdict == "unproved"
+        methods[verdict.method] = methods.get(verdict.method, 0) + 1
+    seconds = time.perf_counter() - started
+    summary = ", ".join(f"{m} x{n}" for m, n in sorted(methods.items(), key=lambda kv: -kv[1]))
+    described = f"entry by entry ({len(rhs)} entries, {shape_text(rhs)}): {summary}"
+    return StepVerdict("unproved" if unproved else "proved", described, seconds, points_agreeing=agreeing)
+
+
+def _indices(matrix: sp.ImmutableMatrix) -> list[tuple[int, int]]:
+    return [(i, j) for i in range(matrix.rows) for j in range(matrix.cols)]
+
+
+def _as_matrix(expr: sp.Basic) -> sp.ImmutableMatrix:
+    """A matrix step's explicit form; a scalar counts as 1 x 1 (x^T A x is both)."""
+    return explicit(expr) if is_matrix(expr) else sp.ImmutableMatrix([[expr]])
 
 
 def _prove_on(region: Region, before: sp.Expr, after: sp.Expr, context: Context, deadline: Deadline) -> str | None:

@@ -82,6 +82,19 @@ class Kink:
 
 
 @dataclass(frozen=True)
+class Factor:
+    """One matrix of a product as a line writes it: its name and the shape the line gives it."""
+
+    name: str
+    rows: int
+    cols: int
+
+    def describe(self) -> str:
+        """`A (3 x 5)`."""
+        return f"{self.name} ({self.rows} x {self.cols})"
+
+
+@dataclass(frozen=True)
 class Step:
     """One line of a derivation: the expression it claims equals the previous one."""
 
@@ -90,6 +103,7 @@ class Step:
     latex: str | None
     expected: Expected = "valid"
     explanation: str = ""
+    products: tuple[tuple[Factor, ...], ...] = ()  # matrix products as the line writes them, shapes included
 
     def __post_init__(self) -> None:
         if self.expected not in EXPECTED_KINDS:
@@ -109,7 +123,7 @@ class Derivation:
     variables: tuple[Var, ...]
     function: sp.Expr
     steps: tuple[Step, ...]
-    variable: sp.Symbol | None = None
+    variable: sp.Symbol | sp.ImmutableMatrix | None = None
     definitions: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()
     constraints: tuple[Constraint, ...] = ()
     kink: Kink | None = None
@@ -126,13 +140,16 @@ class Derivation:
         if undeclared:
             raise ValueError(f"{self.id}: undeclared symbols {', '.join(undeclared)}")
         sampled = {v.symbol for v in self.variables}
-        for role, symbol in (("variable", self.variable), ("kink symbol", self.kink and self.kink.symbol)):
+        variables = list(self.variable) if isinstance(self.variable, sp.MatrixBase) else [self.variable]
+        for role, symbol in [*(("variable", v) for v in variables), ("kink symbol", self.kink and self.kink.symbol)]:
             if symbol is not None and symbol not in sampled:
                 raise ValueError(f"{self.id}: the {role} {symbol} has no domain among the variables")
 
     @property
     def start(self) -> sp.Expr:
-        """The expression the first step must equal: the function, or its derivative."""
+        """The expression the first step must equal: the function, or its derivative (a gradient for a matrix)."""
         if self.variable is None:
             return self.function
+        if isinstance(self.variable, sp.MatrixBase):
+            return self.variable.applyfunc(lambda entry: sp.Derivative(self.function, entry))
         return sp.Derivative(self.function, self.variable)

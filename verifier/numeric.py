@@ -7,6 +7,7 @@ import sympy as sp
 
 from verifier.context import EVERYWHERE, Context
 from verifier.evaluate import compiled_numpy, evaluate_floats, instantiate, undefined_functions
+from verifier.matrix import explicit, is_matrix
 from verifier.model import Derivation, Interval, Kink, Var
 from verifier.sampling import Points, draw
 from verifier.verdicts import KinkCheck, NumericCheck
@@ -20,7 +21,10 @@ TOLERANCE = 1e-10
 REL_FLOOR = 1e-6
 COMPLEX_STEP = 1e-20
 KINK_MARGIN = 0.1  # sampled points stay this far from a kink, beyond the largest Richardson step
-NON_ANALYTIC = (sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.Piecewise, sp.sign, sp.floor, sp.ceiling, sp.DiracDelta)
+# Complex step needs code whose imaginary part carries the derivative. Max, Min and Piecewise qualify
+# away from their kinks: NumPy orders complex numbers by real part first, so each piece is chosen
+# by the real point. These do not: lambdified Abs gives derivative 0, heaviside rejects complex input.
+NOT_COMPLEX_STEPPABLE = (sp.Abs, sp.Heaviside, sp.sign, sp.floor, sp.ceiling, sp.DiracDelta)
 
 
 def cross_check(derivation: Derivation, final: sp.Expr, context: Context) -> NumericCheck | None:
@@ -32,17 +36,31 @@ def cross_check(derivation: Derivation, final: sp.Expr, context: Context) -> Num
     function = instantiate(context.prepare(derivation.function), functions)
     derivative = instantiate(context.prepare(final), functions)
     points = _points(derivation, context)
-    exact = evaluate_floats(derivative, points)
-    if _analytic(function):
-        method, numeric = "complex step (h = 1e-20)", _complex_step(function, variable, points)
-    else:
-        method, numeric = "Richardson central differences (4 levels)", _richardson(function, variable, points)
-    error = np.abs(numeric - exact) / np.maximum(np.abs(exact), REL_FLOOR)
-    worst = float(np.nanmax(error)) if np.any(np.isfinite(error)) else float("inf")
-    if np.any(np.isnan(error)):
-        worst = float("inf")
+    steppable = not function.has(*NOT_COMPLEX_STEPPABLE)
+    method = "complex step (h = 1e-20)" if steppable else "Richardson central differences (4 levels)"
+    pairs = _entries(variable, derivative)
+    worst = max(_max_error(function, v, d, points, steppable) for v, d in pairs)
     kink = None if derivation.kink is None else _check_kink(derivation.kink, function, derivative, context)
-    return NumericCheck(method, len(exact), worst, TOLERANCE, kink)
+    count = len(next(iter(points.values())))
+    return NumericCheck(method if len(pairs) == 1 else f"{method}, {len(pairs)} entries", count, worst, TOLERANCE, kink)
+
+
+def _entries(variable: sp.Basic, derivative: sp.Basic) -> list[tuple[sp.Symbol, sp.Expr]]:
+    if not isinstance(variable, sp.MatrixBase):
+        return [(variable, derivative)]
+    claimed = explicit(derivative) if is_matrix(derivative) else sp.ImmutableMatrix([[derivative]])
+    if claimed.shape != variable.shape:
+        raise ValueError(f"the final step is {claimed.shape}, the variable {variable.shape}")
+    return list(zip(variable, claimed, strict=True))
+
+
+def _max_error(function: sp.Expr, variable: sp.Symbol, derivative: sp.Expr, points: Points, steppable: bool) -> float:
+    exact = evaluate_floats(derivative, points)
+    numeric = (_complex_step if steppable else _richardson)(function, variable, points)
+    error = np.abs(numeric - exact) / np.maximum(np.abs(exact), REL_FLOOR)
+    if not error.size or np.any(np.isnan(error)):
+        return float("inf")
+    return float(np.max(error))
 
 
 def _points(derivation: Derivation, context: Context) -> Points:
@@ -62,10 +80,6 @@ def _away_from_kink(context: Context, kink: Kink, side: int) -> tuple[Var, ...]:
             var = Var(var.symbol, Interval(lo, hi))
         narrowed.append(var)
     return tuple(narrowed)
-
-
-def _analytic(function: sp.Expr) -> bool:
-    return not function.has(*NON_ANALYTIC)
 
 
 def _evaluate(function: sp.Expr, points: Points) -> np.ndarray:

@@ -19,12 +19,14 @@ class Counterexample:
     rhs: str
     region: str
     witnesses: dict[str, str] = field(default_factory=dict)
+    entry: str | None = None  # the failing entry of a matrix step, e.g. "(2, 1) of 3 x 1"
 
     def describe(self) -> str:
         """One line: where, and both sides' values."""
         where = ", ".join(f"{k} = {v}" for k, v in self.point.items())
         stand_ins = "".join(f"; {k}(u) = {v}" for k, v in self.witnesses.items())
-        return f"at {where}{stand_ins}: previous = {self.lhs}, this step = {self.rhs}"
+        entry = f"entry {self.entry}, " if self.entry else ""
+        return f"{entry}at {where}{stand_ins}: previous = {self.lhs}, this step = {self.rhs}"
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class StepVerdict:
     seconds: float
     counterexample: Counterexample | None = None
     points_agreeing: int = 0
+    shape_error: str | None = None
 
 
 @dataclass(frozen=True)

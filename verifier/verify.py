@@ -24,7 +24,7 @@ def verify(derivation: Derivation, budget_seconds: float = DEFAULT_BUDGET_SECOND
     accepted: sp.Expr = derivation.start
     results = []
     for index, step in enumerate(derivation.steps):
-        verdict = check_step(accepted, step.expr, context)
+        verdict = check_step(accepted, step.expr, context, step.products)
         results.append(StepResult(index, step, verdict))
         if verdict.verdict != "refuted":
             accepted = step.expr
