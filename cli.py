@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy
 import sympy
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
@@ -20,6 +21,7 @@ from derivations import ALL, BY_ID
 from verifier import DerivationResult, StepResult, __version__, verify
 from verifier.context import DEFAULT_BUDGET_SECONDS
 from verifier.latex import document
+from verifier.matrix import is_matrix, shape_text
 from verifier.model import Derivation
 from verifier.serialize import report, summary, summary_line
 from verifier.texbuild import TEX_HINT, compile_pdf, tex_engine, write_atomically
@@ -121,19 +123,18 @@ def results_table(results: list[DerivationResult]) -> Table:
 def show(result: DerivationResult, console: Console) -> None:
     """Every step of one derivation with its verdict."""
     d = result.derivation
-    console.print(f"[bold]{d.id}[/bold]: {d.title}")
-    console.print(f"note {d.note}, {d.where}")
-    console.print("symbols: " + "; ".join(v.describe() for v in d.variables))
-    for symbol, meaning in d.definitions:
-        console.print(f"where {symbol} = {meaning}")
-    for constraint in d.constraints:
-        console.print(f"constraint: {constraint.statement}")
-    if d.kink is not None:
-        console.print(f"kink convention: {d.kink.describe()}")
-    if d.remarks:
-        console.print(f"remarks: {d.remarks}")
-    start = "derivative of" if d.variable is not None else "starts from"
-    console.print(f"{start}: {d.function}" + (f" in {d.variable}" if d.variable is not None else ""))
+    console.print(f"[bold]{escape(d.id)}[/bold]: {escape(d.title)}")
+    lines = [f"note {d.note}, {d.where}", "symbols: " + "; ".join(v.describe() for v in d.variables)]
+    lines += [f"where {symbol} = {meaning}" for symbol, meaning in d.definitions]
+    lines += [f"constraint: {c.statement}" for c in d.constraints]
+    lines += [f"kink convention: {d.kink.describe()}"] if d.kink is not None else []
+    lines += [f"remarks: {d.remarks}"] if d.remarks else []
+    if d.variable is None:
+        lines.append(f"starts from: {d.function}")
+    else:
+        lines.append(f"derivative of: {d.function} in {d.variable}")
+    for line in lines:
+        console.print(line, markup=False, highlight=False)
     for r in result.steps:
         show_step(r, console)
     show_numeric(result, console)
@@ -150,10 +151,13 @@ def show_step(r: StepResult, console: Console) -> None:
         highlight=False,
     )
     console.print("  as written:    ", r.step.latex or "(not in the note: added by backproof)", markup=False)
-    console.print("  expression:    ", str(r.step.expr), markup=False)
+    shape = f" ({shape_text(r.step.expr)} matrix)" if is_matrix(r.step.expr) else ""
+    console.print(f"  expression{shape}:", str(r.step.expr), markup=False)
     console.print("  justification: ", r.step.justification, markup=False)
     if r.step.explanation:
         console.print("  what is wrong: ", r.step.explanation, markup=False)
+    if v.shape_error is not None:
+        console.print("  shape error:   ", v.shape_error, markup=False)
     if v.counterexample is not None:
         console.print("  counterexample:", f"[{v.counterexample.region}]", v.counterexample.describe(), markup=False)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from verifier.model import Choice, Derivation, Interval, Kink, Step, Var
+from verifier.model import Choice, Derivation, Factor, Interval, Kink, Step, Var
 
 D = sp.Derivative
 exp, log = sp.exp, sp.log
@@ -40,24 +40,27 @@ def plus(*terms: sp.Expr) -> sp.Expr:
     return sp.Add(*terms, evaluate=False)
 
 
-def step(latex: str, expr: sp.Expr, why: str) -> Step:
+Products = tuple[tuple[Factor, ...], ...]
+
+
+def step(latex: str, expr: sp.Expr, why: str, products: Products = ()) -> Step:
     """A line of the note that the author presents as correct."""
-    return Step(sp.sympify(expr), why, latex, "valid")
+    return Step(sp.sympify(expr), why, latex, "valid", products=products)
 
 
-def error(latex: str, expr: sp.Expr, why: str, explanation: str) -> Step:
+def error(latex: str, expr: sp.Expr, why: str, explanation: str, products: Products = ()) -> Step:
     """A line of the note with wrong mathematics (the engine must refute it)."""
-    return Step(sp.sympify(expr), why, latex, "error", explanation)
+    return Step(sp.sympify(expr), why, latex, "error", explanation, products)
 
 
-def slip(latex: str, expr: sp.Expr, why: str, explanation: str) -> Step:
+def slip(latex: str, expr: sp.Expr, why: str, explanation: str, products: Products = ()) -> Step:
     """A line whose notation is wrong while the intended mathematics is right."""
-    return Step(sp.sympify(expr), why, latex, "slip", explanation)
+    return Step(sp.sympify(expr), why, latex, "slip", explanation, products)
 
 
-def completion(expr: sp.Expr, why: str) -> Step:
+def completion(expr: sp.Expr, why: str, products: Products = ()) -> Step:
     """A step backproof adds: a correction after a refuted line, or the end the note leaves out."""
-    return Step(sp.sympify(expr), why, None, "completion")
+    return Step(sp.sympify(expr), why, None, "completion", products=products)
 
 
 def kink(var: Var, value: sp.Expr | None, source: str, at: sp.Expr = sp.S.Zero) -> Kink:
@@ -73,7 +76,7 @@ def derivation(
     variables: list[Var],
     function: sp.Expr,
     steps: list[Step],
-    variable: Var | None = None,
+    variable: Var | sp.ImmutableMatrix | None = None,
     **extra: object,
 ) -> Derivation:
     """A Derivation from lists, the way the data files write it."""
@@ -85,6 +88,43 @@ def derivation(
         variables=tuple(variables),
         function=sp.sympify(function),
         steps=tuple(steps),
-        variable=None if variable is None else variable.symbol,
+        variable=variable.symbol if isinstance(variable, Var) else variable,
         **extra,  # type: ignore[arg-type]
     )
+
+
+def matrix(name: str, rows: int, cols: int, lo: float = -2, hi: float = 2) -> tuple[sp.ImmutableMatrix, list[Var]]:
+    """An explicit matrix of real symbols name_ij (1-based; name_i for a column), and their domains."""
+    symbols = [[sp.Symbol(_entry_name(name, i, j, cols), real=True) for j in range(cols)] for i in range(rows)]
+    flat = [s for row in symbols for s in row]
+    return sp.ImmutableMatrix(symbols), [Var(s, Interval(lo, hi)) for s in flat]
+
+
+def _entry_name(name: str, i: int, j: int, cols: int) -> str:
+    return f"{name}_{i + 1}" if cols == 1 else f"{name}_{i + 1}{j + 1}"
+
+
+def mask(name: str, rows: int, cols: int) -> tuple[sp.ImmutableMatrix, list[Var]]:
+    """An explicit 0/1 matrix: the ReLU pattern of one region of a layer's pre-activations."""
+    symbols = [[sp.Symbol(f"{name}_{i + 1}{j + 1}", integer=True) for j in range(cols)] for i in range(rows)]
+    flat = [s for row in symbols for s in row]
+    return sp.ImmutableMatrix(symbols), [Var(s, Choice((0, 1))) for s in flat]
+
+
+def hadamard(a: sp.MatrixBase, b: sp.MatrixBase) -> sp.ImmutableMatrix:
+    """The elementwise product a ⊙ b."""
+    return sp.ImmutableMatrix(a.multiply_elementwise(b))
+
+
+def ones(rows: int, cols: int) -> sp.ImmutableMatrix:
+    """A matrix of ones (a row of them sums over a batch; a column of them broadcasts a bias)."""
+    return sp.ImmutableMatrix(sp.ones(rows, cols))
+
+
+def softmax_rows(z: sp.MatrixBase) -> sp.ImmutableMatrix:
+    """Softmax of each row."""
+    rows = []
+    for i in range(z.rows):
+        total = sum(exp(z[i, j]) for j in range(z.cols))
+        rows.append([exp(z[i, j]) / total for j in range(z.cols)])
+    return sp.ImmutableMatrix(rows)

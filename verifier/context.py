@@ -13,6 +13,7 @@ from verifier.model import Derivation, Interval, Kink, Var
 from verifier.sampling import Points, draw, within
 
 DEFAULT_BUDGET_SECONDS = 2.0
+MAX_DRAWS = 50
 
 
 @dataclass(frozen=True)
@@ -79,9 +80,21 @@ class Context:
         return _prepared(expr, self.definitions, self.eliminations)
 
     def draw(self, variables: tuple[Var, ...], count: int, rng: np.random.Generator) -> Points:
-        """Random points of `variables`, without those where a constrained symbol leaves its domain."""
-        points = draw(variables, count, rng)
+        """`count` random points of `variables` where every constrained symbol stays in its domain.
+
+        Points that leave it are dropped and more are drawn, a bounded number of times.
+        """
+        kept: list[Points] = []
+        for _ in range(MAX_DRAWS):
+            points = self._admissible(draw(variables, count, rng))
+            kept.append(points)
+            if sum(len(next(iter(p.values()), ())) for p in kept) >= count:
+                break
+        return {s: np.concatenate([p[s] for p in kept])[:count] for s in kept[0]}
+
+    def _admissible(self, points: Points) -> Points:
         domains = {v.symbol: v.domain for v in self.variables}
+        count = len(next(iter(points.values()), ()))
         keep = np.ones(count, dtype=bool)
         for symbol, value in self.eliminations:
             computed = compiled_numpy(value, tuple(points))(*points.values())
@@ -102,11 +115,72 @@ def _prepared(
     eliminations: tuple[tuple[sp.Symbol, sp.Expr], ...],
 ) -> sp.Expr:
     # each step is prepared twice (as the new step, then as the one the next is checked against)
+    if definitions:
+        expr = _expand_definitions(expr, definitions)
+    if eliminations:
+        expr = expr.subs(list(eliminations))
+    return expr.doit()
+
+
+def _expand_definitions(expr: sp.Expr, definitions: tuple[tuple[sp.Symbol, sp.Expr], ...]) -> sp.Expr:
+    """Replace defined symbols by their meaning, as `subs` would, but fast where that is safe.
+
+    A derivative in a defined symbol (dL/dyhat_i) is taken first, when nothing else in it depends on
+    that symbol; then, if no derivative or substitution binds a defined symbol any more, one
+    `xreplace` with the fully expanded definitions does what a chain of `subs` calls would do.
+    """
+    defined = {s for s, _ in definitions}
+    expr = expr.replace(
+        lambda e: isinstance(e, sp.Derivative) and _differentiable_early(e, definitions),
+        lambda e: e.doit(),
+    )
+    resolved = _resolved(definitions)
+    if resolved is not None and not _binds(expr, defined):
+        return expr.xreplace(resolved)
     for _ in range(len(definitions) + 1):
         expanded = expr.subs(list(definitions))
         if expanded == expr:
             break
         expr = expanded
-    if eliminations:
-        expr = expr.subs(list(eliminations))
-    return expr.doit()
+    return expr
+
+
+def _differentiable_early(derivative: sp.Derivative, definitions: tuple[tuple[sp.Symbol, sp.Expr], ...]) -> bool:
+    meaning = dict(definitions)
+    variables = set(derivative.variables)
+    if not variables <= set(meaning):
+        return False
+    return not any(
+        variables & _depends_on(symbol, meaning) for symbol in derivative.expr.free_symbols if symbol in meaning
+    )
+
+
+def _depends_on(symbol: sp.Symbol, meaning: dict[sp.Symbol, sp.Expr]) -> set[sp.Symbol]:
+    seen: set[sp.Symbol] = set()
+    todo = [symbol]
+    while todo:
+        for found in meaning[todo.pop()].free_symbols:
+            if found not in seen:
+                seen.add(found)
+                if found in meaning:
+                    todo.append(found)
+    return seen
+
+
+def _resolved(definitions: tuple[tuple[sp.Symbol, sp.Expr], ...]) -> dict[sp.Symbol, sp.Expr] | None:
+    """Each definition with the others expanded in it; None where a definition binds a defined symbol."""
+    meaning = dict(definitions)
+    if any(_binds(value, set(meaning)) for value in meaning.values()):
+        return None
+    for _ in range(len(meaning) + 1):
+        expanded = {s: v.xreplace(meaning) for s, v in meaning.items()}
+        if expanded == meaning:
+            return meaning
+        meaning = expanded
+    return None  # circular definitions: leave them to subs
+
+
+def _binds(expr: sp.Basic, symbols: set[sp.Symbol]) -> bool:
+    """Whether a derivative or substitution in `expr` has one of `symbols` as its variable."""
+    nodes = (node for node in sp.preorder_traversal(expr) if isinstance(node, sp.Derivative | sp.Subs))
+    return any(set(node.variables) & symbols for node in nodes)

@@ -24,26 +24,52 @@ WITNESSES: tuple[sp.Expr, ...] = (
 )
 
 
-def undefined_functions(*exprs: sp.Expr) -> list[type]:
-    """The undefined function classes (f, g, ...) in `exprs`, in a stable order."""
-    found = {type(a) for expr in exprs for a in expr.atoms(AppliedUndef)}
-    return sorted(found, key=lambda f: f.__name__)
+Undefined = list[tuple[type, int]]
 
 
-def instantiate(expr: sp.Expr, functions: list[type]) -> sp.Expr:
+def undefined_functions(*exprs: sp.Expr) -> Undefined:
+    """The undefined functions (f, g, ...) in `exprs` with their arities, in a stable order."""
+    arities: dict[type, set[int]] = {}
+    for expr in exprs:
+        for applied in expr.atoms(AppliedUndef):
+            arities.setdefault(type(applied), set()).add(len(applied.args))
+    for function, counts in arities.items():
+        if len(counts) != 1:
+            raise ValueError(f"{function.__name__} is applied with different numbers of arguments")
+    return sorted(((f, counts.pop()) for f, counts in arities.items()), key=lambda fa: fa[0].__name__)
+
+
+def instantiate(expr: sp.Expr, functions: Undefined) -> sp.Expr:
     """Replace each undefined function by its witness and evaluate what that unlocks."""
     if not functions:
         return expr
     if len(functions) > len(WITNESSES):
         raise ValueError(f"at most {len(WITNESSES)} undefined functions are supported")
-    for function, witness in zip(functions, WITNESSES, strict=False):
-        expr = expr.subs(function, sp.Lambda(_u, witness))
+    for index, (function, arity) in enumerate(functions):
+        expr = expr.subs(function, witness(index, arity))
     return expr.doit()
 
 
-def witness_names(functions: list[type]) -> dict[str, str]:
+def witness(index: int, arity: int) -> sp.Lambda:
+    """The stand-in for the `index`-th undefined function: a sum of distinct analytic terms, coupled."""
+    if arity == 1:
+        return sp.Lambda(_u, WITNESSES[index])
+    args = sp.symbols(f"u1:{arity + 1}", real=True)
+    terms = [
+        WITNESSES[(index + k) % len(WITNESSES)].subs(_u, u * sp.Rational(k + 2, k + 3)) for k, u in enumerate(args)
+    ]
+    coupling = sum(u * sp.Rational(1, k + 2) for k, u in enumerate(args)) ** 2 / 7
+    return sp.Lambda(args, sum(terms) + coupling)
+
+
+def witness_names(functions: Undefined) -> dict[str, str]:
     """Which concrete function stood in for each undefined one, for a counterexample."""
-    return {f.__name__: str(w) for f, w in zip(functions, WITNESSES, strict=False)}
+    names = {}
+    for index, (function, arity) in enumerate(functions):
+        stand_in = witness(index, arity)
+        arguments = ", ".join(map(str, stand_in.variables))
+        names[function.__name__] = str(stand_in.expr) if arity == 1 else f"({arguments}) -> {stand_in.expr}"
+    return names
 
 
 @lru_cache(maxsize=4096)

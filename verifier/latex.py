@@ -7,6 +7,8 @@ from collections.abc import Iterable
 
 import sympy as sp
 
+from verifier.matrix import is_matrix, shape_text
+from verifier.model import Derivation
 from verifier.verdicts import DerivationResult, StepResult
 
 TEXT_ESCAPES = {
@@ -107,12 +109,16 @@ def verdict_mark(result: StepResult) -> str:
 def counterexample_text(result: StepResult) -> str:
     """Where the step fails and both sides' values there."""
     example = result.verdict.counterexample
+    if result.verdict.shape_error is not None:
+        return escape(result.verdict.shape_error[0].upper() + result.verdict.shape_error[1:]) + "."
     if example is None:
         return ""
     point = ", ".join(f"${sp.latex(sp.Symbol(k))} = {escape(v)}$" for k, v in example.point.items())
     stand_ins = "; ".join(f"{escape(k)}(u) = {escape(v)}" for k, v in example.witnesses.items())
     stand_ins = f" (with {stand_ins})" if stand_ins else ""
     region = "" if example.region == "everywhere" else f" (where {escape(example.region)})"
+    if example.entry:
+        region += f", entry {escape(example.entry)}"
     return (
         rf"Counterexample{region}: at {point}{stand_ins}\newline "
         rf"expression before: {escape(example.lhs)}\newline this step: {escape(example.rhs)}"
@@ -234,9 +240,8 @@ def _derivation(result: DerivationResult) -> str:
         rf"\textbf{{{escape(d.id)}}}, {escape(d.where)}. Symbols: "
         + "; ".join(rf"${sp.latex(v.symbol)}$ in {escape(v.domain.describe())}" for v in d.variables) + ".",
     ]
-    start = rf"$\frac{{\partial}}{{\partial {sp.latex(d.variable)}}}$ of " if d.variable is not None else ""
-    lines.append(r"Starts from " + start + "$" + sp.latex(d.function) + "$.")
-    lines += [rf"Where ${sp.latex(s)} = {sp.latex(m)}$." for s, m in d.definitions]
+    lines.append(r"Starts from:\par " + fitted(_start(d)))
+    lines += [r"Where:\par " + fitted(f"{sp.latex(s)} = {sp.latex(m)}") for s, m in d.definitions]
     lines += [rf"Constraint: {escape(c.statement)}." for c in d.constraints]
     if d.kink is not None:
         lines.append(rf"Kink convention: {escape(d.kink.describe())}.")
@@ -247,18 +252,28 @@ def _derivation(result: DerivationResult) -> str:
     return "\n\n".join(lines)
 
 
+def _shape(expr: sp.Basic) -> str:
+    return f" ({shape_text(expr)})" if is_matrix(expr) else ""
+
+
+def _start(d: Derivation) -> str:
+    if d.variable is None:
+        return sp.latex(d.function)
+    if isinstance(d.variable, sp.MatrixBase):
+        return rf"\frac{{\partial}}{{\partial {sp.latex(d.variable)}}} \left( {sp.latex(d.function)} \right)"
+    return rf"\frac{{\partial}}{{\partial {sp.latex(d.variable)}}} {sp.latex(d.function)}"
+
+
 def _steps_table(result: DerivationResult) -> str:
     rows = []
     for s in result.steps:
-        content = [as_written(s.step.latex)]
-        if s.step.latex is not None:
-            content.append(r"{\scriptsize\color{gray} encoded as:}\ " + encoded(s.step.expr))
-        else:
-            content = [r"{\scriptsize\color{gray} added by backproof:}\ " + encoded(s.step.expr)]
+        label = "encoded as" if s.step.latex is not None else "added by backproof"
+        encoding = rf"{{\scriptsize\color{{gray}} {label}{_shape(s.step.expr)}:}}\newline " + encoded(s.step.expr)
+        content = [as_written(s.step.latex), encoding] if s.step.latex is not None else [encoding]
         content.append(r"{\small\textit{" + escape(s.step.justification) + "}}")
         if s.step.explanation:
             content.append(r"{\small " + escape(f"{s.step.expected}: {s.step.explanation}") + "}")
-        if s.verdict.counterexample is not None:
+        if s.verdict.counterexample is not None or s.verdict.shape_error is not None:
             content.append(r"{\small " + counterexample_text(s) + "}")
         rows.append(rf"{s.index} & " + r"\newline ".join(content) + rf" & {verdict_mark(s)} \\ \midrule")
     return "\n".join([

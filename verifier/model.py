@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
 
 import sympy as sp
+
+if TYPE_CHECKING:
+    from verifier.verdicts import NumericCheck
 
 Expected = Literal["valid", "error", "slip", "completion"]
 EXPECTED_KINDS: tuple[str, ...] = ("valid", "error", "slip", "completion")
@@ -86,8 +90,8 @@ class Factor:
     """One matrix of a product as a line writes it: its name and the shape the line gives it."""
 
     name: str
-    rows: int
-    cols: int
+    rows: int | str  # a size the line names ("n") conforms only to the same name
+    cols: int | str
 
     def describe(self) -> str:
         """`A (3 x 5)`."""
@@ -128,6 +132,8 @@ class Derivation:
     constraints: tuple[Constraint, ...] = ()
     kink: Kink | None = None
     remarks: str = ""
+    # replaces the numeric cross-check, e.g. the same formula confirmed at full size with NumPy
+    numeric_override: Callable[[], NumericCheck] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not self.steps:

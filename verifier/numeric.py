@@ -17,8 +17,9 @@ POINTS = 256
 # corpus; a correct closed form evaluated in float64 can itself be off by ~2e-12 (1 - tanh(x)**2 at
 # |x| = 6), so 1e-10 accepts every true result and still catches a planted 1e-9 relative error.
 TOLERANCE = 1e-10
-# Below this magnitude the error is measured absolutely, so a derivative of 0 is not divided by 0.
-REL_FLOOR = 1e-6
+# The error is relative to max(|exact|, REL_FLOOR * the largest |exact| over the points), so a
+# derivative that is 0 at a point (a closed ReLU, a zero label) is not divided by 0 or by rounding noise.
+REL_FLOOR = 1e-3
 COMPLEX_STEP = 1e-20
 KINK_MARGIN = 0.1  # sampled points stay this far from a kink, beyond the largest Richardson step
 # Complex step needs code whose imaginary part carries the derivative. Max, Min and Piecewise qualify
@@ -57,10 +58,17 @@ def _entries(variable: sp.Basic, derivative: sp.Basic) -> list[tuple[sp.Symbol, 
 def _max_error(function: sp.Expr, variable: sp.Symbol, derivative: sp.Expr, points: Points, steppable: bool) -> float:
     exact = evaluate_floats(derivative, points)
     numeric = (_complex_step if steppable else _richardson)(function, variable, points)
-    error = np.abs(numeric - exact) / np.maximum(np.abs(exact), REL_FLOOR)
-    if not error.size or np.any(np.isnan(error)):
+    return max_relative_error(numeric, exact)
+
+
+def max_relative_error(numeric: np.ndarray, exact: np.ndarray) -> float:
+    """Max of |numeric - exact| / max(|exact|, REL_FLOOR * max |exact|); inf if anything is not finite."""
+    numeric, exact = np.asarray(numeric, dtype=float), np.asarray(exact, dtype=float)
+    if not exact.size or not (np.all(np.isfinite(numeric)) and np.all(np.isfinite(exact))):
         return float("inf")
-    return float(np.max(error))
+    scale = np.maximum(np.abs(exact), REL_FLOOR * np.max(np.abs(exact)))
+    gap = np.abs(numeric - exact)
+    return float(np.max(np.where(scale > 0, gap / np.where(scale > 0, scale, 1.0), gap)))
 
 
 def _points(derivation: Derivation, context: Context) -> Points:

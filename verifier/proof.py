@@ -16,11 +16,13 @@ MAX_CASES = 16
 
 
 def exp_generators(expr: sp.Expr) -> sp.Expr:
-    """Rewrite to exp and replace each exponential monomial exp(m) by a positive symbol t.
+    """Rewrite to exp and replace the exponentials by power products of positive symbols t.
 
-    exp(sum c_i m_i) becomes prod t_i**(c_i q_i) with exp(m_i / q_i) = t_i, so every exp becomes a
-    power product and the expression a rational function of the t_i, logs and the other symbols.
-    Nested exponentials are replaced from the inside out.
+    The exponents are read as vectors over their monomials; a basis is chosen among them (smallest
+    first), exp(b) = t_b for each basis exponent b, and every other exponential becomes the power
+    product its exponent's coordinates in that basis give. The expression becomes a rational function
+    of the t's, logs and the other symbols, which `cancel` decides. Nested exponentials are replaced
+    from the inside out.
     """
     expr = sp.expand_power_exp(expr.rewrite(sp.exp))
     while innermost := [p for p in expr.atoms(sp.exp) if not p.args[0].has(sp.exp)]:
@@ -29,34 +31,42 @@ def exp_generators(expr: sp.Expr) -> sp.Expr:
 
 
 def _power_products(powers: list[sp.Expr]) -> dict[sp.Expr, sp.Expr]:
-    denominators: dict[sp.Expr, list[int]] = {}
-    for power in powers:
-        for coefficient, monomial in _exponent_terms(power.args[0]):
-            denominators.setdefault(monomial, []).append(int(coefficient.q))
-    generators = {m: (_generator(m), math.lcm(*qs)) for m, qs in denominators.items()}
+    vectors = {p: sp.expand(p.args[0]).as_coefficients_dict() for p in powers}
+    basis: list[tuple[dict, sp.Expr]] = []  # (exponent as a vector, its generator)
     replacement = {}
-    for power in powers:
-        product = sp.S.One
-        for coefficient, monomial in _exponent_terms(power.args[0]):
-            generator, q = generators[monomial]
-            product *= generator ** (coefficient * q)
-        replacement[power] = product
+    for power in sorted(powers, key=lambda p: (len(vectors[p]), sp.default_sort_key(p))):
+        coordinates = _coordinates(vectors[power], [v for v, _ in basis])
+        if coordinates is None:
+            generator = _generator(power.args[0])
+            basis.append((vectors[power], generator))
+            replacement[power] = generator
+        else:
+            replacement[power] = sp.Mul(*(g**c for (_, g), c in zip(basis, coordinates, strict=True)))
     return replacement
 
 
-def _generator(monomial: sp.Expr) -> sp.Dummy:
-    # exp of a real monomial is positive, which lets expand_log split its logs; otherwise no claim.
-    return sp.Dummy("t", positive=True) if monomial.is_extended_real else sp.Dummy("t")
+def _coordinates(vector: dict, basis: list[dict]) -> list[sp.Rational] | None:
+    """Rational c with sum c_i basis_i = vector, or None when the vector is not in their span."""
+    if not basis:
+        return None
+    monomials = sorted(set(vector).union(*basis), key=sp.default_sort_key)
+    if not set(vector) <= set().union(*basis):
+        return None
+    columns = sp.Matrix([[b.get(m, 0) for b in basis] for m in monomials])
+    target = sp.Matrix([vector.get(m, 0) for m in monomials])
+    try:
+        solution, free = columns.gauss_jordan_solve(target)
+    except ValueError:
+        return None
+    solution = solution.subs({f: 0 for f in free})
+    if not all(c.is_Rational for c in solution):
+        return None
+    return list(solution)
 
 
-def _exponent_terms(argument: sp.Expr) -> list[tuple[sp.Rational, sp.Expr]]:
-    terms = []
-    for term in sp.Add.make_args(sp.expand(argument)):
-        coefficient, monomial = term.as_coeff_Mul()
-        if not coefficient.is_Rational:
-            coefficient, monomial = sp.S.One, term
-        terms.append((coefficient, monomial))
-    return terms
+def _generator(exponent: sp.Expr) -> sp.Dummy:
+    # exp of a real exponent is positive, which lets expand_log split its logs; otherwise no claim.
+    return sp.Dummy("t", positive=True) if exponent.is_extended_real else sp.Dummy("t")
 
 
 def _structural(d: sp.Expr) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +35,7 @@ def screen(
     resort for a step that no method proved, which finds differences below float64 resolution.
     """
     functions = undefined_functions(before, after)
+    stand_ins = witness_names(functions)
     before, after = instantiate(before, functions), instantiate(after, functions)
     rng = np.random.default_rng(context.seed)
     points = context.draw(context.sampled(region), context.samples, rng)
@@ -48,7 +50,7 @@ def screen(
             break
         found = _confirm(before, after, exact_point(points, int(index)), region)
         if found is not None:
-            return ScreenResult(_with_witnesses(found, functions), agreeing)
+            return ScreenResult(dataclasses.replace(found, witnesses=stand_ins), agreeing)
     return ScreenResult(None, agreeing)
 
 
@@ -67,7 +69,3 @@ def _digits(value: sp.Expr) -> str:
     return sp.sstr(sp.Float(value, 30), full_prec=False)
 
 
-def _with_witnesses(found: Counterexample, functions: list[type]) -> Counterexample:
-    if not functions:
-        return found
-    return Counterexample(found.point, found.lhs, found.rhs, found.region, witness_names(functions))

@@ -8,6 +8,7 @@ from typing import Any
 
 import sympy as sp
 
+from verifier.matrix import is_matrix, shape_text
 from verifier.verdicts import DerivationResult, NumericCheck, StepResult
 
 
@@ -48,6 +49,8 @@ def step_dict(result: StepResult) -> dict[str, Any]:
         "method": verdict.method,
         "seconds": round(verdict.seconds, 6),
         "counterexample": None if verdict.counterexample is None else asdict(verdict.counterexample),
+        "shape": shape_text(step.expr) if is_matrix(step.expr) else None,
+        "shape_error": verdict.shape_error,
     }
 
 
@@ -76,7 +79,7 @@ def derivation_dict(result: DerivationResult) -> dict[str, Any]:
         "where": d.where,
         "variables": [v.describe() for v in d.variables],
         "function": sp.sstr(d.function),
-        "variable": None if d.variable is None else str(d.variable),
+        "variable": None if d.variable is None else sp.sstr(d.variable),
         "constraints": [c.statement for c in d.constraints],
         "kink_convention": None if d.kink is None else d.kink.describe(),
         "remarks": d.remarks or None,
