@@ -12,8 +12,8 @@ from verifier.context import Context, Region
 from verifier.matrix import explicit, is_matrix, shape_problem, shape_text
 from verifier.model import Factor
 from verifier.proof import decide_signs, prove_by_cases, prove_zero
-from verifier.screen import screen
-from verifier.verdicts import StepVerdict
+from verifier.screen import SCREEN_RTOL, screen
+from verifier.verdicts import Counterexample, StepVerdict
 
 REFUTED_METHOD = "numeric screen, confirmed at 40 digits"
 
@@ -35,25 +35,32 @@ def check_step(
     before, after = context.prepare(before), context.prepare(after)
     if before == after:
         return StepVerdict("proved", "structural", time.perf_counter() - started)
+    example, agreeing = _screen_regions(before, after, context)
+    if example is None:
+        deadline = Deadline(context.budget_seconds)
+        methods = [_prove_on(region, before, after, context, deadline) for region in context.regions]
+        if all(m is not None for m in methods):
+            seconds = time.perf_counter() - started
+            return StepVerdict("proved", _describe(methods, context.regions), seconds, points_agreeing=agreeing)
+        example, _ = _screen_regions(before, after, context, threshold=-1.0)  # below float64 resolution
+    seconds = time.perf_counter() - started
+    if example is not None:
+        return StepVerdict("refuted", REFUTED_METHOD, seconds, example, agreeing)
+    unproved = f"no exact method closed it; agrees at {agreeing} random points"
+    return StepVerdict("unproved", unproved, seconds, points_agreeing=agreeing)
+
+
+def _screen_regions(
+    before: sp.Expr, after: sp.Expr, context: Context, threshold: float = SCREEN_RTOL
+) -> tuple[Counterexample | None, int]:
+    """The first confirmed counterexample over the regions, and how many points agreed before it."""
     agreeing = 0
     for region in context.regions:
-        result = screen(before, after, context, region)
+        result = screen(before, after, context, region, threshold)
         if result.counterexample is not None:
-            seconds = time.perf_counter() - started
-            return StepVerdict("refuted", REFUTED_METHOD, seconds, result.counterexample, result.agreeing)
+            return result.counterexample, agreeing + result.agreeing
         agreeing += result.agreeing
-    deadline = Deadline(context.budget_seconds)
-    methods = [_prove_on(region, before, after, context, deadline) for region in context.regions]
-    seconds = time.perf_counter() - started
-    if any(m is None for m in methods):
-        for region in context.regions:
-            result = screen(before, after, context, region, threshold=-1.0)
-            if result.counterexample is not None:
-                seconds = time.perf_counter() - started
-                return StepVerdict("refuted", REFUTED_METHOD, seconds, result.counterexample, result.agreeing)
-        return StepVerdict("unproved", f"no exact method closed it; agrees at {agreeing} random points",
-                           seconds, points_agreeing=agreeing)
-    return StepVerdict("proved", _describe(methods, context.regions), seconds, points_agreeing=agreeing)
+    return None, agreeing
 
 
 def _check_matrix(before: sp.Basic, after: sp.Basic, context: Context, started: float) -> StepVerdict:
