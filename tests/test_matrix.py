@@ -105,3 +105,15 @@ def test_every_parameter_of_the_full_network_is_confirmed_numerically(corpus_res
         assert numeric.passed and numeric.max_rel_error <= 1e-10
         entries += int(numeric.method.split(", ")[1].split()[0])
     assert entries == 127
+
+
+def test_symbolic_k_is_reported_unproved_not_proved() -> None:
+    """The engine cannot yet close the cross-entropy gradient for a symbolic K; it must say so."""
+    k = sp.Symbol("K", integer=True, positive=True)
+    i, j, r = sp.symbols("i j r", integer=True, positive=True)
+    z, y = sp.IndexedBase("z", real=True), sp.IndexedBase("y", real=True)
+    total = sp.Sum(sp.exp(z[j]), (j, 1, k))
+    loss = -sp.Sum(y[i] * sp.log(sp.exp(z[i]) / total), (i, 1, k))
+    context = Context((Var(k, Interval(2, 20)),), budget_seconds=1.0)
+    verdict = check_step(sp.Derivative(loss, z[r]), sp.exp(z[r]) / total - y[r], context)
+    assert verdict.verdict == "unproved"
