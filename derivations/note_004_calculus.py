@@ -3,7 +3,7 @@
 import sympy as sp
 
 from derivations.notation import D, completion, derivation, error, exp, log, matrix, slip, step
-from verifier.model import Choice, Constraint, Factor, Interval, Var
+from verifier.model import Choice, Constraint, Factor, Family, IndexRange, Interval, Var
 
 NOTE = "004_92ccb6d64e70ff8c.txt"
 SIZES = (2, 3, 4, 5, 6)
@@ -204,4 +204,44 @@ def softmax_derivations(k: int) -> tuple:
 
 
 SOFTMAX = softmax_derivations(3)
-DERIVATIONS = (*QUADRATIC_FORMS, *SOFTMAX)
+
+
+def symbolic_k() -> object:
+    """The cross-entropy gradient for any number of classes K: indexed sums and a Kronecker delta."""
+    size = Var(sp.Symbol("K", integer=True, positive=True), Choice((2, 3, 4)))
+    kk = size.symbol
+    i, j, r = sp.symbols("i j r", integer=True, positive=True)
+    z, y = sp.IndexedBase("z", real=True), sp.IndexedBase("y", real=True)
+    total = sp.Sum(exp(z[j]), (j, 1, kk))
+
+    def yhat(index: sp.Symbol) -> sp.Expr:
+        return exp(z[index]) / total
+
+    loss = -sp.Sum(y[i] * log(yhat(i)), (i, 1, kk))
+    return derivation(
+        id="004-cce-gradient-symbolic-K",
+        title="Softmax with categorical cross-entropy for every number of classes K",
+        note=NOTE,
+        where="lines 123-147",
+        variables=[size],
+        function=D(loss, z[r]),
+        families=(Family(z, Interval(-3, 3)), Family(y, Choice((0, 1)))),
+        index_ranges=(IndexRange(r, kk),),
+        constraints=(Constraint(sp.Sum(y[i], (i, 1, kk)), sp.S.One, "the labels are one-hot: sum_i y_i = 1"),),
+        remarks="Proved for a symbolic K with 1 <= r <= K (K = r + m, m >= 0); screened at K = 2, 3, 4 and "
+                "every r. The two cases r = i and r != i are one Kronecker delta.",
+        steps=[
+            step(r"\frac{\partial L}{\partial z_r} = \sum_{i=1}^K \frac{\partial L}{\partial \hat{y}_i} "
+                 r"\frac{\partial \hat{y}_i}{\partial z_r}",
+                 sp.Sum(-y[i] / yhat(i) * D(yhat(i), z[r]), (i, 1, kk)), "chain rule, dL/dyhat_i = -y_i/yhat_i"),
+            step(r"= \sum_{i=1}^K -\frac{y_i}{\hat{y}_i} \hat{y}_i (\delta_{ir} - \hat{y}_r)",
+                 sp.Sum(-y[i] / yhat(i) * yhat(i) * (sp.KroneckerDelta(i, r) - yhat(r)), (i, 1, kk)),
+                 "the cases r = i and r != i as one Kronecker delta"),
+            step(r"= -y_r + \hat{y}_r \sum_{i=1}^K y_i", -y[r] + yhat(r) * sp.Sum(y[i], (i, 1, kk)), "sum out the delta"),
+            step(r"= \hat{y}_r - y_r", yhat(r) - y[r], "the labels sum to 1"),
+        ],
+    )
+
+
+SYMBOLIC_K = symbolic_k()
+DERIVATIONS = (*QUADRATIC_FORMS, *SOFTMAX, SYMBOLIC_K)

@@ -107,13 +107,23 @@ def test_every_parameter_of_the_full_network_is_confirmed_numerically(corpus_res
     assert entries == 127
 
 
-def test_symbolic_k_is_reported_unproved_not_proved() -> None:
-    """The engine cannot yet close the cross-entropy gradient for a symbolic K; it must say so."""
-    k = sp.Symbol("K", integer=True, positive=True)
-    i, j, r = sp.symbols("i j r", integer=True, positive=True)
-    z, y = sp.IndexedBase("z", real=True), sp.IndexedBase("y", real=True)
-    total = sp.Sum(sp.exp(z[j]), (j, 1, k))
-    loss = -sp.Sum(y[i] * sp.log(sp.exp(z[i]) / total), (i, 1, k))
-    context = Context((Var(k, Interval(2, 20)),), budget_seconds=1.0)
-    verdict = check_step(sp.Derivative(loss, z[r]), sp.exp(z[r]) / total - y[r], context)
-    assert verdict.verdict == "unproved"
+def test_symbolic_k_is_proved_for_every_k(corpus_results) -> None:  # type: ignore[no-untyped-def]
+    result = corpus_results["004-cce-gradient-symbolic-K"]
+    assert result.ok
+    assert "constraints" in result.steps[-2].verdict.method
+    assert all(r.verdict.points_agreeing > 0 for r in result.steps[:3])  # screened at K = 2, 3, 4
+
+
+def test_symbolic_k_refutes_with_the_size_in_the_counterexample() -> None:
+    derivation = BY_ID["004-cce-gradient-symbolic-K"]
+    steps = list(derivation.steps)
+    steps[-1] = dataclasses.replace(steps[-1], expr=2 * steps[-1].expr)
+    verdict = verify(dataclasses.replace(derivation, steps=tuple(steps))).steps[-1].verdict
+    assert verdict.verdict == "refuted"
+    assert {"K", "r"} <= set(verdict.counterexample.point)
+
+
+def test_symbolic_k_needs_the_labels_to_sum_to_1() -> None:
+    derivation = BY_ID["004-cce-gradient-symbolic-K"]
+    result = verify(dataclasses.replace(derivation, constraints=()))
+    assert [r.verdict.verdict for r in result.steps] == ["proved", "proved", "proved", "refuted"]

@@ -42,6 +42,8 @@ def mutated_steps() -> list[tuple[str, int, str]]:
 
 
 def step_variable(derivation: Derivation, expr: sp.Expr) -> sp.Symbol | None:
+    if derivation.families:
+        return None  # its declared symbol is a size (K): swapping it is not a typical slip
     if isinstance(derivation.variable, sp.MatrixBase):
         return derivation.variable[0]  # a matrix variable: its first entry is the one swapped
     if derivation.variable is not None:

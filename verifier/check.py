@@ -11,7 +11,7 @@ from verifier.budget import Deadline
 from verifier.context import Context, Region
 from verifier.matrix import explicit, is_matrix, shape_problem, shape_text
 from verifier.model import Factor
-from verifier.proof import decide_signs, prove_by_cases, prove_zero
+from verifier.proof import decide_signs, prove_by_cases, prove_under_constraints, prove_zero
 from verifier.screen import SCREEN_RTOL, screen
 from verifier.verdicts import Counterexample, StepVerdict
 
@@ -102,7 +102,13 @@ def _prove_on(region: Region, before: sp.Expr, after: sp.Expr, context: Context,
     if difference.has(sp.Max, sp.Min, sp.Heaviside):
         difference, prefix = decide_signs(difference, context.variables), "signs from the domain bounds, then "
     method = prove_zero(difference, deadline) or prove_by_cases(difference, context.variables, deadline)
+    if method is None and context.eliminations:
+        method = prove_under_constraints(difference, _constraints_in(region, context), deadline)
     return method and prefix + method
+
+
+def _constraints_in(region: Region, context: Context) -> tuple[tuple[sp.Expr, sp.Expr], ...]:
+    return tuple((lhs.subs(list(region.substitution)), rhs) for lhs, rhs in context.eliminations)
 
 
 def _describe(methods: list[str | None], regions: tuple[Region, ...]) -> str:

@@ -9,7 +9,7 @@ import numpy as np
 import sympy as sp
 
 from verifier.evaluate import compiled_numpy
-from verifier.model import Derivation, Interval, Kink, Var
+from verifier.model import Derivation, Family, IndexRange, Interval, Kink, Var
 from verifier.sampling import Points, draw, within
 
 DEFAULT_BUDGET_SECONDS = 2.0
@@ -26,6 +26,13 @@ class Region:
 
 
 EVERYWHERE = Region("everywhere")
+
+
+def index_region(ranges: tuple[IndexRange, ...]) -> Region:
+    """Proofs for every index in range: each size K becomes r + m with m >= 0."""
+    substitution = tuple((rng.size, rng.index + sp.Dummy("m", integer=True, nonnegative=True)) for rng in ranges)
+    names = ", ".join(f"1 <= {rng.index} <= {rng.size}" for rng in ranges)
+    return Region(names, (), substitution)
 
 
 def regions_around(kink: Kink, variables: tuple[Var, ...]) -> tuple[Region, Region]:
@@ -59,13 +66,18 @@ class Context:
     budget_seconds: float = DEFAULT_BUDGET_SECONDS
     samples: int = 40
     seed: int = 0
+    families: tuple[Family, ...] = ()
+    index_ranges: tuple[IndexRange, ...] = ()
+    filters: tuple[sp.Expr, ...] = ()  # expressions that vanish at every admissible point
 
     @classmethod
     def of(cls, derivation: Derivation, budget_seconds: float = DEFAULT_BUDGET_SECONDS) -> Context:
         """The context a derivation's steps are checked in."""
-        regions = (EVERYWHERE,)
+        regions: tuple[Region, ...] = (EVERYWHERE,)
         if derivation.kink is not None:
             regions = regions_around(derivation.kink, derivation.variables)
+        if derivation.index_ranges:
+            regions = (index_region(derivation.index_ranges),)
         eliminations = tuple((c.eliminates, c.equals) for c in derivation.constraints)
         return cls(
             variables=derivation.variables,
@@ -73,6 +85,8 @@ class Context:
             eliminations=eliminations,
             regions=regions,
             budget_seconds=budget_seconds,
+            families=derivation.families,
+            index_ranges=derivation.index_ranges,
         )
 
     def prepare(self, expr: sp.Expr) -> sp.Expr:
@@ -99,6 +113,9 @@ class Context:
         for symbol, value in self.eliminations:
             computed = compiled_numpy(value, tuple(points))(*points.values())
             keep &= np.broadcast_to(within(computed, domains[symbol]), (count,))
+        for expr in self.filters:
+            computed = compiled_numpy(expr, tuple(points))(*points.values())
+            keep &= np.broadcast_to(np.abs(computed) < 1e-9, (count,))
         return {s: v[keep] for s, v in points.items()}
 
     def sampled(self, region: Region) -> tuple[Var, ...]:

@@ -62,10 +62,30 @@ class Var:
 
 
 @dataclass(frozen=True)
-class Constraint:
-    """An equation the symbols obey, used to eliminate one symbol (e.g. labels summing to 1)."""
+class Family:
+    """Every entry base[i] of an indexed symbol (z_i, y_i for a symbolic number of them), one domain."""
 
-    eliminates: sp.Symbol
+    base: sp.IndexedBase
+    domain: Domain
+
+
+@dataclass(frozen=True)
+class IndexRange:
+    """An index that runs from 1 to a size symbol: r in 1..K."""
+
+    index: sp.Symbol
+    size: sp.Symbol
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """An equation the symbols obey, used to eliminate one symbol (e.g. labels summing to 1).
+
+    With a symbolic size, `eliminates` may be an expression (a sum of labels): it is then rewritten
+    in proofs and checked as a filter on the sampled points.
+    """
+
+    eliminates: sp.Expr
     equals: sp.Expr
     statement: str
 
@@ -134,6 +154,8 @@ class Derivation:
     remarks: str = ""
     # replaces the numeric cross-check, e.g. the same formula confirmed at full size with NumPy
     numeric_override: Callable[[], NumericCheck] | None = field(default=None, compare=False)
+    families: tuple[Family, ...] = ()
+    index_ranges: tuple[IndexRange, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.steps:
@@ -142,7 +164,12 @@ class Derivation:
         used = set(self.function.free_symbols)
         for step in self.steps:
             used |= step.expr.free_symbols
-        undeclared = sorted(str(s) for s in used - declared if not isinstance(s, sp.Dummy))
+        bases = {f.base.label for f in self.families} | {f.base for f in self.families}
+        indices = {r.index for r in self.index_ranges}
+        undeclared = sorted(
+            str(s) for s in used - declared - bases - indices
+            if not isinstance(s, sp.Dummy) and not (isinstance(s, sp.Indexed) and s.base in bases)
+        )
         if undeclared:
             raise ValueError(f"{self.id}: undeclared symbols {', '.join(undeclared)}")
         sampled = {v.symbol for v in self.variables}

@@ -158,3 +158,22 @@ def _from_positive(interval: Interval) -> sp.Expr:
     u = sp.Dummy("u", positive=True)
     lo, hi = sp.nsimplify(interval.lo), sp.nsimplify(interval.hi)
     return lo + (hi - lo) * u / (1 + u)
+
+
+def prove_under_constraints(
+    difference: sp.Expr, constraints: tuple[tuple[sp.Expr, sp.Expr], ...], deadline: Deadline
+) -> str | None:
+    """Simplify, rewrite what the constraints fix (a sum of labels is 1), and prove what is left."""
+    if not budgets_available():
+        return None
+    try:
+        simplified = deadline.run(partial(sp.simplify, difference))
+    except BudgetExceeded:
+        return None
+    except Exception:
+        return None  # as in prove_zero: a failing method proves nothing
+    rewritten = simplified.subs(list(constraints))
+    if rewritten == simplified:
+        return None
+    method = prove_zero(rewritten, deadline)
+    return method and f"simplify, constraints, then {method}"

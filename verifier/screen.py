@@ -8,9 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from verifier.context import Context, Region
+from verifier.context import EVERYWHERE, Context, Region
 from verifier.evaluate import evaluate_exact, evaluate_floats, instantiate, undefined_functions, witness_names
 from verifier.sampling import exact_point, shown
+from verifier.sized import concrete, concrete_context, size_cases
 from verifier.verdicts import Counterexample
 
 SCREEN_RTOL = 1e-9  # only picks candidates; every counterexample is confirmed exactly
@@ -34,6 +35,8 @@ def screen(
     A negative threshold confirms the points with the largest gaps whatever their size: the last
     resort for a step that no method proved, which finds differences below float64 resolution.
     """
+    if context.families:
+        return _screen_sized(before, after, context, threshold)
     functions = undefined_functions(before, after)
     stand_ins = witness_names(functions)
     before, after = instantiate(before, functions), instantiate(after, functions)
@@ -69,3 +72,17 @@ def _digits(value: sp.Expr) -> str:
     return sp.sstr(sp.Float(value, 30), full_prec=False)
 
 
+
+
+def _screen_sized(before: sp.Expr, after: sp.Expr, context: Context, threshold: float) -> ScreenResult:
+    """Screen a step over a symbolic size at each small concrete size and index in range."""
+    agreeing = 0
+    for case in size_cases(context):
+        lhs, rhs = concrete(before, case, context.families), concrete(after, case, context.families)
+        result = screen(lhs, rhs, concrete_context(context, case, lhs, rhs), EVERYWHERE, threshold)
+        agreeing += result.agreeing
+        if result.counterexample is not None:
+            sizes = {str(s): str(v) for s, v in case.items()}
+            found = dataclasses.replace(result.counterexample, point={**sizes, **result.counterexample.point})
+            return ScreenResult(found, agreeing)
+    return ScreenResult(None, agreeing)
