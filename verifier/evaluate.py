@@ -68,7 +68,7 @@ def witness_names(functions: Undefined) -> dict[str, str]:
     for index, (function, arity) in enumerate(functions):
         stand_in = witness(index, arity)
         arguments = ", ".join(map(str, stand_in.variables))
-        names[function.__name__] = str(stand_in.expr) if arity == 1 else f"({arguments}) -> {stand_in.expr}"
+        names[function.__name__] = f"({arguments}) -> {stand_in.expr}"
     return names
 
 

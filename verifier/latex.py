@@ -114,7 +114,7 @@ def counterexample_text(result: StepResult) -> str:
     if example is None:
         return ""
     point = ", ".join(f"${sp.latex(sp.Symbol(k))} = {escape(v)}$" for k, v in example.point.items())
-    stand_ins = "; ".join(f"{escape(k)}(u) = {escape(v)}" for k, v in example.witnesses.items())
+    stand_ins = "; ".join(f"{escape(k)}: {escape(v)}" for k, v in example.witnesses.items())
     stand_ins = f" (with {stand_ins})" if stand_ins else ""
     region = "" if example.region == "everywhere" else f" (where {escape(example.region)})"
     if example.entry:

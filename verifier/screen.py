@@ -51,13 +51,13 @@ def screen(
     for index in np.argsort(-np.nan_to_num(gap, nan=-1.0))[:MAX_CANDIDATES]:
         if not gap[index] > threshold:
             break
-        found = _confirm(before, after, exact_point(points, int(index)), region)
+        found = _confirm(before, after, exact_point(points, int(index)), region, context.seed)
         if found is not None:
             return ScreenResult(dataclasses.replace(found, witnesses=stand_ins), agreeing)
     return ScreenResult(None, agreeing)
 
 
-def _confirm(before: sp.Expr, after: sp.Expr, point: dict, region: Region) -> Counterexample | None:
+def _confirm(before: sp.Expr, after: sp.Expr, point: dict, region: Region, seed: int) -> Counterexample | None:
     lhs, rhs = evaluate_exact(before, point), evaluate_exact(after, point)
     if lhs is None or rhs is None:
         return None
@@ -65,7 +65,7 @@ def _confirm(before: sp.Expr, after: sp.Expr, point: dict, region: Region) -> Co
         return None
     used = before.free_symbols | after.free_symbols
     coordinates = {str(s): shown(v) for s, v in point.items() if s in used}
-    return Counterexample(coordinates, _digits(lhs), _digits(rhs), region.name)
+    return Counterexample(coordinates, _digits(lhs), _digits(rhs), region.name, seed=seed)
 
 
 def _digits(value: sp.Expr) -> str:

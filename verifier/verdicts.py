@@ -20,11 +20,15 @@ class Counterexample:
     region: str
     witnesses: dict[str, str] = field(default_factory=dict)
     entry: str | None = None  # the failing entry of a matrix step, e.g. "(2, 1) of 3 x 1"
+    seed: int | None = None  # the random generator's seed that drew the point
 
-    def describe(self) -> str:
-        """One line: where, and both sides' values."""
-        where = ", ".join(f"{k} = {v}" for k, v in self.point.items())
-        stand_ins = "".join(f"; {k}(u) = {v}" for k, v in self.witnesses.items())
+    def describe(self, shown: int = 8) -> str:
+        """One line: where (the first `shown` coordinates, and the seed that drew them all), both sides' values."""
+        coordinates = [f"{k} = {v}" for k, v in self.point.items()]
+        where = ", ".join(coordinates[:shown])
+        if len(coordinates) > shown:
+            where += f", ... ({len(coordinates)} coordinates, drawn with seed {self.seed})"
+        stand_ins = "".join(f"; {k}: {v}" for k, v in self.witnesses.items())
         entry = f"entry {self.entry}, " if self.entry else ""
         return f"{entry}at {where}{stand_ins}: previous = {self.lhs}, this step = {self.rhs}"
 
