@@ -124,7 +124,7 @@ def show(result: DerivationResult, console: Console) -> None:
     """Every step of one derivation with its verdict."""
     d = result.derivation
     console.print(f"[bold]{escape(d.id)}[/bold]: {escape(d.title)}")
-    lines = [f"note {d.note}, {d.where}", "symbols: " + "; ".join(v.describe() for v in d.variables)]
+    lines = [f"note {d.note}, {d.where}", "symbols: " + "; ".join(d.symbols_described())]
     lines += [f"where {symbol} = {meaning}" for symbol, meaning in d.definitions]
     lines += [f"constraint: {c.statement}" for c in d.constraints]
     lines += [f"kink convention: {d.kink.describe()}"] if d.kink is not None else []

@@ -238,7 +238,10 @@ def _derivation(result: DerivationResult) -> str:
     lines = [
         rf"\subsection{{{escape(d.title)}}}",
         rf"\textbf{{{escape(d.id)}}}, {escape(d.where)}. Symbols: "
-        + "; ".join(rf"${sp.latex(v.symbol)}$ in {escape(v.domain.describe())}" for v in d.variables) + ".",
+        + "; ".join(
+            [rf"${sp.latex(v.symbol)}$ in {escape(v.domain.describe())}" for v in d.variables]
+            + [escape(text) for text in d.symbols_described()[len(d.variables):]]
+        ) + ".",
     ]
     lines.append(r"Starts from:\par " + fitted(_start(d)))
     lines += [r"Where:\par " + fitted(f"{sp.latex(s)} = {sp.latex(m)}") for s, m in d.definitions]

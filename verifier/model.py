@@ -68,6 +68,10 @@ class Family:
     base: sp.IndexedBase
     domain: Domain
 
+    def describe(self) -> str:
+        """`z[i] in (-3, 3)`."""
+        return f"{self.base}[i] in {self.domain.describe()}"
+
 
 @dataclass(frozen=True)
 class IndexRange:
@@ -75,6 +79,10 @@ class IndexRange:
 
     index: sp.Symbol
     size: sp.Symbol
+
+    def describe(self) -> str:
+        """`1 <= r <= K`."""
+        return f"1 <= {self.index} <= {self.size}"
 
 
 @dataclass(frozen=True)
@@ -177,6 +185,11 @@ class Derivation:
         for role, symbol in [*(("variable", v) for v in variables), ("kink symbol", self.kink and self.kink.symbol)]:
             if symbol is not None and symbol not in sampled:
                 raise ValueError(f"{self.id}: the {role} {symbol} has no domain among the variables")
+
+    def symbols_described(self) -> list[str]:
+        """Every symbol with its domain, indexed families and index ranges included."""
+        described = [v.describe() for v in self.variables]
+        return described + [f.describe() for f in self.families] + [r.describe() for r in self.index_ranges]
 
     @property
     def start(self) -> sp.Expr:

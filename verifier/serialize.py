@@ -77,7 +77,7 @@ def derivation_dict(result: DerivationResult) -> dict[str, Any]:
         "title": d.title,
         "note": d.note,
         "where": d.where,
-        "variables": [v.describe() for v in d.variables],
+        "variables": d.symbols_described(),
         "function": sp.sstr(d.function),
         "variable": None if d.variable is None else sp.sstr(d.variable),
         "constraints": [c.statement for c in d.constraints],
