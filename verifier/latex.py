@@ -93,9 +93,19 @@ def as_written(latex: str | None) -> str:
     return fitted(math)
 
 
+MAX_ENCODED_LENGTH = 1500  # longer than this, scaled to the page it would be too small to read
+
+
 def encoded(expr: sp.Expr) -> str:
-    """The SymPy expression a step is encoded as."""
-    return fitted(sp.latex(expr))
+    """The SymPy expression a step is encoded as (or a pointer to `backproof show` when it is too long)."""
+    return readable(sp.latex(expr))
+
+
+def readable(latex: str) -> str:
+    """Math scaled to the line, or a pointer to `backproof show` when scaling would make it unreadable."""
+    if len(latex) > MAX_ENCODED_LENGTH:
+        return r"\textit{" + escape(f"too long to typeset ({len(latex)} characters of LaTeX): see backproof show") + "}"
+    return fitted(latex)
 
 
 def verdict_mark(result: StepResult) -> str:
@@ -184,7 +194,7 @@ def _summary_table(results: list[DerivationResult]) -> str:
     return "\n".join([
         r"\section*{Summary}",
         escape(counts),
-        r"{\small\begin{longtable}{@{}l l r r r r l r@{}}",
+        r"{\footnotesize\begin{longtable}{@{}l l r r r r l r@{}}",
         r"\toprule derivation & note & steps & proved & errors & unproved & numeric check & max error \\",
         r"\midrule\endhead",
         *rows,
@@ -243,8 +253,8 @@ def _derivation(result: DerivationResult) -> str:
             + [escape(text) for text in d.symbols_described()[len(d.variables):]]
         ) + ".",
     ]
-    lines.append(r"Starts from:\par " + fitted(_start(d)))
-    lines += [r"Where:\par " + fitted(f"{sp.latex(s)} = {sp.latex(m)}") for s, m in d.definitions]
+    lines.append(r"Starts from:\par " + readable(_start(d)))
+    lines += [r"Where:\par " + readable(f"{sp.latex(s)} = {sp.latex(m)}") for s, m in d.definitions]
     lines += [rf"Constraint: {escape(c.statement)}." for c in d.constraints]
     if d.kink is not None:
         lines.append(rf"Kink convention: {escape(d.kink.describe())}.")
