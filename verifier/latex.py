@@ -96,9 +96,22 @@ def as_written(latex: str | None) -> str:
 MAX_ENCODED_LENGTH = 1500  # longer than this, scaled to the page it would be too small to read
 
 
+LAYER_ENTRY = re.compile(r"^([A-Za-z]+)(\d)_(\d+)$")  # w1_21: entry (2, 1) of layer 1's w
+
+
+def math(expr: sp.Basic) -> str:
+    """SymPy's LaTeX, with layer entries such as w1_21 written w^{(1)}_{21}."""
+    names = {}
+    for symbol in expr.free_symbols:
+        match = LAYER_ENTRY.match(str(symbol))
+        if match:
+            names[symbol] = f"{match.group(1)}^{{({match.group(2)})}}_{{{match.group(3)}}}"
+    return sp.latex(expr, symbol_names=names)
+
+
 def encoded(expr: sp.Expr) -> str:
     """The SymPy expression a step is encoded as (or a pointer to `backproof show` when it is too long)."""
-    return readable(sp.latex(expr))
+    return readable(math(expr))
 
 
 def readable(latex: str) -> str:
@@ -123,7 +136,7 @@ def counterexample_text(result: StepResult) -> str:
         return escape(result.verdict.shape_error[0].upper() + result.verdict.shape_error[1:]) + "."
     if example is None:
         return ""
-    point = ", ".join(f"${sp.latex(sp.Symbol(k))} = {escape(v)}$" for k, v in example.point.items())
+    point = ", ".join(f"${math(sp.Symbol(k))} = {escape(v)}$" for k, v in example.point.items())
     stand_ins = "; ".join(f"{escape(k)}: {escape(v)}" for k, v in example.witnesses.items())
     stand_ins = f" (with {stand_ins})" if stand_ins else ""
     region = "" if example.region == "everywhere" else f" (where {escape(example.region)})"
@@ -249,12 +262,12 @@ def _derivation(result: DerivationResult) -> str:
         rf"\subsection{{{escape(d.title)}}}",
         rf"\textbf{{{escape(d.id)}}}, {escape(d.where)}. Symbols: "
         + "; ".join(
-            [rf"${sp.latex(v.symbol)}$ in {escape(v.domain.describe())}" for v in d.variables]
+            [rf"${math(v.symbol)}$ in {escape(v.domain.describe())}" for v in d.variables]
             + [escape(text) for text in d.symbols_described()[len(d.variables):]]
         ) + ".",
     ]
     lines.append(r"Starts from:\par " + readable(_start(d)))
-    lines += [r"Where:\par " + readable(f"{sp.latex(s)} = {sp.latex(m)}") for s, m in d.definitions]
+    lines += [r"Where:\par " + readable(f"{math(s)} = {math(m)}") for s, m in d.definitions]
     lines += [rf"Constraint: {escape(c.statement)}." for c in d.constraints]
     if d.kink is not None:
         lines.append(rf"Kink convention: {escape(d.kink.describe())}.")
@@ -271,10 +284,10 @@ def _shape(expr: sp.Basic) -> str:
 
 def _start(d: Derivation) -> str:
     if d.variable is None:
-        return sp.latex(d.function)
+        return math(d.function)
     if isinstance(d.variable, sp.MatrixBase):
-        return rf"\frac{{\partial}}{{\partial {sp.latex(d.variable)}}} \left( {sp.latex(d.function)} \right)"
-    return rf"\frac{{\partial}}{{\partial {sp.latex(d.variable)}}} {sp.latex(d.function)}"
+        return rf"\frac{{\partial}}{{\partial {math(d.variable)}}} \left( {math(d.function)} \right)"
+    return rf"\frac{{\partial}}{{\partial {math(d.variable)}}} {math(d.function)}"
 
 
 def _steps_table(result: DerivationResult) -> str:
