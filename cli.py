@@ -151,8 +151,8 @@ def show_step(r: StepResult, console: Console) -> None:
         highlight=False,
     )
     console.print("  as written:    ", r.step.latex or "(not in the note: added by backproof)", markup=False)
-    shape = f" ({shape_text(r.step.expr)} matrix)" if is_matrix(r.step.expr) else ""
-    console.print(f"  expression{shape}:", str(r.step.expr), markup=False)
+    label = f"expression ({shape_text(r.step.expr)}):" if is_matrix(r.step.expr) else "expression:"
+    console.print(f"  {label:<15}", str(r.step.expr), markup=False)
     console.print("  justification: ", r.step.justification, markup=False)
     if r.step.explanation:
         console.print("  what is wrong: ", r.step.explanation, markup=False)
