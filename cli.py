@@ -23,6 +23,7 @@ from verifier.context import DEFAULT_BUDGET_SECONDS
 from verifier.latex import document
 from verifier.matrix import is_matrix, shape_text
 from verifier.model import Derivation
+from verifier.reader.check import CheckedFile, check_files, check_report, exit_code
 from verifier.serialize import report, summary, summary_line
 from verifier.texbuild import TEX_HINT, compile_pdf, tex_engine, write_atomically
 from verifier.verify import verify_all
@@ -49,6 +50,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     show.add_argument("id", metavar="ID")
     show.add_argument("--budget", type=float, default=DEFAULT_BUDGET_SECONDS, help=argparse.SUPPRESS)
     commands.add_parser("list", help="list the derivations")
+    files = commands.add_parser("check", help="check the derivations in your own Markdown files")
+    files.add_argument("files", nargs="+", type=Path, metavar="FILE", help="Markdown files with $$ ... $$ blocks")
+    files.add_argument("--json", action="store_true", help="print a JSON document instead of the table")
+    files.add_argument("--report", type=Path, metavar="DIR", help="also write the LaTeX/PDF report to DIR")
+    files.add_argument("--budget", type=float, default=DEFAULT_BUDGET_SECONDS,
+                       help="seconds per step for the provers (default: %(default)s)")
+    files.add_argument("--jobs", type=int, default=None, help="processes to verify in")
     return parser.parse_args(argv)
 
 
@@ -209,6 +217,68 @@ def write_report(results: list[DerivationResult], args: argparse.Namespace, cons
     return 0
 
 
+def check_table(checked: CheckedFile) -> Table:
+    """One row per step of every derivation in a file, and one per block that could not be read."""
+    table = Table(title=str(checked.document.path), title_justify="left", expand=False)
+    for name in ("where", "step as written", "verdict", "method"):
+        table.add_column(name, overflow="fold")
+    rows: list[tuple[int, list[Text | str]]] = []
+    for read, result in checked.results:
+        heading = Text(f"{result.derivation.id}: {result.derivation.title}", style="bold")
+        rows.append((read.heading_line, [f"{read.path}:{read.heading_line}", heading, numeric_verdict(result), ""]))
+        for where, step in zip(read.steps, result.steps, strict=True):
+            verdict = step.verdict
+            text = Text(step.step.latex or "")
+            if step.step.justification:
+                text.append(f"   ({step.step.justification})", style="dim")
+            if verdict.counterexample is not None:
+                text.append(f"\ncounterexample: {verdict.counterexample.describe()}", style="red")
+            cells = [f"{read.path}:{where.line}:{where.column}", text,
+                     Text(verdict.verdict, style=VERDICT_STYLE[verdict.verdict]), verdict.method]
+            rows.append((where.line, cells))
+    for error in checked.document.errors:
+        rows.append((error.line, [f"{error.path}:{error.line}:{error.column}", Text(error.message, style="red"),
+                                  Text("unreadable", style="bold red"), ""]))
+    for _, cells in sorted(rows, key=lambda row: row[0]):
+        table.add_row(*cells)
+    return table
+
+
+def numeric_verdict(result: DerivationResult) -> Text:
+    """The numeric check of a derivation's last step, in a few words."""
+    numeric = result.numeric
+    if numeric is None:
+        return Text("no derivative", style="dim")
+    if numeric.passed:
+        return Text(f"numeric ok ({numeric.max_rel_error:.0e})", style="green")
+    return Text(f"numeric FAILED ({numeric.max_rel_error:.1e})", style="red")
+
+
+def run_check(args: argparse.Namespace, console: Console, errors: Console) -> int:
+    """`backproof check FILE...`: the table (or JSON) for each file, the summary, the exit code."""
+    missing = [str(f) for f in args.files if not f.is_file()]
+    if missing:
+        raise UsageError(f"no such file: {', '.join(missing)}")
+    checked = check_files(args.files, args.budget, args.jobs)
+    document = check_report(checked)
+    if args.json:
+        print(json.dumps(document, indent=2))
+    else:
+        for file in checked:
+            console.print(check_table(file))
+        unreadable = document["summary"]["unreadable"]
+        line = summary_line(document["summary"]).replace(" errors in the notes found,", "")
+        console.print(f"{line.split(':')[0]}: {document['summary']['proved']} proved, "
+                      f"{document['summary']['refuted']} refuted, {document['summary']['unproved']} unproved; "
+                      f"{unreadable} block{'s' if unreadable != 1 else ''} could not be read", highlight=False)
+    code = exit_code(checked)
+    if args.report is not None:
+        results = [result for file in checked for _, result in file.results]
+        report_args = argparse.Namespace(output=args.report, pdf=None)
+        code = max(code, write_report(results, report_args, errors))
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code (0 all as expected, 1 otherwise, 2 usage error)."""
     args = parse_args(argv)
@@ -219,6 +289,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UsageError(f"the budget must be zero or more seconds, not {args.budget}")
         if (getattr(args, "jobs", None) or 1) < 1:
             raise UsageError(f"--jobs must be at least 1, not {args.jobs}")
+        if args.command == "check":
+            return run_check(args, console, errors)
         if args.command == "list":
             list_derivations(console)
             return 0

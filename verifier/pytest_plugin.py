@@ -1,0 +1,105 @@
+"""A pytest plugin: `pytest --backproof notes/` checks every derivation in every Markdown file as a test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from verifier.reader.document import BlockError, TextDerivation, read_file
+from verifier.verdicts import DerivationResult
+from verifier.verify import verify
+
+SUFFIXES = (".md", ".markdown")
+
+
+class DerivationFailed(Exception):
+    """A derivation with a refuted or unproved step, or a failed numeric check."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add --backproof (collect Markdown derivation files) and --backproof-budget."""
+    group = parser.getgroup("backproof")
+    group.addoption("--backproof", action="store_true", help="check derivations in Markdown files (.md)")
+    group.addoption("--backproof-budget", type=float, default=2.0, help="seconds per step for the provers")
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    """Each Markdown file becomes a collector of its derivations (with --backproof only)."""
+    if parent.config.getoption("backproof") and file_path.suffix in SUFFIXES:
+        return DerivationFile.from_parent(parent, path=file_path)
+    return None
+
+
+class DerivationFile(pytest.File):
+    """A Markdown file: one item per derivation, one per block that cannot be read."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        document = read_file(self.path)
+        for read in document.derivations:
+            yield DerivationItem.from_parent(self, name=read.derivation.id, read=read)
+        for error in document.errors:
+            yield UnreadableItem.from_parent(self, name=f"line {error.line}", error=error)
+
+
+class DerivationItem(pytest.Item):
+    """One derivation: passes when every step is proved and the numeric check agrees."""
+
+    def __init__(self, *, read: TextDerivation, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.read = read
+
+    def runtest(self) -> None:
+        """Verify the derivation; fail with the first step that does not hold."""
+        result = verify(self.read.derivation, self.config.getoption("backproof_budget"))
+        if not result.ok:
+            raise DerivationFailed(_failure(self.read, result))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        """The refuted step and its counterexample, not a traceback."""
+        if isinstance(excinfo.value, DerivationFailed):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        """Where the derivation's heading stands."""
+        return self.path, self.read.heading_line - 1, f"derivation {self.name}"
+
+
+class UnreadableItem(pytest.Item):
+    """A block that could not be read: always fails, naming file:line:column."""
+
+    def __init__(self, *, error: BlockError, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.error = error
+
+    def runtest(self) -> None:
+        """Fail with the parse error."""
+        raise DerivationFailed(self.error.describe())
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        """The parse error as one line."""
+        return str(excinfo.value)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        """Where the block stands."""
+        return self.path, self.error.line - 1, f"unreadable block at line {self.error.line}"
+
+
+def _failure(read: TextDerivation, result: DerivationResult) -> str:
+    lines = []
+    for where, step in zip(read.steps, result.steps, strict=True):
+        verdict = step.verdict
+        if verdict.verdict == "proved":
+            continue
+        lines.append(f"{read.path}:{where.line}:{where.column}: step {verdict.verdict} ({verdict.method})")
+        lines.append(f"    {step.step.latex}")
+        if verdict.counterexample is not None:
+            lines.append(f"    counterexample: {verdict.counterexample.describe()}")
+    numeric = result.numeric
+    if numeric is not None and not numeric.passed:
+        lines.append(f"{read.path}:{read.heading_line}: numeric check failed: max relative error "
+                     f"{numeric.max_rel_error:.2e} (tolerance {numeric.tolerance:.0e})")
+    return "\n".join(lines)

@@ -1,0 +1,259 @@
+"""A text file of derivations read into the engine's model, with where each step was written."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sympy as sp
+
+from verifier.model import Derivation, Step, Var
+from verifier.reader.declarations import Declarations, read_where
+from verifier.reader.latex import Chain, Element, ParseError, read_chain
+from verifier.reader.markdown import Block, Section, read_layout
+from verifier.reader.names import DEFAULT_DOMAIN, Names
+
+MAX_FILE_BYTES = 1_000_000
+MAX_STEPS_PER_FILE = 2_000
+COMMENT = re.compile(r"(?<!\\)%(.*)$")
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where a step of a derivation was written: file line and column, and the block's prose."""
+
+    line: int
+    column: int
+    prose: str = ""
+
+
+@dataclass(frozen=True)
+class TextDerivation:
+    """A derivation read from a file, and where each of its steps stands in it."""
+
+    derivation: Derivation
+    path: str
+    heading_line: int
+    steps: tuple[Located, ...]
+    undeclared: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BlockError:
+    """A block (or where line) that could not be read: file:line:column and what went wrong."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+    section: str = ""
+
+    def describe(self) -> str:
+        """`notes.md:12:5: found '*', expected ...`."""
+        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Document:
+    """Everything read from one file: the derivations and the errors, in file order."""
+
+    path: str
+    derivations: tuple[TextDerivation, ...]
+    errors: tuple[BlockError, ...]
+
+
+def read_file(path: str | Path) -> Document:
+    """Read a Markdown file of derivations; an unreadable file is one error, not an exception."""
+    name = str(path)
+    try:
+        size = Path(path).stat().st_size
+        if size > MAX_FILE_BYTES:
+            return Document(name, (), (BlockError(name, 1, 1, f"file of {size:,} bytes: the limit is "
+                                                               f"{MAX_FILE_BYTES:,}"),))
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        return Document(name, (), (BlockError(name, 1, 1, f"cannot read the file: {error}"),))
+    return read_text(text, name)
+
+
+def read_text(text: str, path: str = "<text>") -> Document:
+    """Read derivations from Markdown text (see the README for the format)."""
+    layout = read_layout(text, Path(path).stem)
+    errors: list[BlockError] = []
+    try:
+        header = read_where(layout.where, Declarations(Names()))
+    except ParseError as error:
+        errors.append(BlockError(path, error.line, error.column, error.message))
+        header = Declarations(Names())
+    if layout.unclosed is not None:
+        errors.append(BlockError(path, layout.unclosed, 1, "'$$' opens a block that is never closed"))
+    derivations: list[TextDerivation] = []
+    ids: set[str] = set()
+    steps = 0
+    for section in layout.sections:
+        found, problems = _read_section(section, header, path, ids)
+        steps += sum(len(d.steps) for d in found)
+        if steps > MAX_STEPS_PER_FILE:
+            errors.append(BlockError(path, section.line, 1, f"more than {MAX_STEPS_PER_FILE} steps in one file: "
+                                                            "the rest is not checked"))
+            break
+        derivations.extend(found)
+        errors.extend(problems)
+    return Document(path, tuple(derivations), tuple(sorted(errors, key=lambda e: (e.line, e.column))))
+
+
+def _read_section(section: Section, header: Declarations, path: str,
+                  ids: set[str]) -> tuple[list[TextDerivation], list[BlockError]]:
+    errors: list[BlockError] = []
+    try:
+        declared = read_where(section.where, header)
+    except ParseError as error:
+        return [], [BlockError(path, error.line, error.column, error.message, section.title)]
+    drafts: list[_Draft] = []
+    for block in section.blocks:
+        try:
+            chain, notes = _read_block(block, declared.names, drafts[-1].variable if drafts else None)
+            _extend(drafts, chain, notes, block, section)
+        except ParseError as error:
+            line, column = _in_file(block, error.line, error.column)
+            errors.append(BlockError(path, line, column, error.message, section.title))
+    found = []
+    for number, draft in enumerate(d for d in drafts if d.elements):
+        try:
+            found.append(draft.finish(declared, path, _unique_id(section, number, ids)))
+        except ParseError as error:
+            errors.append(BlockError(path, error.line, error.column, error.message, section.title))
+    return found, errors
+
+
+def _read_block(block: Block, names: Names, variable: sp.Symbol | None) -> tuple[Chain, dict[int, str]]:
+    """The block's chain, and its `% comment`s by line within the block (they are justifications)."""
+    lines = block.text.split("\n")
+    notes: dict[int, str] = {}
+    for number, line in enumerate(lines):
+        if match := COMMENT.search(line):
+            notes[number + 1] = match.group(1).strip()
+            lines[number] = line[:match.start()] + " " * len(match.group(0))
+    return read_chain("\n".join(lines), names, variable), notes
+
+
+def _extend(drafts: list[_Draft], chain: Chain, notes: dict[int, str], block: Block, section: Section) -> None:
+    elements = list(chain.elements)
+    label = elements[0].label
+    if label is not None:
+        elements = elements[1:]
+    current = drafts[-1] if drafts else None
+    same = label is not None and current is not None and current.variable == label.variable
+    if chain.continues and current is None:
+        raise ParseError("the block starts with '=' but nothing comes before it", 1, 1)
+    if current is None or not (chain.continues or same):
+        if not elements:
+            raise ParseError("a derivative's name with nothing after it", 1, 1)
+        current = _Draft(section, label)
+        drafts.append(current)
+    for element in elements:
+        if element.label is not None:
+            raise ParseError("a derivative's name can only start a line", element.line, element.column)
+        note = element.note or _note_for(element, notes)
+        current.add(element, note, block)
+    current.undeclared |= chain.undeclared
+
+
+def _note_for(element: Element, notes: dict[int, str]) -> str:
+    last = element.line + element.source.count("\n")
+    return " ".join(text for line, text in sorted(notes.items()) if element.line <= line <= last and text)
+
+
+@dataclass
+class _Draft:
+    """A derivation being read: its label, its elements and where they stand."""
+
+    section: Section
+    label: object
+    elements: list[tuple[Element, str, Located]] = field(default_factory=list)
+    undeclared: frozenset[str] = frozenset()
+
+    @property
+    def variable(self) -> sp.Symbol | None:
+        if self.label is not None:
+            return self.label.variable  # type: ignore[attr-defined]
+        first = self.elements[0][0].expr if self.elements else None
+        if isinstance(first, sp.Derivative) and len(first.variables) == 1:
+            return first.variables[0]
+        return None
+
+    def add(self, element: Element, note: str, block: Block) -> None:
+        line, column = _in_file(block, element.line, element.column)
+        self.elements.append((element, note, Located(line, column, block.prose)))
+
+    def finish(self, declared: Declarations, path: str, derivation_id: str) -> TextDerivation:
+        function, variable = self.function_and_variable()
+        steps = tuple(Step(e.expr, note, e.source.strip(), "valid") for e, note, _ in self.elements)
+        definitions = declared.names.definitions
+        variables = _variables(declared.names, function, steps, definitions, variable)
+        located = tuple(where for _, _, where in self.elements)
+        lines = f"lines {located[0].line}-{located[-1].line}" if len(located) > 1 else f"line {located[0].line}"
+        derivation = Derivation(
+            id=derivation_id,
+            title=self.section.title,
+            note=Path(path).name,
+            where=lines,
+            variables=variables,
+            function=function,
+            steps=steps,
+            variable=variable,
+            definitions=definitions,
+            constraints=declared.constraints,
+            kink=declared.kink if declared.kink is not None and variable == declared.kink.symbol else None,
+        )
+        undeclared = tuple(sorted(n for n in self.undeclared if not declared.names.is_declared(n)))
+        return TextDerivation(derivation, path, self.section.line, located, undeclared)
+
+    def function_and_variable(self) -> tuple[sp.Expr, sp.Symbol | None]:
+        """What is differentiated, and in what: from the label, else from a first step d/dx F."""
+        label = self.label
+        if label is not None and label.of is not None and label.order == 1:  # type: ignore[attr-defined]
+            return label.of, label.variable  # type: ignore[attr-defined]
+        first = self.elements[0][0].expr
+        if isinstance(first, sp.Derivative) and len(first.variables) == 1:
+            return first.expr, first.variables[0]
+        if label is not None:
+            where = self.elements[0][2]
+            raise ParseError(
+                f"cannot tell what the derivative in {label.variable} is of: define the name in a where block, "  # type: ignore[attr-defined]
+                "or start with \\frac{d}{dx} and the function", where.line, where.column)
+        return first, None
+
+
+def _variables(names: Names, function: sp.Expr, steps: tuple[Step, ...],
+               definitions: tuple[tuple[sp.Symbol, sp.Expr], ...], variable: sp.Symbol | None) -> tuple[Var, ...]:
+    """The declared variables, and every other symbol used, real in the default interval."""
+    used = set(function.free_symbols)
+    for step in steps:
+        used |= step.expr.free_symbols
+    for _, meaning in definitions:
+        used |= meaning.free_symbols
+    if variable is not None:
+        used.add(variable)
+    defined = {s for s, _ in definitions}
+    declared = {v.symbol for v in names.variables}
+    extra = sorted((s for s in used - declared - defined if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy)),
+                   key=lambda s: s.name)
+    return (*names.variables, *(Var(s, DEFAULT_DOMAIN) for s in extra))
+
+
+def _unique_id(section: Section, number: int, ids: set[str]) -> str:
+    base = section.anchor or re.sub(r"[^a-z0-9]+", "-", section.title.lower()).strip("-") or "derivation"
+    candidate = base if number == 0 else f"{base}-{number + 1}"
+    suffix = 2
+    while candidate in ids:
+        candidate = f"{base}-{suffix}"
+        suffix += 1
+    ids.add(candidate)
+    return candidate
+
+
+def _in_file(block: Block, line: int, column: int) -> tuple[int, int]:
+    """A position inside a block's text as a file line and column."""
+    return block.line + line - 1, (block.column + column - 1 if line == 1 else column)
