@@ -71,7 +71,6 @@ RELU = derivation(
     variable=x,
     kink=kink(x, 0, "the note's 'otherwise' covers x = 0, as PyTorch does"),
     steps=[
-        step(r"\frac{\partial(\text{relu})}{\partial x}", D(sp.Max(0, X), X), "the derivative to find"),
         step(r"\text{if } x > 0, \frac{\partial(\text{relu})}{\partial x} = 1 \quad "
              r"\text{Otherwise, } \frac{\partial(\text{relu})}{\partial x} = 0",
              sp.Piecewise((1, X > 0), (0, True)), "max(0, x) is x for x > 0 and 0 otherwise"),
@@ -108,6 +107,9 @@ SOFTMAX = derivation(
         step(r"\frac{\partial(\text{softmax})}{\partial x_1} = \frac{\partial}{\partial x_1} "
              r"\left(\frac{e^{x_1}}{e^{x_1} + e^{x_2} + e^{x_3}} \right)", D(exp(X1) / S, X1),
              "the derivative to find"),
+        step(r"\frac{\partial}{\partial x_1} = \frac{\partial}{\partial x_1} "
+             r"\left(\frac{e^{x_1}}{e^{x_1} + e^{x_2} + e^{x_3}} \right)", D(exp(X1) / S, X1),
+             "the same derivative, written again"),
         step(r"= \frac{\partial}{\partial x_1} (e^{x_1}) \cdot \frac{1}{e^{x_1} + e^{x_2} + e^{x_3}} + "
              r"\frac{\partial}{\partial x_1} \left(\frac{1}{e^{x_1} + e^{x_2} + e^{x_3}} \right) \cdot e^{x_1}",
              D(exp(X1), X1) / S + DEFERRED, "product rule (the note says chain rule)"),

@@ -61,7 +61,10 @@ INNER = derivation(
     variables=[a],
     function=1 - A,
     variable=a,
-    steps=[step(r"\frac{\partial}{\partial a} (1-a) = -1", -1, "derivative of a linear function")],
+    steps=[
+        step(r"\frac{\partial}{\partial a} (1-a)", D(1 - A, A), "the derivative to find"),
+        step(r"= -1", -1, "derivative of a linear function"),
+    ],
 )
 
 z = real("z")

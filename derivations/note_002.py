@@ -103,7 +103,10 @@ EXP_RULE = derivation(
     variables=[z],
     function=exp(Z),
     variable=z,
-    steps=[step(r"\frac{d}{dz}[e^z] = e^z", exp(Z), "derivative of e^z")],
+    steps=[
+        step(r"\frac{d}{dz}[e^z]", D(exp(Z), Z), "the derivative to find"),
+        step(r"= e^z", exp(Z), "derivative of e^z"),
+    ],
 )
 
 o, y = real("o", -3, 3), real("y", -3, 3)
@@ -178,7 +181,8 @@ SIGMOID_INNER = derivation(
     function=E,
     variable=z,
     steps=[
-        error(r"\frac{d}{dz}(1 + e^{-z}) = 0 + (-e^{-z}) \cdot (-1)", 0 + (-exp(-Z)) * (-1), "sum rule and chain rule",
+        step(r"\frac{d}{dz}(1 + e^{-z})", D(1 + exp(-Z), Z), "the derivative to find"),
+        error(r"= 0 + (-e^{-z}) \cdot (-1)", 0 + (-exp(-Z)) * (-1), "sum rule and chain rule",
               "the sign is applied twice: d/dz e^{-z} = e^{-z} (-1) = -e^{-z}, so the inner derivative is -e^{-z}"),
         completion(0 + exp(-Z) * (-1), "d/dz e^{-z} = e^{-z} (-1)"),
         error(r"= e^{-z}", exp(-Z), "multiply out", "carries the doubled sign: the inner derivative is -e^{-z}"),

@@ -188,8 +188,8 @@ def error_signal(layer: int, variable: Var, steps: list) -> object:
 
 
 DELTA_4 = error_signal(4, z4, [
-    step(r"\delta^{(4)} = \frac{\partial J}{\partial z^{(4)}} = (a^{(4)} - y)\, g'(z^{(4)})",
-         (A4 - Y) * G_PRIME, "eq. (13), chain rule"),
+    step(r"\delta^{(4)} = \frac{\partial J}{\partial z^{(4)}}", D(COST, Z4), "eq. (13), the definition"),
+    step(r"= (a^{(4)} - y)\, g'(z^{(4)})", (A4 - Y) * G_PRIME, "chain rule"),
     step(r"= a^{(4)} - y", A4 - Y, "g'(x) = 1"),
 ])
 DELTA_3 = error_signal(3, z3, [

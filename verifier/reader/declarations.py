@@ -13,7 +13,7 @@ from verifier.reader.names import DEFAULT_DOMAIN, Names, symbol_for
 
 NAME = (
     r"(?:\\[A-Za-z]+|\\hat\{[A-Za-z]\}|\\text\{[A-Za-z][A-Za-z0-9]*\}|[A-Za-z])"
-    r"(?:_(?:\{[A-Za-z0-9]+\}|[A-Za-z0-9]))?"
+    r"(?:_(?:\{[A-Za-z0-9]+\}|[A-Za-z0-9]))?(?:\^\{\([A-Za-z0-9]+\)\})?"
 )
 NAMES = rf"({NAME}(?:\s*,\s*{NAME})*)"
 INTERVAL = re.compile(rf"^{NAMES}\s+(?:\\in|in)\s+[(\[]\s*([-+0-9.]+)\s*,\s*([-+0-9.]+)\s*[)\]]$")
@@ -90,7 +90,7 @@ def _name(text: str, names: Names) -> str:
 
 
 def _expression(text: str, names: Names) -> sp.Expr:
-    elements = read_chain(text, names).elements
+    elements = read_chain(text, names, labels=False).elements
     if len(elements) != 1 or elements[0].expr is None:
         raise ParseError(f"'{text}' is not one formula")
     return elements[0].expr

@@ -37,6 +37,7 @@ class TextDerivation:
     heading_line: int
     steps: tuple[Located, ...]
     undeclared: tuple[str, ...] = ()
+    section: str = ""  # the id of the section it was read from (a section may hold several derivations)
 
 
 @dataclass(frozen=True)
@@ -145,24 +146,28 @@ def _extend(drafts: list[_Draft], chain: Chain, notes: dict[int, str], block: Bl
         elements = elements[1:]
     current = drafts[-1] if drafts else None
     same = label is not None and current is not None and current.variable == label.variable
+    continues = chain.continues or (current is not None and current.dangling)
     if chain.continues and current is None:
         raise ParseError("the block starts with '=' but nothing comes before it", 1, 1)
-    if current is None or not (chain.continues or same):
+    if current is None or not (continues or same):
         if not elements:
             raise ParseError("a derivative's name with nothing after it", 1, 1)
         current = _Draft(section, label)
         drafts.append(current)
-    for element in elements:
-        if element.label is not None:
-            raise ParseError("a derivative's name can only start a line", element.line, element.column)
-        note = element.note or _note_for(element, notes)
+    for index, element in enumerate(elements):
+        following = elements[index + 1].line if index + 1 < len(elements) else None
+        note = element.note or _note_for(element.line, following, notes)
         current.add(element, note, block)
     current.undeclared |= chain.undeclared
+    current.dangling = chain.dangling
 
 
-def _note_for(element: Element, notes: dict[int, str]) -> str:
-    last = element.line + element.source.count("\n")
-    return " ".join(text for line, text in sorted(notes.items()) if element.line <= line <= last and text)
+def _note_for(first: int, following: int | None, notes: dict[int, str]) -> str:
+    """The comments from an element's first line up to (not including) the line where the next one starts."""
+    return " ".join(
+        text for line, text in sorted(notes.items())
+        if text and first <= line and (following is None or line < following)
+    )
 
 
 @dataclass
@@ -173,6 +178,7 @@ class _Draft:
     label: object
     elements: list[tuple[Element, str, Located]] = field(default_factory=list)
     undeclared: frozenset[str] = frozenset()
+    dangling: bool = False
 
     @property
     def variable(self) -> sp.Symbol | None:
@@ -189,10 +195,16 @@ class _Draft:
 
     def finish(self, declared: Declarations, path: str, derivation_id: str) -> TextDerivation:
         function, variable = self.function_and_variable()
-        steps = tuple(Step(e.expr, note, e.source.strip(), "valid") for e, note, _ in self.elements)
+        elements = self.elements
+        if variable is None:  # a chain of plain expressions: the first is where it starts, not a step
+            elements = elements[1:]
+            if not elements:
+                where = self.elements[0][2]
+                raise ParseError("a single expression: nothing to check", where.line, where.column)
+        steps = tuple(Step(e.expr, note, e.source.strip(), "valid") for e, note, _ in elements)
         definitions = declared.names.definitions
         variables = _variables(declared.names, function, steps, definitions, variable)
-        located = tuple(where for _, _, where in self.elements)
+        located = tuple(where for _, _, where in elements)
         lines = f"lines {located[0].line}-{located[-1].line}" if len(located) > 1 else f"line {located[0].line}"
         derivation = Derivation(
             id=derivation_id,
@@ -208,7 +220,8 @@ class _Draft:
             kink=declared.kink if declared.kink is not None and variable == declared.kink.symbol else None,
         )
         undeclared = tuple(sorted(n for n in self.undeclared if not declared.names.is_declared(n)))
-        return TextDerivation(derivation, path, self.section.line, located, undeclared)
+        section = _section_id(self.section)
+        return TextDerivation(derivation, path, self.section.line, located, undeclared, section)
 
     def function_and_variable(self) -> tuple[sp.Expr, sp.Symbol | None]:
         """What is differentiated, and in what: from the label, else from a first step d/dx F."""
@@ -243,8 +256,12 @@ def _variables(names: Names, function: sp.Expr, steps: tuple[Step, ...],
     return (*names.variables, *(Var(s, DEFAULT_DOMAIN) for s in extra))
 
 
+def _section_id(section: Section) -> str:
+    return section.anchor or re.sub(r"[^a-z0-9]+", "-", section.title.lower()).strip("-") or "derivation"
+
+
 def _unique_id(section: Section, number: int, ids: set[str]) -> str:
-    base = section.anchor or re.sub(r"[^a-z0-9]+", "-", section.title.lower()).strip("-") or "derivation"
+    base = _section_id(section)
     candidate = base if number == 0 else f"{base}-{number + 1}"
     suffix = 2
     while candidate in ids:

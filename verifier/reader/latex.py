@@ -73,12 +73,13 @@ class Chain:
     elements: tuple[Element, ...]
     continues: bool
     undeclared: frozenset[str]
+    dangling: bool = False  # ends with `=`: the next block continues it
 
 
-def read_chain(text: str, names: Names, variable: sp.Symbol | None = None) -> Chain:
+def read_chain(text: str, names: Names, variable: sp.Symbol | None = None, labels: bool = True) -> Chain:
     """Read `A = B = C` (with \\\\ and & as aligned blocks write them) into expressions."""
     tree = parse_tree(text)
-    builder = _Builder(text, names, variable)
+    builder = _Builder(text, names, variable, labels)
     chain = builder.chain(tree.children[0])
     builder.check_everything_used(tree)
     return chain
@@ -86,9 +87,9 @@ def read_chain(text: str, names: Names, variable: sp.Symbol | None = None) -> Ch
 
 def parse_tree(text: str) -> Tree:
     """The parse tree of a formula, after the size limits; lark's errors become ParseError."""
+    _check_depth(text)
     if len(text) > MAX_CHARS:
         raise ParseError(f"formula of {len(text)} characters: the limit is {MAX_CHARS}")
-    _check_depth(text)
     try:
         return GRAMMAR.parse(text)
     except UnexpectedToken as error:
@@ -125,8 +126,9 @@ def _check_depth(text: str) -> None:
 class _Builder:
     """Turns one parse tree into SymPy; every token it reads is marked, so none is silently dropped."""
 
-    def __init__(self, text: str, names: Names, variable: sp.Symbol | None) -> None:
+    def __init__(self, text: str, names: Names, variable: sp.Symbol | None, labels: bool) -> None:
         self.text = text
+        self.labels = labels
         self.names = names
         self.variable = variable
         self.bound: dict[str, sp.Integer] = {}
@@ -151,14 +153,15 @@ class _Builder:
                 if 0 < index < len(pieces) - 1:
                     raise ParseError("nothing between two '=' signs", *self.position(piece, tree))
                 continue
-            element = self.element(body[0], may_label=not elements)
+            element = self.element(body[0], may_label=self.labels and not elements)
             if element.label is not None and self.variable is None:
                 self.variable = element.label.variable
             elements.append(element)
         if not elements:
             raise ParseError("no expression in the formula")
         continues = not [c for c in pieces[0].children if isinstance(c, Tree)]
-        return Chain(tuple(elements), continues, frozenset(self.undeclared))
+        dangling = len(pieces) > 1 and not [c for c in pieces[-1].children if isinstance(c, Tree)]
+        return Chain(tuple(elements), continues, frozenset(self.undeclared), dangling)
 
     def element(self, tree: Tree, may_label: bool) -> Element:
         body = tree.children[0]
@@ -277,16 +280,36 @@ class _Builder:
     _sub = _add
 
     def _mul(self, tree: Tree) -> sp.Expr:
-        factors: list[sp.Expr] = []
+        operands: list[tuple[str, Tree | Token]] = []
         node: Tree | Token = tree
         while isinstance(node, Tree) and node.data in ("mul", "div"):
             left, sign, right = node.children
             self.mark(sign)
-            value = self.value(right)
-            factors.append(value if node.data == "mul" else 1 / value)
+            operands.append((node.data, right))
             node = left
-        factors.append(self.value(node))
-        return sp.Mul(*reversed(factors))
+        operands.append(("mul", node))
+        operands.reverse()
+        result: sp.Expr = sp.S.One
+        for index, (kind, operand) in enumerate(operands):
+            summed = self.leading_sum(operand)
+            if summed is not None:  # \sum_i a_i \cdot b_i: the sum takes every factor up to + or -
+                prefix, atom, body = summed
+                return result * self.product(prefix) * self.sum(atom, body, operands[index + 1:])
+            value = self.value(operand)
+            result *= value if kind == "mul" else 1 / value
+        return result
+
+    def leading_sum(self, operand: Tree | Token) -> tuple[list[Tree], Tree, list[Tree]] | None:
+        """(factors before, the sum, factors after) when a product holds a \\sum outside any operator."""
+        if not (isinstance(operand, Tree) and operand.data == "product"):
+            return None
+        for index, factor in enumerate(operand.children):
+            if self.derivative_parts(factor) is not None:
+                return None
+            atom = factor.children[0]
+            if isinstance(atom, Tree) and atom.data == "sum":
+                return operand.children[:index], atom, operand.children[index + 1:]
+        return None
 
     _div = _mul
 
@@ -345,16 +368,13 @@ class _Builder:
 
     def condition(self, tree: Tree) -> sp.Basic:
         parts = tree.children
-        first = self.strip_leading_text(parts[0])
-        if first is None:
-            if len(parts) == 1:
-                return sp.true
-            raise ParseError("a condition needs an expression before its comparison", *self.position(tree))
         if len(parts) == 1:
-            words = self.annotation_words(parts[0])
-            if words in OTHERWISE:
+            if self.annotation_words(parts[0]) in OTHERWISE:
                 return sp.true
             raise ParseError("a condition needs a comparison such as x > 0, or \\text{otherwise}", *self.position(tree))
+        first = self.strip_leading_text(parts[0])
+        if first is None:
+            raise ParseError("a condition needs an expression before its comparison", *self.position(tree))
         values = [self.value(first), *(self.value(p) for p in parts[2::2])]
         relations = []
         for left, op, right in zip(values, parts[1::2], values[1:], strict=False):
@@ -456,7 +476,7 @@ class _Builder:
         point = arguments[0]
         return derivative.subs(dummy, point) if isinstance(point, sp.Symbol) else sp.Subs(derivative, dummy, point)
 
-    def sum(self, tree: Tree, body: list[Tree]) -> sp.Expr:
+    def sum(self, tree: Tree, body: list[Tree], tail: list[tuple[str, Tree | Token]] = ()) -> sp.Expr:
         """`\\sum_{i=1}^{3} x_i`: written out term by term (a symbolic upper bound is not supported)."""
         parts = tree.children
         for token in parts:
@@ -479,13 +499,16 @@ class _Builder:
                              "e.g. \\sum_{i=1}^{3} (a symbolic bound is not supported yet)", *self.position(tree))
         if int(high) - int(lower) + 1 > MAX_SUM_TERMS:
             raise ParseError(f"a sum of more than {MAX_SUM_TERMS} terms", *self.position(tree))
-        if not body:
+        if not body and not tail:
             raise ParseError("\\sum must be followed by what it adds up", *self.position(tree))
         terms = []
         for value in range(int(lower), int(high) + 1):
             outer = self.bound.get(index)
             self.bound[index] = sp.Integer(value)
-            terms.append(self.product(body))
+            term = self.product(body)
+            for kind, operand in tail:
+                term = term * self.value(operand) if kind == "mul" else term / self.value(operand)
+            terms.append(term)
             if outer is None:
                 del self.bound[index]
             else:
@@ -507,17 +530,37 @@ class _Builder:
                 if subscript is not None:
                     raise ParseError("double subscript", *self.position(script))
                 subscript = self.subscript(script.children[1])
+            elif (layer := self.layer_index(script.children[1])) is not None and self.atom_name(atom) is not None:
+                self.mark_all(script)
+                subscript = layer if subscript is None else f"{subscript}{layer}"
             else:
                 if sups:
                     raise ParseError("double superscript: use braces, x^{a^{b}}", *self.position(script))
                 sups.append(script.children[1])
         return self.atom_name(atom), subscript, sups, primes
 
+    def layer_index(self, arg: Tree | Token) -> str | None:
+        """`l` for a superscript `{(l)}` on a name: a layer index, as in a^{(4)}, not a power."""
+        if not (isinstance(arg, Tree) and arg.data == "braced"):
+            return None
+        inner = arg.children[0]
+        if not (isinstance(inner, Tree) and inner.data == "product" and len(inner.children) == 1):
+            return None
+        parens = inner.children[0].children[0]
+        if not (isinstance(parens, Tree) and parens.data == "parens" and len(inner.children[0].children) == 1):
+            return None
+        content = parens.children[0]
+        if isinstance(content, Tree) and content.data == "product" and len(content.children) == 1:
+            token, *scripts = content.children[0].children
+            if isinstance(token, Token) and token.type in ("NUMBER", "LETTER") and not scripts:
+                return self.subscript_token(token)
+        return None
+
     def atom_name(self, atom: Tree | Token) -> str | None:
         if isinstance(atom, Token):
             if atom.type == "LETTER":
                 return str(atom)
-            if atom.type == "MACRO" and (atom[1:] in GREEK or self.names.function(atom[1:]) is not None):
+            if atom.type == "MACRO" and (atom[1:] in GREEK or atom[1:] == "pi" or self.names.function(atom[1:])):
                 return atom[1:]
             if atom.type == "TEXT":
                 return _text_content(atom)
@@ -565,7 +608,9 @@ class _Builder:
         if name is not None:
             self.mark_all_tokens_of_factor_head(factor)
             value = self.name_value(name, subscript, factor)
-            return self.scripted(value, [s for s in scripts if s.children[0].type != "SUB"])
+            powers = [s for s in scripts if s.children[0].type == "PRIME" or
+                      (s.children[0].type == "SUP" and self.layer_index(s.children[1]) is None)]
+            return self.scripted(value, powers)
         if subscript is not None:
             raise ParseError(f"a subscript on '{self.source(atom)}'", *self.position(factor))
         return self.scripted(self.value(atom), scripts)
@@ -671,7 +716,7 @@ class _Builder:
         atom, *scripts = factor.children
         self.mark_all(atom)
         for script in scripts:
-            if script.children[0].type in ("SUB", "PRIME"):
+            if script.children[0].type in ("SUB", "PRIME") or self.layer_index(script.children[1]) is not None:
                 self.mark_all(script)
             else:
                 self.mark(script.children[0])

@@ -35,6 +35,10 @@ _builtin("cos", sp.cos(_u), _u)
 _builtin("sigma", 1 / (1 + sp.exp(-_u)), _u)
 _builtin("max", sp.Max(_u, _v), _u, _v)
 _builtin("min", sp.Min(_u, _v), _u, _v)
+_builtin("ReLU", sp.Max(0, _u), _u)
+_builtin("relu", sp.Max(0, _u), _u)
+_builtin("step", sp.Heaviside(_u), _u)
+_builtin("Heaviside", sp.Heaviside(_u), _u)
 
 
 @dataclass(frozen=True)
