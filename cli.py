@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -282,7 +283,8 @@ def run_check(args: argparse.Namespace, console: Console, errors: Console) -> in
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code (0 all as expected, 1 otherwise, 2 usage error)."""
     args = parse_args(argv)
-    console = Console(width=None if sys.stdout.isatty() else 200)
+    # piped output is 200 columns wide unless COLUMNS says otherwise (rich reads it)
+    console = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 200)
     errors = Console(stderr=True, soft_wrap=True)  # a message is one line, never wrapped
     try:
         if getattr(args, "budget", 0) < 0:

@@ -37,7 +37,7 @@ class Declarations:
 def read_where(lines: tuple[tuple[int, str], ...], declared: Declarations) -> Declarations:
     """Add each where line to `declared`; a line that means nothing raises ParseError at that line."""
     for number, raw in lines:
-        text = raw.strip()
+        text = re.split(r"\s#", raw, maxsplit=1)[0].strip()  # a trailing `# comment`
         if not text or text.startswith("#"):
             continue
         try:
