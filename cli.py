@@ -283,8 +283,9 @@ def run_check(args: argparse.Namespace, console: Console, errors: Console) -> in
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code (0 all as expected, 1 otherwise, 2 usage error)."""
     args = parse_args(argv)
-    # piped output is 200 columns wide unless COLUMNS says otherwise (rich reads it)
-    console = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 200)
+    # piped output is 200 columns wide unless BACKPROOF_WIDTH says otherwise
+    width = int(os.environ.get("BACKPROOF_WIDTH", "200"))
+    console = Console(width=None if sys.stdout.isatty() else width)
     errors = Console(stderr=True, soft_wrap=True)  # a message is one line, never wrapped
     try:
         if getattr(args, "budget", 0) < 0:
