@@ -255,6 +255,14 @@ def numeric_verdict(result: DerivationResult) -> Text:
     return Text(f"numeric FAILED ({numeric.max_rel_error:.1e})", style="red")
 
 
+def check_summary_line(counts: dict[str, int]) -> str:
+    """`N derivations, S steps: P proved, R refuted, U unproved; B blocks could not be read`."""
+    unreadable = counts["unreadable"]
+    return (f"{counts['derivations']} derivations, {counts['steps']} steps: {counts['proved']} proved, "
+            f"{counts['refuted']} refuted, {counts['unproved']} unproved; "
+            f"{unreadable} block{'' if unreadable == 1 else 's'} could not be read")
+
+
 def run_check(args: argparse.Namespace, console: Console, errors: Console) -> int:
     """`backproof check FILE...`: the table (or JSON) for each file, the summary, the exit code."""
     missing = [str(f) for f in args.files if not f.is_file()]
@@ -267,11 +275,7 @@ def run_check(args: argparse.Namespace, console: Console, errors: Console) -> in
     else:
         for file in checked:
             console.print(check_table(file))
-        unreadable = document["summary"]["unreadable"]
-        line = summary_line(document["summary"]).replace(" errors in the notes found,", "")
-        console.print(f"{line.split(':')[0]}: {document['summary']['proved']} proved, "
-                      f"{document['summary']['refuted']} refuted, {document['summary']['unproved']} unproved; "
-                      f"{unreadable} block{'s' if unreadable != 1 else ''} could not be read", highlight=False)
+        console.print(check_summary_line(document["summary"]), highlight=False)
     code = exit_code(checked)
     if args.report is not None:
         results = [result for file in checked for _, result in file.results]
@@ -284,7 +288,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code (0 all as expected, 1 otherwise, 2 usage error)."""
     args = parse_args(argv)
     # piped output is 200 columns wide unless BACKPROOF_WIDTH says otherwise
-    width = int(os.environ.get("BACKPROOF_WIDTH", "200"))
+    setting = os.environ.get("BACKPROOF_WIDTH", "")
+    width = int(setting) if setting.isdigit() and int(setting) > 0 else 200
     console = Console(width=None if sys.stdout.isatty() else width)
     errors = Console(stderr=True, soft_wrap=True)  # a message is one line, never wrapped
     try:

@@ -10,7 +10,7 @@ import sympy as sp
 
 from verifier.model import Derivation, Step, Var
 from verifier.reader.declarations import Declarations, read_where
-from verifier.reader.latex import Chain, Element, ParseError, read_chain
+from verifier.reader.latex import Chain, Element, Label, ParseError, read_chain
 from verifier.reader.markdown import Block, Section, read_layout
 from verifier.reader.names import DEFAULT_DOMAIN, Names
 
@@ -175,7 +175,7 @@ class _Draft:
     """A derivation being read: its label, its elements and where they stand."""
 
     section: Section
-    label: object
+    label: Label | None
     elements: list[tuple[Element, str, Located]] = field(default_factory=list)
     undeclared: frozenset[str] = frozenset()
     dangling: bool = False
@@ -183,7 +183,7 @@ class _Draft:
     @property
     def variable(self) -> sp.Symbol | None:
         if self.label is not None:
-            return self.label.variable  # type: ignore[attr-defined]
+            return self.label.variable
         first = self.elements[0][0].expr if self.elements else None
         if isinstance(first, sp.Derivative) and len(first.variables) == 1:
             return first.variables[0]
@@ -226,15 +226,15 @@ class _Draft:
     def function_and_variable(self) -> tuple[sp.Expr, sp.Symbol | None]:
         """What is differentiated, and in what: from the label, else from a first step d/dx F."""
         label = self.label
-        if label is not None and label.of is not None and label.order == 1:  # type: ignore[attr-defined]
-            return label.of, label.variable  # type: ignore[attr-defined]
+        if label is not None and label.of is not None and label.order == 1:
+            return label.of, label.variable
         first = self.elements[0][0].expr
         if isinstance(first, sp.Derivative) and len(first.variables) == 1:
             return first.expr, first.variables[0]
         if label is not None:
             where = self.elements[0][2]
             raise ParseError(
-                f"cannot tell what the derivative in {label.variable} is of: define the name in a where block, "  # type: ignore[attr-defined]
+                f"cannot tell what the derivative in {label.variable} is of: define the name in a where block, "
                 "or start with \\frac{d}{dx} and the function", where.line, where.column)
         return first, None
 

@@ -566,13 +566,19 @@ class _Builder:
                 return _text_content(atom)
             return None
         if atom.data == "accent":
-            base = atom.children[1]
-            inner = self.atom_name(base) if isinstance(base, Token) else self.lone_name(base.children[0].children) \
-                if isinstance(base, Tree) and base.children and isinstance(base.children[0], Tree) \
-                and base.children[0].data == "product" else None
+            inner = self.accented_name(atom.children[1])
             if inner is None:
                 raise ParseError("an accent goes on a single name, as in \\hat{y}", *self.position(atom))
             return f"{inner}{atom.children[0][1:].replace('widehat', 'hat').replace('overline', 'bar')}"
+        return None
+
+    def accented_name(self, base: Tree | Token) -> str | None:
+        """The name under an accent: \\hat y or \\hat{y}."""
+        if isinstance(base, Token):
+            return self.atom_name(base)
+        inner = base.children[0]
+        if isinstance(inner, Tree) and inner.data == "product":
+            return self.lone_name(inner.children)
         return None
 
     def subscript(self, arg: Tree | Token) -> str:
