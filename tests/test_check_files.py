@@ -27,15 +27,20 @@ def example_verdicts() -> dict[str, list[str]]:
     return dict(verdicts)
 
 
+READ_OTHERWISE = {"004-cce-dL-dy-as-written", "004-xtax-gradient-entries-n3"}  # explained in the example
+
+
 def test_every_transcribed_section_is_a_corpus_derivation(example_verdicts: dict[str, list[str]]) -> None:
-    assert set(example_verdicts) <= set(BY_ID)
-    assert len(example_verdicts) >= 39
+    assert set(example_verdicts) - set(BY_ID) == READ_OTHERWISE
+    assert len(set(example_verdicts) & set(BY_ID)) == 47
 
 
 def test_examples_give_the_corpus_verdicts_step_for_step(
     example_verdicts: dict[str, list[str]], corpus_results: dict[str, DerivationResult]
 ) -> None:
     for section, verdicts in example_verdicts.items():
+        if section in READ_OTHERWISE:
+            continue
         authored = [s.verdict.verdict for s in corpus_results[section].steps if s.step.expected != "completion"]
         assert verdicts == authored, section
 
@@ -90,3 +95,10 @@ def test_the_pytest_plugin_collects_each_derivation(tmp_path: Path) -> None:
     assert "1 passed" in done.stdout and "2 failed" in done.stdout, done.stdout + done.stderr
     assert "calc.md:7:22: step refuted" in done.stdout
     assert "calc.md:11:6: found '*'" in done.stdout
+
+
+def test_check_writes_the_report_for_its_files(tmp_path: Path) -> None:
+    done = run("check", "examples/own.md", "--report", str(tmp_path / "out"))
+    assert done.returncode == 1, done.stderr
+    tex = (tmp_path / "out" / "report.tex").read_text()
+    assert "Tanh through the sigmoid" in tex and "own.md" in tex

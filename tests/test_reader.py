@@ -66,6 +66,8 @@ READS_AS = [
     (r"\begin{cases} 0, & x < 0 \\ 1, & x \geq 0 \end{cases}", sp.Piecewise((0, x < 0), (1, x >= 0))),
     (r"\pi x", sp.pi * x),
     (r"x \quad \text{by the chain rule}", x),
+    (r"\sum_{i=1}^{3} -x_i", -(x1 + x2 + x3)),
+    (r"\sum_{\substack{i=1, \\ i \neq 2}}^{3} x_i", x1 + x3),
 ]
 
 
@@ -178,6 +180,26 @@ $$\\frac{d}{dx} \\max(0, x) = \\begin{cases} 1 & x \\geq 0 \\\\ 0 & x < 0 \\end{
     derivation = document.derivations[0].derivation
     assert derivation.kink is not None and derivation.kink.value == 1
     assert [v.describe() for v in derivation.variables][:2] == ["a in (0, 1)", "y in {0, 1}"]
+
+
+def test_free_indices_make_each_line_a_column_checked_entry_by_entry() -> None:
+    text = """```where
+K = 3
+indices r from 1 to K
+y_i = x_i^2 for i from 1 to K
+```
+
+# Entries
+
+$$\\frac{\\partial y_r}{\\partial x_r} = 2 x_r = \\sum_{\\substack{i=1 \\\\ i \\neq r}}^K x_i$$
+"""
+    document = read_text(text, "i.md")
+    assert document.errors == ()
+    derivation = document.derivations[0].derivation
+    assert derivation.function == sp.ImmutableMatrix([[sp.Derivative(sp.Symbol(f"y_{i}", real=True), xi)]
+                                                      for i, xi in ((1, x1), (2, x2), (3, x3))])
+    assert derivation.steps[0].expr == sp.ImmutableMatrix([[2 * x1], [2 * x2], [2 * x3]])
+    assert derivation.steps[1].expr == sp.ImmutableMatrix([[x2 + x3], [x1 + x3], [x1 + x2]])
 
 
 def test_a_bad_where_line_names_its_line() -> None:

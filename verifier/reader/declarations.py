@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy as sp
 
@@ -21,7 +22,10 @@ CHOICE = re.compile(rf"^{NAMES}\s+(?:\\in|in)\s+\\?\{{([-+0-9,\s]+)\\?\}}$")
 KIND = re.compile(rf"^{NAMES}\s+(real|positive|functions?)$")
 FUNCTION = re.compile(rf"^({NAME})\s*\(([^()]*)\)\s*=(.*)$")
 DEFINITION = re.compile(rf"^({NAME})\s*=(.*)$")
+FOR_EACH = re.compile(r"^(.*\S)\s+for\s+([a-z])\s+from\s+(\S+)\s+to\s+(\S+)$")
 CONSTRAINT = re.compile(r"^constraint:?\s+(.*)=(.*)$")
+INDICES = re.compile(r"^(?:index|indices)\s+([a-z](?:\s*,\s*[a-z])*)\s+from\s+(\S+)\s+to\s+([^,\s]+)"
+                     r"(?:\s*,\s*([a-z])\s*(=|\\neq|\\ne)\s*([a-z]))?$")
 KINK = re.compile(rf"^at\s+({NAME})\s*=\s*([-+0-9.]+)\s+the derivative is\s+(.*?)\.?$")
 
 
@@ -32,6 +36,12 @@ class Declarations:
     names: Names
     constraints: tuple[Constraint, ...] = ()
     kink: Kink | None = None
+    # every assignment of the free indices a line holds for (i, r = 1..3): each line is read once per assignment
+    assignments: tuple[tuple[tuple[str, int], ...], ...] = ()
+
+    def but(self, **changes: object) -> Declarations:
+        """A copy with some fields changed."""
+        return replace(self, **changes)  # type: ignore[arg-type]
 
 
 def read_where(lines: tuple[tuple[int, str], ...], declared: Declarations) -> Declarations:
@@ -66,31 +76,69 @@ def _declare(text: str, declared: Declarations) -> Declarations:
         return _constraint(match.group(1), match.group(2), declared)
     if match := KINK.match(text):
         return _kink(match, declared)
+    if match := INDICES.match(text):
+        return declared.but(assignments=_assignments(match, declared.names))
     if match := FUNCTION.match(text):
         return _with(declared, _function(match.group(1), match.group(2), match.group(3), names))
+    if (each := FOR_EACH.match(text)) and (match := DEFINITION.match(each.group(1))):
+        lo, hi = _size(each.group(3), names), _size(each.group(4), names)
+        if not 1 <= hi - lo + 1 <= 100:
+            raise ParseError("a definition for each index runs over 1 to 100 values")
+        for value in range(lo, hi + 1):
+            names = _definition(match.group(1), match.group(2), names, {each.group(2): value})
+        return _with(declared, names)
     if match := DEFINITION.match(text):
         return _with(declared, _definition(match.group(1), match.group(2), names))
     raise ParseError(
         "expected 'x real', 'x in (a, b)', 'y in {0, 1}', 'f, g functions', 'name = formula', "
-        "'f(x) = formula', 'constraint: left = right' or 'at x = 0 the derivative is 1'"
+        "'f(x) = formula', 'constraint: left = right', 'at x = 0 the derivative is 1' or "
+        "'indices i, r from 1 to K' or 'name_i = formula for i from 1 to K'"
     )
 
 
 def _with(declared: Declarations, names: Names) -> Declarations:
-    return Declarations(names, declared.constraints, declared.kink)
+    return declared.but(names=names)
 
 
-def _name(text: str, names: Names) -> str:
+def _assignments(match: re.Match[str], names: Names) -> tuple[tuple[tuple[str, int], ...], ...]:
+    """Every combination of index values from `lo` to `hi`, kept where the relation (i \\neq r) holds."""
+    indices = [i.strip() for i in match.group(1).split(",")]
+    lo, hi = (_size(match.group(g), names) for g in (2, 3))
+    if not 1 <= hi - lo + 1 <= 20 or len(indices) > 3:
+        raise ParseError("indices run over 1 to 20 values, at most three of them")
+    combos = []
+    for values in itertools.product(range(lo, hi + 1), repeat=len(indices)):
+        chosen = dict(zip(indices, values, strict=True))
+        if match.group(4):
+            left, right = chosen.get(match.group(4)), chosen.get(match.group(6))
+            if left is None or right is None:
+                raise ParseError("the relation must be between the declared indices")
+            if (left == right) != (match.group(5) == "="):
+                continue
+        combos.append(tuple(chosen.items()))
+    return tuple(combos)
+
+
+def _size(text: str, names: Names) -> int:
+    if text.isdigit():
+        return int(text)
+    value = dict(names.definitions).get(names.symbol(_name(text, names)))
+    if value is None or not value.is_Integer:
+        raise ParseError(f"{text} is not a number or a name defined as one")
+    return int(value)
+
+
+def _name(text: str, names: Names, indices: dict[str, int] | None = None) -> str:
     if match := re.fullmatch(r"\\(?:text|operatorname|mathrm)\{([A-Za-z][A-Za-z0-9]*)\}", text.strip()):
         return match.group(1)
-    expr = _expression(text.strip(), names)
+    expr = _expression(text.strip(), names, indices)
     if not isinstance(expr, sp.Symbol):
         raise ParseError(f"'{text.strip()}' is not a name")
     return expr.name
 
 
-def _expression(text: str, names: Names) -> sp.Expr:
-    elements = read_chain(text, names, labels=False).elements
+def _expression(text: str, names: Names, indices: dict[str, int] | None = None) -> sp.Expr:
+    elements = read_chain(text, names, labels=False, indices=indices).elements
     if len(elements) != 1 or elements[0].expr is None:
         raise ParseError(f"'{text}' is not one formula")
     return elements[0].expr
@@ -136,11 +184,11 @@ def _function(name: str, params: str, body: str, names: Names) -> Names:
     return names.with_function(_function_name(name), sp.Lambda(tuple(symbols), value))
 
 
-def _definition(name: str, body: str, names: Names) -> Names:
-    symbol_name = _name(name, Names(euler=False))
+def _definition(name: str, body: str, names: Names, indices: dict[str, int] | None = None) -> Names:
+    symbol_name = _name(name, Names(euler=False), indices)
     existing = names.symbol(symbol_name)
     symbol = existing if names.is_declared(symbol_name) else sp.Symbol(symbol_name, real=True)
-    return names.with_definition(symbol, _expression(body, names))
+    return names.with_definition(symbol, _expression(body, names, indices))
 
 
 def _constraint(left: str, right: str, declared: Declarations) -> Declarations:
@@ -155,7 +203,7 @@ def _constraint(left: str, right: str, declared: Declarations) -> Declarations:
         raise ParseError(f"the constraint cannot be solved for {symbol}")
     statement = f"{left.strip()} = {right.strip()}"
     constraint = Constraint(symbol, solved[0], statement)
-    return Declarations(declared.names, (*declared.constraints, constraint), declared.kink)
+    return declared.but(constraints=(*declared.constraints, constraint))
 
 
 def _kink(match: re.Match[str], declared: Declarations) -> Declarations:
@@ -164,4 +212,4 @@ def _kink(match: re.Match[str], declared: Declarations) -> Declarations:
     said = match.group(3).strip()
     value = None if said == "undefined" else _expression(said, declared.names)
     kink = Kink(symbol, at, value, f"declared: at {symbol} = {at} the derivative is {said}")
-    return Declarations(declared.names, declared.constraints, kink)
+    return declared.but(kink=kink)

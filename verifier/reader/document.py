@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import sympy as sp
@@ -114,7 +114,8 @@ def _read_section(section: Section, header: Declarations, path: str,
     drafts: list[_Draft] = []
     for block in section.blocks:
         try:
-            chain, notes = _read_block(block, declared.names, drafts[-1].variable if drafts else None)
+            variable = drafts[-1].variable if drafts else None
+            chain, notes = _read_block(block, declared, variable if isinstance(variable, sp.Symbol) else None)
             _extend(drafts, chain, notes, block, section)
         except ParseError as error:
             line, column = _in_file(block, error.line, error.column)
@@ -128,15 +129,38 @@ def _read_section(section: Section, header: Declarations, path: str,
     return found, errors
 
 
-def _read_block(block: Block, names: Names, variable: sp.Symbol | None) -> tuple[Chain, dict[int, str]]:
-    """The block's chain, and its `% comment`s by line within the block (they are justifications)."""
+def _read_block(block: Block, declared: Declarations, variable: sp.Symbol | None) -> tuple[Chain, dict[int, str]]:
+    """The block's chain (one column entry per assignment of free indices), and its `% comment`s by line."""
     lines = block.text.split("\n")
     notes: dict[int, str] = {}
     for number, line in enumerate(lines):
         if match := COMMENT.search(line):
             notes[number + 1] = match.group(1).strip()
             lines[number] = line[:match.start()] + " " * len(match.group(0))
-    return read_chain("\n".join(lines), names, variable), notes
+    text = "\n".join(lines)
+    if not declared.assignments:
+        return read_chain(text, declared.names, variable), notes
+    chains = [read_chain(text, declared.names, variable, indices=dict(a)) for a in declared.assignments]
+    return _column(chains), notes
+
+
+def _column(chains: list[Chain]) -> Chain:
+    """The chains read for each assignment of the free indices, as one chain of column matrices."""
+    first = chains[0]
+    elements = []
+    for index, element in enumerate(first.elements):
+        entries = [chain.elements[index] for chain in chains]
+        if element.label is None:
+            elements.append(replace(element, expr=sp.ImmutableMatrix([[e.expr] for e in entries])))
+            continue
+        labels = [e.label for e in entries if e.label is not None]
+        variables = sp.ImmutableMatrix([[label.variable] for label in labels])
+        ofs = [label.of for label in labels]
+        of = None if None in ofs else ofs[0] if len(set(ofs)) == 1 else sp.ImmutableMatrix([[o] for o in ofs])
+        variable = variables[0] if len(set(variables)) == 1 else variables
+        elements.append(replace(element, label=Label(variable, of, element.label.order)))
+    undeclared = frozenset().union(*(chain.undeclared for chain in chains))
+    return Chain(tuple(elements), first.continues, undeclared, first.dangling)
 
 
 def _extend(drafts: list[_Draft], chain: Chain, notes: dict[int, str], block: Block, section: Section) -> None:
@@ -150,7 +174,7 @@ def _extend(drafts: list[_Draft], chain: Chain, notes: dict[int, str], block: Bl
     if chain.continues and current is None:
         raise ParseError("the block starts with '=' but nothing comes before it", 1, 1)
     if current is None or not (continues or same):
-        if not elements:
+        if not elements and not chain.dangling:
             raise ParseError("a derivative's name with nothing after it", 1, 1)
         current = _Draft(section, label)
         drafts.append(current)
@@ -181,7 +205,7 @@ class _Draft:
     dangling: bool = False
 
     @property
-    def variable(self) -> sp.Symbol | None:
+    def variable(self) -> sp.Symbol | sp.ImmutableMatrix | None:
         if self.label is not None:
             return self.label.variable
         first = self.elements[0][0].expr if self.elements else None
@@ -194,9 +218,9 @@ class _Draft:
         self.elements.append((element, note, Located(line, column, block.prose)))
 
     def finish(self, declared: Declarations, path: str, derivation_id: str) -> TextDerivation:
-        function, variable = self.function_and_variable()
+        function, variable, starts_only = self.function_and_variable()
         elements = self.elements
-        if variable is None:  # a chain of plain expressions: the first is where it starts, not a step
+        if starts_only:  # a chain of plain expressions: the first is where it starts, not a step
             elements = elements[1:]
             if not elements:
                 where = self.elements[0][2]
@@ -223,31 +247,43 @@ class _Draft:
         section = _section_id(self.section)
         return TextDerivation(derivation, path, self.section.line, located, undeclared, section)
 
-    def function_and_variable(self) -> tuple[sp.Expr, sp.Symbol | None]:
-        """What is differentiated, and in what: from the label, else from a first step d/dx F."""
+    def function_and_variable(self) -> tuple[sp.Expr, sp.Symbol | sp.ImmutableMatrix | None, bool]:
+        """What is differentiated and in what, and whether the first element is only the start.
+
+        From the label when it names something; else from a first step d/dx F; else the first
+        expression is where a chain of plain expressions starts.
+        """
         label = self.label
         if label is not None and label.of is not None and label.order == 1:
-            return label.of, label.variable
+            if isinstance(label.of, sp.MatrixBase):  # a different function in each entry: their derivatives
+                pairs = zip(label.of, label.variable, strict=True)  # type: ignore[arg-type]
+                return sp.ImmutableMatrix([[sp.Derivative(f, v)] for f, v in pairs]), None, False
+            return label.of, label.variable, False
         first = self.elements[0][0].expr
         if isinstance(first, sp.Derivative) and len(first.variables) == 1:
-            return first.expr, first.variables[0]
+            return first.expr, first.variables[0], False
+        if isinstance(first, sp.MatrixBase) and all(isinstance(e, sp.Derivative) for e in first):
+            return first, None, False
         if label is not None:
             where = self.elements[0][2]
             raise ParseError(
                 f"cannot tell what the derivative in {label.variable} is of: define the name in a where block, "
                 "or start with \\frac{d}{dx} and the function", where.line, where.column)
-        return first, None
+        return first, None, True
 
 
 def _variables(names: Names, function: sp.Expr, steps: tuple[Step, ...],
-               definitions: tuple[tuple[sp.Symbol, sp.Expr], ...], variable: sp.Symbol | None) -> tuple[Var, ...]:
+               definitions: tuple[tuple[sp.Symbol, sp.Expr], ...],
+               variable: sp.Basic | None) -> tuple[Var, ...]:
     """The declared variables, and every other symbol used, real in the default interval."""
     used = set(function.free_symbols)
     for step in steps:
         used |= step.expr.free_symbols
     for _, meaning in definitions:
         used |= meaning.free_symbols
-    if variable is not None:
+    if isinstance(variable, sp.MatrixBase):
+        used |= set(variable)
+    elif variable is not None:
         used.add(variable)
     defined = {s for s, _ in definitions}
     declared = {v.symbol for v in names.variables}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 
@@ -49,7 +50,7 @@ class ParseError(ValueError):
 class Label:
     """A chain's left-hand name for the derivative it computes: `\\frac{dy}{dx} = ...`."""
 
-    variable: sp.Symbol
+    variable: sp.Symbol | sp.ImmutableMatrix  # a column of symbols for a line with free indices
     of: sp.Expr | None  # what is differentiated, when the name has a meaning
     order: int = 1
 
@@ -76,10 +77,12 @@ class Chain:
     dangling: bool = False  # ends with `=`: the next block continues it
 
 
-def read_chain(text: str, names: Names, variable: sp.Symbol | None = None, labels: bool = True) -> Chain:
-    """Read `A = B = C` (with \\\\ and & as aligned blocks write them) into expressions."""
+def read_chain(text: str, names: Names, variable: sp.Symbol | None = None, labels: bool = True,
+               indices: dict[str, int] | None = None) -> Chain:
+    """Read `A = B = C` (with \\\\ and & as aligned blocks write them); `indices` gives free indices values."""
     tree = parse_tree(text)
     builder = _Builder(text, names, variable, labels)
+    builder.bound.update({name: sp.Integer(value) for name, value in (indices or {}).items()})
     chain = builder.chain(tree.children[0])
     builder.check_everything_used(tree)
     return chain
@@ -476,44 +479,68 @@ class _Builder:
         point = arguments[0]
         return derivative.subs(dummy, point) if isinstance(point, sp.Symbol) else sp.Subs(derivative, dummy, point)
 
-    def sum(self, tree: Tree, body: list[Tree], tail: list[tuple[str, Tree | Token]] = ()) -> sp.Expr:
-        """`\\sum_{i=1}^{3} x_i`: written out term by term (a symbolic upper bound is not supported)."""
+    def sum(self, tree: Tree, body: list[Tree], tail: Sequence[tuple[str, Tree | Token]] = ()) -> sp.Expr:
+        """`\\sum_{i=1}^{K} x_i` written out term by term, for K a number or a name defined as one.
+
+        `\\sum_{\\substack{i=1 \\\\ i \\neq r}}` skips the terms where the condition fails; a minus sign
+        right after the sum is the sign of what it adds up.
+        """
         parts = tree.children
         for token in parts:
             if isinstance(token, Token):
                 self.mark(token)
+        sign = -1 if isinstance(parts[-1], Token) and parts[-1].type == "MINUS" else 1
         bounds = [p for p in parts if isinstance(p, Tree) and p.data == "bounded_index"]
         upper = [p for p in parts[1:] if not (isinstance(p, Tree) and p.data == "bounded_index")
-                 and not (isinstance(p, Token) and p.type in ("SUB", "SUP"))]
+                 and not (isinstance(p, Token) and p.type in ("SUB", "SUP", "MINUS"))]
         if not bounds or not upper:
             raise ParseError("a sum needs its bounds, as in \\sum_{i=1}^{3}", *self.position(tree))
-        index_tree, eq, lower_tree = bounds[0].children
-        self.mark(eq)
-        index = self.lone_name(index_tree.children) if isinstance(index_tree, Tree) else None
-        if index is None or len(index) != 1:
-            raise ParseError("the index of a sum is one letter", *self.position(bounds[0]))
-        self.mark_all(index_tree)
-        lower, high = self.value(lower_tree), self.value(upper[0])
-        if not (lower.is_Integer and high.is_Integer):
-            raise ParseError(f"the sum runs to {high}: text files take sums of a given size, "
-                             "e.g. \\sum_{i=1}^{3} (a symbolic bound is not supported yet)", *self.position(tree))
-        if int(high) - int(lower) + 1 > MAX_SUM_TERMS:
-            raise ParseError(f"a sum of more than {MAX_SUM_TERMS} terms", *self.position(tree))
+        index, lower, high, condition = self.summation_range(bounds[0], upper[0], tree)
         if not body and not tail:
             raise ParseError("\\sum must be followed by what it adds up", *self.position(tree))
         terms = []
-        for value in range(int(lower), int(high) + 1):
-            outer = self.bound.get(index)
+        outer = self.bound.get(index)
+        for value in range(lower, high + 1):
             self.bound[index] = sp.Integer(value)
+            if condition is not None and not self.holds(condition):
+                continue
             term = self.product(body)
             for kind, operand in tail:
                 term = term * self.value(operand) if kind == "mul" else term / self.value(operand)
-            terms.append(term)
-            if outer is None:
-                del self.bound[index]
-            else:
-                self.bound[index] = outer
+            terms.append(sign * term)
+        if outer is None:
+            self.bound.pop(index, None)
+        else:
+            self.bound[index] = outer
         return sp.Add(*terms)
+
+    def summation_range(self, bounds: Tree, upper: Tree | Token, tree: Tree) -> tuple[str, int, int, Tree | None]:
+        """(index, first value, last value, condition or None) of a sum's limits."""
+        index_tree, _, lower_tree, *rest = (c for c in bounds.children if not (isinstance(c, Token)
+                                                                                 and c.type == "SUBSTACK"))
+        for token in bounds.children:
+            if isinstance(token, Token):
+                self.mark(token)
+        index = self.lone_name(index_tree.children) if isinstance(index_tree, Tree) else None
+        if index is None or len(index) != 1:
+            raise ParseError("the index of a sum is one letter", *self.position(bounds))
+        self.mark_all(index_tree)
+        sizes = {s: v for s, v in self.names.definitions if v.is_Integer}
+        lower, high = (self.value(t).xreplace(sizes) for t in (lower_tree, upper))
+        if not (lower.is_Integer and high.is_Integer):
+            raise ParseError(f"the sum runs to {high}: text files take sums of a given size, e.g. "
+                             "\\sum_{i=1}^{3}, or K defined as a number in a where block", *self.position(tree))
+        if int(high) - int(lower) + 1 > MAX_SUM_TERMS:
+            raise ParseError(f"a sum of more than {MAX_SUM_TERMS} terms", *self.position(tree))
+        condition = next((c for c in rest if isinstance(c, Tree)), None)
+        return index, int(lower), int(high), condition
+
+    def holds(self, condition: Tree) -> bool:
+        """Whether a condition on bound indices (i \\neq r) is true for their current values."""
+        value = self.condition(condition)
+        if value not in (sp.true, sp.false):
+            raise ParseError("a sum's condition must compare its indices", *self.position(condition))
+        return bool(value)
 
     # -- factors: an atom with its subscript, superscript and primes --------------------------
     def split_factor(self, factor: Tree) -> tuple[str | None, str | None, list[Tree | Token], int]:
