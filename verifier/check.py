@@ -13,9 +13,20 @@ from verifier.matrix import explicit, is_matrix, shape_problem, shape_text
 from verifier.model import Factor
 from verifier.proof import decide_signs, prove_by_cases, prove_under_constraints, prove_zero
 from verifier.screen import SCREEN_RTOL, screen
+from verifier.symmetry import (
+    context_symbols,
+    index_values,
+    interchangeable,
+    permutation,
+    preserves,
+    renamed_equal,
+    renaming,
+    signature_pairs,
+)
 from verifier.verdicts import Counterexample, StepVerdict
 
 REFUTED_METHOD = "numeric screen, confirmed at 40 digits"
+MAX_REPRESENTATIVES = 4  # proved entries tried as the source of a renaming
 
 
 def check_step(
@@ -64,13 +75,20 @@ def _screen_regions(
 
 
 def _check_matrix(before: sp.Basic, after: sp.Basic, context: Context, started: float) -> StepVerdict:
-    lhs, rhs = _as_matrix(context.prepare(before)), _as_matrix(context.prepare(after))
+    lhs, rhs = _as_matrix(before, context), _as_matrix(after, context)
     if lhs.shape != rhs.shape:
         problem = f"shape error: this step is {shape_text(rhs)}, the expression before it {shape_text(lhs)}"
         return StepVerdict("refuted", "shape check", time.perf_counter() - started, shape_error=problem)
     methods: dict[str, int] = {}
     agreeing, unproved = 0, 0
+    proved: list[tuple[int, int]] = []
+    families = index_values(context_symbols(context))  # every symbol a step uses is declared there
+    free = interchangeable(context, families) if len(lhs) > 1 else frozenset()
+    guesses = ["position", "signature"]
     for i, j in _indices(lhs):
+        if _symmetric_to_proved(lhs, rhs, (i, j), proved, context, (families, free, guesses)):
+            methods["symmetric to a proved entry"] = methods.get("symmetric to a proved entry", 0) + 1
+            continue
         verdict = check_step(lhs[i, j], rhs[i, j], context)
         agreeing += verdict.points_agreeing
         if verdict.verdict == "refuted":
@@ -78,6 +96,8 @@ def _check_matrix(before: sp.Basic, after: sp.Basic, context: Context, started: 
             example = dataclasses.replace(verdict.counterexample, entry=where)  # type: ignore[arg-type]
             return StepVerdict("refuted", REFUTED_METHOD, time.perf_counter() - started, example, agreeing)
         unproved += verdict.verdict == "unproved"
+        if verdict.verdict == "proved":
+            proved.append((i, j))
         methods[verdict.method] = methods.get(verdict.method, 0) + 1
     seconds = time.perf_counter() - started
     summary = ", ".join(f"{m} x{n}" for m, n in sorted(methods.items(), key=lambda kv: -kv[1]))
@@ -85,12 +105,58 @@ def _check_matrix(before: sp.Basic, after: sp.Basic, context: Context, started: 
     return StepVerdict("unproved" if unproved else "proved", described, seconds, points_agreeing=agreeing)
 
 
+def _symmetric_to_proved(lhs: sp.ImmutableMatrix, rhs: sp.ImmutableMatrix, entry: tuple[int, int],
+                         proved: list[tuple[int, int]], context: Context,
+                         indices: tuple[dict[str, dict[int, sp.Symbol]], frozenset[int], list[str]]) -> bool:
+    """Whether renaming index values maps a proved entry, and the context, exactly onto this entry.
+
+    `indices` holds the indexed symbols by base and value, the values known to be interchangeable,
+    and the ways of guessing the renaming, the one that worked last first.
+    """
+    families, free, guesses = indices
+    for source in proved[:MAX_REPRESENTATIVES]:
+        for guess in list(guesses):
+            pairs = _guess(guess, lhs, source, entry)
+            index_map = permutation(pairs) if pairs else None
+            rename = None if index_map is None else renaming(index_map, families)
+            if not rename:
+                continue
+            moved = {n for n, m in (index_map or {}).items() if n != m}
+            if not moved <= free and not preserves(context, rename):
+                continue
+            if renamed_equal(lhs[source], lhs[entry], rename) and renamed_equal(rhs[source], rhs[entry], rename):
+                guesses.remove(guess)
+                guesses.insert(0, guess)
+                return True
+    return False
+
+
+def _guess(guess: str, lhs: sp.ImmutableMatrix, source: tuple[int, int], target: tuple[int, int]) -> dict[int, int]:
+    if guess == "position":
+        return _positional_pairs(lhs.shape, source, target)
+    return signature_pairs(lhs[source], lhs[target])
+
+
+def _positional_pairs(shape: tuple[int, int], source: tuple[int, int], target: tuple[int, int]) -> dict[int, int]:
+    """Entry (i, j) of a matrix guessed to carry index values i + 1 and j + 1 (a column: only i + 1)."""
+    pairs = {source[0] + 1: target[0] + 1} if shape[0] > 1 else {}
+    if shape[1] > 1 and pairs.get(source[1] + 1, target[1] + 1) == target[1] + 1:
+        pairs[source[1] + 1] = target[1] + 1
+    return pairs
+
+
 def _indices(matrix: sp.ImmutableMatrix) -> list[tuple[int, int]]:
     return [(i, j) for i in range(matrix.rows) for j in range(matrix.cols)]
 
 
-def _as_matrix(expr: sp.Basic) -> sp.ImmutableMatrix:
-    """A matrix step's explicit form; a scalar counts as 1 x 1 (x^T A x is both)."""
+def _as_matrix(expr: sp.Basic, context: Context) -> sp.ImmutableMatrix:
+    """A matrix step's explicit form (entries prepared one by one later, when it is explicit already).
+
+    A scalar counts as 1 x 1 (x^T A x is both).
+    """
+    if isinstance(expr, sp.MatrixBase):
+        return sp.ImmutableMatrix(expr)
+    expr = context.prepare(expr)
     return explicit(expr) if is_matrix(expr) else sp.ImmutableMatrix([[expr]])
 
 

@@ -99,8 +99,9 @@ class Context:
         Points that leave it are dropped and more are drawn, a bounded number of times.
         """
         kept: list[Points] = []
-        for _ in range(MAX_DRAWS):
-            points = self._admissible(draw(variables, count, rng))
+        for attempt in range(MAX_DRAWS):
+            # after a first uniform round falls short, alternate with skewed draws (see sampling.draw)
+            points = self._admissible(draw(variables, count, rng, skewed=attempt % 2 == 1))
             kept.append(points)
             if sum(len(next(iter(p.values()), ())) for p in kept) >= count:
                 break
@@ -168,11 +169,14 @@ def _differentiable_early(derivative: sp.Derivative, definitions: tuple[tuple[sp
     if not variables <= set(meaning):
         return False
     return not any(
-        variables & _depends_on(symbol, meaning) for symbol in derivative.expr.free_symbols if symbol in meaning
+        variables & _depends_on(symbol, definitions) for symbol in derivative.expr.free_symbols if symbol in meaning
     )
 
 
-def _depends_on(symbol: sp.Symbol, meaning: dict[sp.Symbol, sp.Expr]) -> set[sp.Symbol]:
+@lru_cache(maxsize=4096)
+def _depends_on(symbol: sp.Symbol, definitions: tuple[tuple[sp.Symbol, sp.Expr], ...]) -> frozenset[sp.Symbol]:
+    """Every symbol `symbol` depends on, through the definitions."""
+    meaning = dict(definitions)
     seen: set[sp.Symbol] = set()
     todo = [symbol]
     while todo:
@@ -181,7 +185,7 @@ def _depends_on(symbol: sp.Symbol, meaning: dict[sp.Symbol, sp.Expr]) -> set[sp.
                 seen.add(found)
                 if found in meaning:
                     todo.append(found)
-    return seen
+    return frozenset(seen)
 
 
 def _resolved(definitions: tuple[tuple[sp.Symbol, sp.Expr], ...]) -> dict[sp.Symbol, sp.Expr] | None:

@@ -122,7 +122,8 @@ def prove_zero(
 
 def prove_by_cases(difference: sp.Expr, variables: tuple[Var, ...], deadline: Deadline) -> str | None:
     """Prove `difference == 0` for each value of its finite-domain symbols, with the cheap methods."""
-    finite = [v for v in variables if isinstance(v.domain, Choice) and v.symbol in difference.free_symbols]
+    used = difference.free_symbols
+    finite = [v for v in variables if isinstance(v.domain, Choice) and v.symbol in used]
     if not finite or math.prod(len(v.domain.values) for v in finite) > MAX_CASES:
         return None
     methods = set()

@@ -10,16 +10,26 @@ from verifier.model import Choice, Interval, Var
 Points = dict[sp.Symbol, np.ndarray]
 
 
-def draw(variables: tuple[Var, ...], count: int, rng: np.random.Generator) -> Points:
-    """`count` points, uniform inside each interval (ends excluded) or over each choice."""
+def draw(variables: tuple[Var, ...], count: int, rng: np.random.Generator, skewed: bool = False) -> Points:
+    """`count` points, uniform inside each interval (ends excluded) or over each choice.
+
+    `skewed` draws each point's choices with a first-value probability of its own, uniform in (0, 1):
+    points where most choices take their first value (one-hot labels among fifty, say) then come up
+    often, where uniform draws almost never give them.
+    """
     points: Points = {}
+    bias = rng.uniform(0, 1, count) if skewed else None
     for var in variables:
         domain = var.domain
         if isinstance(domain, Interval):
             margin = 1e-3 * (domain.hi - domain.lo)
             points[var.symbol] = rng.uniform(domain.lo + margin, domain.hi - margin, count)
         else:
-            points[var.symbol] = rng.choice(np.array([float(v) for v in domain.values]), count)
+            values = np.array([float(v) for v in domain.values])
+            points[var.symbol] = rng.choice(values, count)
+            if bias is not None and len(values) > 1:
+                first = rng.uniform(0, 1, count) < bias
+                points[var.symbol] = np.where(first, values[0], rng.choice(values[1:], count))
     return points
 
 
