@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import sympy as sp
 
@@ -28,20 +30,34 @@ KINK_MARGIN = 0.1  # sampled points stay this far from a kink, beyond the larges
 NOT_COMPLEX_STEPPABLE = (sp.Abs, sp.Heaviside, sp.sign, sp.floor, sp.ceiling, sp.DiracDelta)
 
 
+@dataclass(frozen=True)
+class Sampled:
+    """What the cross-check compares: the function, each (variable, claimed derivative), the points."""
+
+    function: sp.Expr
+    pairs: list[tuple[sp.Symbol, sp.Expr]]
+    points: Points
+    steppable: bool  # whether complex step applies to the function's code
+
+
+def sampled(derivation: Derivation, final: sp.Expr, context: Context) -> Sampled:
+    """The function and the claimed derivative, prepared, and the points the cross-check uses."""
+    functions = undefined_functions(context.prepare(derivation.function), context.prepare(final))
+    function = instantiate(context.prepare(derivation.function), functions)
+    derivative = instantiate(context.prepare(final), functions)
+    pairs = _entries(derivation.variable, derivative)
+    return Sampled(function, pairs, _points(derivation, context), not function.has(*NOT_COMPLEX_STEPPABLE))
+
+
 def cross_check(derivation: Derivation, final: sp.Expr, context: Context) -> NumericCheck | None:
     """Compare `final` with the numerical derivative of the derivation's function at random points."""
     if derivation.variable is None:
         return None
-    variable = derivation.variable
-    functions = undefined_functions(context.prepare(derivation.function), context.prepare(final))
-    function = instantiate(context.prepare(derivation.function), functions)
-    derivative = instantiate(context.prepare(final), functions)
-    points = _points(derivation, context)
-    steppable = not function.has(*NOT_COMPLEX_STEPPABLE)
+    problem = sampled(derivation, final, context)
+    function, pairs, points, steppable = problem.function, problem.pairs, problem.points, problem.steppable
     method = "complex step (h = 1e-20)" if steppable else "Richardson central differences (4 levels)"
-    pairs = _entries(variable, derivative)
     worst = max(_max_error(function, v, d, points, steppable) for v, d in pairs)
-    kink = None if derivation.kink is None else _check_kink(derivation.kink, function, derivative, context)
+    kink = None if derivation.kink is None else _check_kink(derivation.kink, function, pairs[0][1], context)
     count = len(next(iter(points.values())))
     return NumericCheck(method if len(pairs) == 1 else f"{method}, {len(pairs)} entries", count, worst, TOLERANCE, kink)
 
@@ -57,7 +73,7 @@ def _entries(variable: sp.Basic, derivative: sp.Basic) -> list[tuple[sp.Symbol, 
 
 def _max_error(function: sp.Expr, variable: sp.Symbol, derivative: sp.Expr, points: Points, steppable: bool) -> float:
     exact = evaluate_floats(derivative, points)
-    numeric = (_complex_step if steppable else _richardson)(function, variable, points)
+    numeric = (complex_step if steppable else richardson)(function, variable, points)
     return max_relative_error(numeric, exact)
 
 
@@ -102,21 +118,24 @@ def _shifted(points: Points, variable: sp.Symbol, step: np.ndarray | complex) ->
     return {s: (v + step if s == variable else v) for s, v in points.items()}
 
 
-def _complex_step(function: sp.Expr, variable: sp.Symbol, points: Points) -> np.ndarray:
+def complex_step(function: sp.Expr, variable: sp.Symbol, points: Points) -> np.ndarray:
+    """d function / d variable at each point by complex step, h = 1e-20."""
     return np.imag(_evaluate(function, _shifted(points, variable, 1j * COMPLEX_STEP))) / COMPLEX_STEP
 
 
-def _central(function: sp.Expr, variable: sp.Symbol, points: Points, step: np.ndarray) -> np.ndarray:
+def central(function: sp.Expr, variable: sp.Symbol, points: Points, step: np.ndarray | float) -> np.ndarray:
+    """Central differences with step `step`."""
     ahead = _evaluate(function, _shifted(points, variable, step)).real
     behind = _evaluate(function, _shifted(points, variable, -step)).real
     return (ahead - behind) / (2 * step)
 
 
-def _richardson(
+def richardson(
     function: sp.Expr, variable: sp.Symbol, points: Points, levels: int = 4, first_step: float = 1e-2
 ) -> np.ndarray:
+    """Richardson extrapolation of central differences over `levels` halvings of the step."""
     step = first_step * np.maximum(1.0, np.abs(points[variable]))
-    row = [_central(function, variable, points, step / 2**k) for k in range(levels)]
+    row = [central(function, variable, points, step / 2**k) for k in range(levels)]
     for order in range(1, levels):
         factor = 4.0**order
         row = [(factor * row[k + 1] - row[k]) / (factor - 1) for k in range(len(row) - 1)]
@@ -133,8 +152,8 @@ def _check_kink(kink: Kink, function: sp.Expr, derivative: sp.Expr, context: Con
         return {**base, kink.symbol: np.array([value])}
 
     # one-sided limits: derivatives just beside the kink, with steps too small to reach across it
-    left = float(_richardson(function, kink.symbol, at_x(at - 1e-3), first_step=1e-4)[0])
-    right = float(_richardson(function, kink.symbol, at_x(at + 1e-3), first_step=1e-4)[0])
+    left = float(richardson(function, kink.symbol, at_x(at - 1e-3), first_step=1e-4)[0])
+    right = float(richardson(function, kink.symbol, at_x(at + 1e-3), first_step=1e-4)[0])
     gap = _evaluate(function, at_x(at + 1e-9)).real - _evaluate(function, at_x(at - 1e-9)).real
     jump = bool(abs(gap[0]) > 1e-6)
     final_there = float(evaluate_floats(derivative, at_x(at))[0])
