@@ -74,7 +74,10 @@ def _structural(d: sp.Expr) -> bool:
 
 
 def _exp_rational(d: sp.Expr) -> bool:
-    return sp.cancel(sp.together(exp_generators(d))) == 0
+    # over a common denominator the difference is zero when its expanded numerator is (fast); cancel
+    # also sees through what expand leaves alone (the bodies of indexed sums)
+    combined = sp.together(exp_generators(d))
+    return sp.expand(sp.fraction(combined)[0]) == 0 or sp.cancel(combined) == 0
 
 
 def _expand(d: sp.Expr) -> bool:
