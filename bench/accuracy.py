@@ -34,6 +34,7 @@ class Accuracy:
     errors: dict[str, float]
     detected: dict[str, float | None]
     false_alarm: dict[str, bool]  # the method rejects the true derivative itself
+    zero: bool  # the derivative is 0 at every point, so no relative error can be planted in it
 
 
 def derivative_derivations(derivations: list[Derivation]) -> list[Derivation]:
@@ -61,7 +62,7 @@ def measure(derivation: Derivation) -> Accuracy:
     errors = {name: max_relative_error(values, exact) for name, values in numeric.items()}
     detected = {name: _smallest_detected(name, values, exact) for name, values in numeric.items()}
     alarms = {name: _fails(name, values, exact) for name, values in numeric.items()}
-    return Accuracy(derivation.id, errors, detected, alarms)
+    return Accuracy(derivation.id, errors, detected, alarms, bool(np.all(exact == 0)))
 
 
 def _smallest_detected(method: str, numeric: np.ndarray, exact: np.ndarray) -> float | None:

@@ -31,7 +31,9 @@ def scale_plot(series: dict[str, tuple[str, list[Point]]], path: Path) -> None:
         naive = [(p.size, p.naive) for p in points if p.naive is not None]
         if naive:
             axis.loglog(*zip(*naive, strict=True), "s--", label="naive simplify(a - b)")
-        axis.set_title(title)
+        axis.set_xticks(sizes, [str(s) for s in sizes], fontsize=8)
+        axis.minorticks_off()
+        axis.set_title(title, fontsize=10)
         axis.set_xlabel(label)
         axis.set_ylabel("seconds")
         axis.grid(True, which="both", alpha=0.3)

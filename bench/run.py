@@ -145,13 +145,16 @@ def _accuracy(plan: dict, out: Path) -> str:
         "smallest caught (worst) | false alarms |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
+    plantable = [r for r in results if not r.zero]
     for method in accuracy.METHODS:
         errors = [r.errors[method] for r in results]
-        caught = [r.detected[method] or 1.0 for r in results]
+        caught = [r.detected[method] or 1.0 for r in plantable]
         alarms = sum(r.false_alarm[method] for r in results)
         lines.append(f"| {method} | {statistics.median(errors):.1e} | {max(errors):.1e} | "
                      f"{statistics.median(caught):.0e} | {max(caught):.0e} | {alarms} |")
-    lines += ["", "Per derivation (max relative error; smallest planted error caught):\n",
+    lines += ["", f"The smallest-caught columns leave out the {len(results) - len(plantable)} derivations whose "
+              "derivative is 0 at every point (a relative error cannot be planted in 0); 1e+00 means "
+              "not caught even at 10^-1.", "", "Per derivation (max relative error; smallest planted error caught):\n",
               "| derivation | " + " | ".join(accuracy.METHODS) + " |", "| --- |" + " --- |" * len(accuracy.METHODS)]
     for r in results:
         cells = [f"{r.errors[m]:.1e}; " + (f"{r.detected[m]:.0e}" if r.detected[m] else "none")
