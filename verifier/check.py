@@ -13,20 +13,10 @@ from verifier.matrix import explicit, is_matrix, shape_problem, shape_text
 from verifier.model import Factor
 from verifier.proof import decide_signs, prove_by_cases, prove_under_constraints, prove_zero
 from verifier.screen import SCREEN_RTOL, screen
-from verifier.symmetry import (
-    context_symbols,
-    index_values,
-    interchangeable,
-    permutation,
-    preserves,
-    renamed_equal,
-    renaming,
-    signature_pairs,
-)
+from verifier.symmetry import Symmetry
 from verifier.verdicts import Counterexample, StepVerdict
 
 REFUTED_METHOD = "numeric screen, confirmed at 40 digits"
-MAX_REPRESENTATIVES = 4  # proved entries tried as the source of a renaming
 
 
 def check_step(
@@ -82,11 +72,9 @@ def _check_matrix(before: sp.Basic, after: sp.Basic, context: Context, started: 
     methods: dict[str, int] = {}
     agreeing, unproved = 0, 0
     proved: list[tuple[int, int]] = []
-    families = index_values(context_symbols(context))  # every symbol a step uses is declared there
-    free = interchangeable(context, families) if len(lhs) > 1 else frozenset()
-    guesses = ["position", "signature"]
+    symmetry = Symmetry.of(context, lhs, rhs)
     for i, j in _indices(lhs):
-        if _symmetric_to_proved(lhs, rhs, (i, j), proved, context, (families, free, guesses)):
+        if symmetry.reaches((i, j), proved):
             methods["symmetric to a proved entry"] = methods.get("symmetric to a proved entry", 0) + 1
             continue
         verdict = check_step(lhs[i, j], rhs[i, j], context)
@@ -103,46 +91,6 @@ def _check_matrix(before: sp.Basic, after: sp.Basic, context: Context, started: 
     summary = ", ".join(f"{m} x{n}" for m, n in sorted(methods.items(), key=lambda kv: -kv[1]))
     described = f"entry by entry ({len(rhs)} entries, {shape_text(rhs)}): {summary}"
     return StepVerdict("unproved" if unproved else "proved", described, seconds, points_agreeing=agreeing)
-
-
-def _symmetric_to_proved(lhs: sp.ImmutableMatrix, rhs: sp.ImmutableMatrix, entry: tuple[int, int],
-                         proved: list[tuple[int, int]], context: Context,
-                         indices: tuple[dict[str, dict[int, sp.Symbol]], frozenset[int], list[str]]) -> bool:
-    """Whether renaming index values maps a proved entry, and the context, exactly onto this entry.
-
-    `indices` holds the indexed symbols by base and value, the values known to be interchangeable,
-    and the ways of guessing the renaming, the one that worked last first.
-    """
-    families, free, guesses = indices
-    for source in proved[:MAX_REPRESENTATIVES]:
-        for guess in list(guesses):
-            pairs = _guess(guess, lhs, source, entry)
-            index_map = permutation(pairs) if pairs else None
-            rename = None if index_map is None else renaming(index_map, families)
-            if not rename:
-                continue
-            moved = {n for n, m in (index_map or {}).items() if n != m}
-            if not moved <= free and not preserves(context, rename):
-                continue
-            if renamed_equal(lhs[source], lhs[entry], rename) and renamed_equal(rhs[source], rhs[entry], rename):
-                guesses.remove(guess)
-                guesses.insert(0, guess)
-                return True
-    return False
-
-
-def _guess(guess: str, lhs: sp.ImmutableMatrix, source: tuple[int, int], target: tuple[int, int]) -> dict[int, int]:
-    if guess == "position":
-        return _positional_pairs(lhs.shape, source, target)
-    return signature_pairs(lhs[source], lhs[target])
-
-
-def _positional_pairs(shape: tuple[int, int], source: tuple[int, int], target: tuple[int, int]) -> dict[int, int]:
-    """Entry (i, j) of a matrix guessed to carry index values i + 1 and j + 1 (a column: only i + 1)."""
-    pairs = {source[0] + 1: target[0] + 1} if shape[0] > 1 else {}
-    if shape[1] > 1 and pairs.get(source[1] + 1, target[1] + 1) == target[1] + 1:
-        pairs[source[1] + 1] = target[1] + 1
-    return pairs
 
 
 def _indices(matrix: sp.ImmutableMatrix) -> list[tuple[int, int]]:

@@ -17,6 +17,58 @@ from verifier.context import Context
 
 INDEXED = re.compile(r"^(.*)_(\d+)$")
 Renaming = dict[sp.Symbol, sp.Symbol]
+MAX_REPRESENTATIVES = 4  # proved entries tried as the source of a renaming
+
+
+class Symmetry:
+    """For one matrix step: which entries are renamings of proved ones, the context unchanged."""
+
+    def __init__(self, context: Context, lhs: sp.ImmutableMatrix, rhs: sp.ImmutableMatrix) -> None:
+        self.context, self.lhs, self.rhs = context, lhs, rhs
+        self.families = index_values(context_symbols(context))  # every symbol a step uses is declared there
+        self.free = interchangeable(context, self.families) if len(lhs) > 1 else frozenset()
+        self.guesses = ["position", "signature"]  # ways to guess a renaming, the last that worked first
+        self.forms = Forms()
+
+    @classmethod
+    def of(cls, context: Context, lhs: sp.ImmutableMatrix, rhs: sp.ImmutableMatrix) -> Symmetry:
+        """The symmetry finder for the step `lhs` = `rhs`."""
+        return cls(context, lhs, rhs)
+
+    def reaches(self, entry: tuple[int, int], proved: list[tuple[int, int]]) -> bool:
+        """Whether renaming index values maps a proved entry, and the context, exactly onto `entry`."""
+        for source in proved[:MAX_REPRESENTATIVES]:
+            for guess in list(self.guesses):
+                rename = self._renaming(guess, source, entry)
+                if rename is None:
+                    continue
+                lhs, rhs, forms = self.lhs, self.rhs, self.forms
+                if forms.equal(lhs[source], lhs[entry], rename) and forms.equal(rhs[source], rhs[entry], rename):
+                    self.guesses.remove(guess)
+                    self.guesses.insert(0, guess)
+                    return True
+        return False
+
+    def _renaming(self, guess: str, source: tuple[int, int], entry: tuple[int, int]) -> Renaming | None:
+        """The guessed renaming from `source` to `entry`, if it is one and keeps the context."""
+        if guess == "position":
+            pairs = _positional_pairs(self.lhs.shape, source, entry)
+        else:
+            pairs = signature_pairs(self.lhs[source], self.lhs[entry])
+        index_map = permutation(pairs) if pairs else None
+        rename = None if index_map is None else renaming(index_map, self.families)
+        if not rename:
+            return None
+        moved = {n for n, m in (index_map or {}).items() if n != m}
+        return rename if moved <= self.free or preserves(self.context, rename) else None
+
+
+def _positional_pairs(shape: tuple[int, int], source: tuple[int, int], target: tuple[int, int]) -> dict[int, int]:
+    """Entry (i, j) of a matrix guessed to carry index values i + 1 and j + 1 (a column: only i + 1)."""
+    pairs = {source[0] + 1: target[0] + 1} if shape[0] > 1 else {}
+    if shape[1] > 1 and pairs.get(source[1] + 1, target[1] + 1) == target[1] + 1:
+        pairs[source[1] + 1] = target[1] + 1
+    return pairs
 
 
 def index_values(symbols: Iterable[sp.Symbol]) -> dict[str, dict[int, sp.Symbol]]:
@@ -108,9 +160,13 @@ def _preserves(context: Context, pairs: tuple[tuple[sp.Symbol, sp.Symbol], ...])
     domains = {v.symbol: v.domain for v in context.variables}
     if any(domains.get(old) != domains.get(new) for old, new in rename.items()):
         return False
-    for pairs in (context.definitions, context.eliminations):
-        if {(_apply(k, rename), _apply(v, rename)) for k, v in pairs} != set(pairs):
-            return False
+    if {(_apply(k, rename), _apply(v, rename)) for k, v in context.definitions} != set(context.definitions):
+        return False
+    # a constraint is the equation it states, whichever symbol it is solved for: y_K = 1 - y_1 - ... and
+    # y_1 = 1 - y_2 - ... both state y_1 + ... + y_K = 1, so swapping 1 and K keeps it
+    equations = {sp.expand(k - v) for k, v in context.eliminations}
+    if {sp.expand(_apply(e, rename)) for e in equations} != equations:
+        return False
     return all(
         _apply(symbol, rename) == symbol for region in context.regions for symbol, _ in region.substitution
     ) and all(v.symbol not in rename for region in context.regions for v in region.domains)
@@ -135,35 +191,89 @@ def interchangeable(context: Context, families: dict[str, dict[int, sp.Symbol]])
 
 
 def renamed_equal(source: sp.Basic, target: sp.Basic, rename: Renaming) -> bool:
-    """Whether `source` with its symbols renamed is `target`, up to the order of terms and factors.
+    """Whether `source` with its symbols renamed is `target`, up to the order of terms and factors."""
+    return Forms().equal(source, target, rename)
 
-    Compares canonical trees instead of building the renamed expression: SymPy would re-run every
-    constructor (a derivative of a 50-term sum costs milliseconds each time).
+
+class Forms:
+    """Canonical forms up to the order of terms and factors, each interned as an integer.
+
+    Compares forms instead of building the renamed expression: SymPy would re-run every
+    constructor (a derivative of a 50-term sum costs milliseconds each time). A subtree that no
+    renamed symbol occurs in keeps the form it has unrenamed, computed once for all renamings.
     """
-    return _canonical(source, tuple(rename.items())) == _canonical(target, ())
 
+    def __init__(self) -> None:
+        self._ids: dict[tuple, int] = {}
+        self._plain: dict[sp.Basic, int] = {}
+        self._symbols: dict[sp.Basic, frozenset[sp.Basic]] = {}
+        self._parts: dict[sp.Basic, tuple[tuple[int, ...], tuple[int, ...]]] = {}
+        self._where: dict[sp.Basic, dict[sp.Basic, tuple[int, ...]]] = {}  # args by symbol
 
-@lru_cache(maxsize=256)
-def _canonical(expr: sp.Basic, rename: tuple[tuple[sp.Symbol, sp.Symbol], ...]) -> tuple:
-    names = dict(rename)
-    memo: dict[sp.Basic, tuple] = {}
+    def equal(self, source: sp.Basic, target: sp.Basic, rename: Renaming) -> bool:
+        """Whether `source` renamed and `target` have the same form."""
+        return self._form(source, rename, {}) == self._form(target, {}, self._plain)
 
-    def walk(node: sp.Basic) -> tuple:
+    def _form(self, node: sp.Basic, rename: Renaming, memo: dict[sp.Basic, int]) -> int:
         if node in memo:
             return memo[node]
+        if rename and self._symbols_in(node).isdisjoint(rename):
+            return self._form(node, {}, self._plain)
         if isinstance(node, sp.Symbol):
-            result: tuple = ("symbol", names.get(node, node))
+            key: tuple = ("symbol", rename.get(node, node))
         elif not node.args:
-            result = ("atom", node)
+            key = ("atom", type(node), node)
+        elif isinstance(node, sp.Add | sp.Mul) and node.is_commutative:
+            key = (type(node), self._commutative_parts(node, rename, memo))
         else:
-            parts = [walk(arg) for arg in node.args]
-            if isinstance(node, sp.Add | sp.Mul) and node.is_commutative:
-                parts.sort(key=hash)  # renamed terms may sort differently; equality is what is checked
-            result = (type(node).__name__, tuple(parts))
-        memo[node] = result
-        return result
+            key = (type(node), tuple(self._form(arg, rename, memo) for arg in node.args))
+        memo[node] = self._ids.setdefault(key, len(self._ids))
+        return memo[node]
 
-    return walk(expr)
+    def _commutative_parts(self, node: sp.Basic, rename: Renaming, memo: dict[sp.Basic, int]) -> tuple[int, ...]:
+        """The sorted forms of a sum's terms (a product's factors); renamed, only the terms that change.
+
+        The terms are indexed by the symbols in them, so a renaming of a few index values visits a
+        few of a 50-term sum's terms, and finds the whole sum unchanged when they trade places.
+        """
+        plain, ordered = self._plain_parts(node)
+        if not rename:
+            return ordered
+        positions = self._positions(node)
+        touched = sorted(set().union(*(positions.get(s, ()) for s in rename)))
+        renamed = [self._form(node.args[i], rename, memo) for i in touched]
+        if sorted(renamed) == sorted(plain[i] for i in touched):
+            return ordered
+        changed = list(plain)
+        for i, form in zip(touched, renamed, strict=True):
+            changed[i] = form
+        return tuple(sorted(changed))
+
+    def _plain_parts(self, node: sp.Basic) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The unrenamed forms of a node's arguments, in order and sorted."""
+        found = self._parts.get(node)
+        if found is None:
+            plain = tuple(self._form(arg, {}, self._plain) for arg in node.args)
+            found = self._parts[node] = (plain, tuple(sorted(plain)))
+        return found
+
+    def _positions(self, node: sp.Basic) -> dict[sp.Basic, tuple[int, ...]]:
+        found = self._where.get(node)
+        if found is None:
+            where: dict[sp.Basic, list[int]] = {}
+            for i, arg in enumerate(node.args):
+                for symbol in self._symbols_in(arg):
+                    where.setdefault(symbol, []).append(i)
+            found = self._where[node] = {s: tuple(i) for s, i in where.items()}
+        return found
+
+    def _symbols_in(self, node: sp.Basic) -> frozenset[sp.Basic]:
+        found = self._symbols.get(node)
+        if found is None:
+            parts = (self._symbols_in(arg) for arg in node.args)
+            found = frozenset((node,)) if isinstance(node, sp.Symbol) else frozenset().union(*parts)
+            self._symbols[node] = found
+        return found
 
 
 def _apply(expr: sp.Basic, rename: Renaming) -> sp.Basic:
