@@ -42,7 +42,7 @@ def measure(sizes: Sequence[int], make: Callable[[int], Sequence[Derivation]], n
                          for r in results for s in r.steps if not s.as_expected)
         naive = None
         if size <= naive_up_to:
-            naive = sum(row.naive_seconds for d in derivations for row in compare(d, cap))
+            naive = sum(row.naive_seconds for row in compare(derivations, cap))
         points.append(Point(size, built, verified, expected, naive))
     return points
 

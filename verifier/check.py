@@ -11,7 +11,14 @@ from verifier.budget import Deadline
 from verifier.context import Context, Region
 from verifier.matrix import explicit, is_matrix, shape_problem, shape_text
 from verifier.model import Factor
-from verifier.proof import decide_signs, prove_by_cases, prove_under_constraints, prove_zero
+from verifier.proof import (
+    BUDGETED_METHODS,
+    CHEAP_METHODS,
+    decide_signs,
+    prove_by_cases,
+    prove_under_constraints,
+    prove_zero,
+)
 from verifier.screen import SCREEN_RTOL, screen
 from verifier.symmetry import Symmetry
 from verifier.verdicts import Counterexample, StepVerdict
@@ -115,9 +122,14 @@ def _prove_on(region: Region, before: sp.Expr, after: sp.Expr, context: Context,
     prefix = ""
     if difference.has(sp.Max, sp.Min, sp.Heaviside):
         difference, prefix = decide_signs(difference, context.variables), "signs from the domain bounds, then "
-    method = prove_zero(difference, deadline) or prove_by_cases(difference, context.variables, deadline)
-    if method is None and context.eliminations:
-        method = prove_under_constraints(difference, _constraints_in(region, context), deadline)
+    constraints = _constraints_in(region, context)
+    method = prove_zero(difference, deadline, CHEAP_METHODS)
+    if method is None and constraints:
+        method = prove_under_constraints(difference, constraints, deadline)
+    method = method or prove_zero(difference, deadline, BUDGETED_METHODS)
+    method = method or prove_by_cases(difference, context.variables, deadline)
+    if method is None and constraints:
+        method = prove_under_constraints(difference, constraints, deadline, thorough=True)
     return method and prefix + method
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import sympy as sp
 
+from verifier.caches import memoised
 from verifier.evaluate import compiled_numpy
 from verifier.model import Derivation, Family, IndexRange, Interval, Kink, Var
 from verifier.sampling import Points, draw, within
@@ -126,7 +126,7 @@ class Context:
         return tuple(narrowed.get(v.symbol, v) for v in self.variables if v.symbol not in eliminated)
 
 
-@lru_cache(maxsize=4096)
+@memoised(4096)
 def _prepared(
     expr: sp.Expr,
     definitions: tuple[tuple[sp.Symbol, sp.Expr], ...],
@@ -173,7 +173,7 @@ def _differentiable_early(derivative: sp.Derivative, definitions: tuple[tuple[sp
     )
 
 
-@lru_cache(maxsize=4096)
+@memoised(4096)
 def _depends_on(symbol: sp.Symbol, definitions: tuple[tuple[sp.Symbol, sp.Expr], ...]) -> frozenset[sp.Symbol]:
     """Every symbol `symbol` depends on, through the definitions."""
     meaning = dict(definitions)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
 
 import numpy as np
 import sympy as sp
@@ -11,6 +10,7 @@ from sympy.core.function import AppliedUndef
 from sympy.printing.numpy import NumPyPrinter
 from sympy.utilities.lambdify import NUMPY_DEFAULT, NUMPY_TRANSLATIONS
 
+from verifier.caches import memoised
 from verifier.sampling import Points
 
 CONFIRM_DIGITS = 40
@@ -47,9 +47,68 @@ def instantiate(expr: sp.Expr, functions: Undefined) -> sp.Expr:
         return expr
     if len(functions) > len(WITNESSES):
         raise ValueError(f"at most {len(WITNESSES)} undefined functions are supported")
-    for index, (function, arity) in enumerate(functions):
+    indexed = {function: (index, arity) for index, (function, arity) in enumerate(functions)}
+    direct = _stand_ins(expr, indexed, {})
+    if not direct.has(sp.Derivative, sp.Subs, *indexed):
+        return direct
+    for index, (function, arity) in enumerate(functions):  # a form read off below: the general way
         expr = expr.subs(function, witness(index, arity))
     return expr.doit()
+
+
+def _stand_ins(node: sp.Basic, indexed: dict[type, tuple[int, int]], done: dict[sp.Basic, sp.Basic]) -> sp.Basic:
+    """`node` with every form `_stand_in` reads replaced, outermost first (f'(x) before the f(x) in it)."""
+    if node not in done:
+        found = _stand_in(node, indexed, done)
+        if found is None:
+            found = node.func(*(_stand_ins(arg, indexed, done) for arg in node.args)) if node.args else node
+        done[node] = found
+    return done[node]
+
+
+def _stand_in(node: sp.Basic, indexed: dict[type, tuple[int, int]], done: dict[sp.Basic, sp.Basic]) -> sp.Expr | None:
+    """f(a), a partial derivative of f at a, or one at a substituted point, as the witness's value there.
+
+    The witness's partial derivatives are taken once, in its own variables, and the arguments put in
+    with `xreplace`: the chain rule through the arguments is already written out in a prepared
+    expression, and `subs` + `doit` on the whole would redo it (the most time of a network step).
+    """
+    point: dict[sp.Basic, sp.Basic] = {}
+    if isinstance(node, sp.Subs):
+        point = dict(zip(node.variables, node.point, strict=True))
+        node = node.expr
+    positions: tuple[int, ...] = ()
+    if isinstance(node, sp.Derivative):
+        applied, variables = node.expr, node.variables
+        if type(applied) not in indexed:
+            return None
+        positions = tuple(sorted(_position(applied.args, v) for v in variables))
+        if -1 in positions:
+            return None
+        node = applied
+    elif point or type(node) not in indexed:
+        return None
+    index, arity = indexed[type(node)]
+    variables, body = witness_partial(index, arity, positions)
+    arguments = [_stand_ins(arg.xreplace(point), indexed, done) for arg in node.args]
+    return body.xreplace(dict(zip(variables, arguments, strict=True)))
+
+
+def _position(arguments: tuple[sp.Basic, ...], variable: sp.Basic) -> int:
+    """Where `variable` is an argument of f, if it is exactly one of them and in no other; else -1."""
+    found = [i for i, arg in enumerate(arguments) if arg == variable]
+    others = [arg for i, arg in enumerate(arguments) if i not in found and arg.has(variable)]
+    return found[0] if len(found) == 1 and not others else -1
+
+
+@memoised(256)
+def witness_partial(index: int, arity: int, positions: tuple[int, ...]) -> tuple[tuple[sp.Symbol, ...], sp.Expr]:
+    """The witness's variables and its partial derivative in the variables at `positions` (none: itself)."""
+    stand_in = witness(index, arity)
+    variables = tuple(stand_in.variables)
+    if not positions:  # sp.diff with no variables would differentiate in the only free symbol
+        return variables, stand_in.expr
+    return variables, sp.diff(stand_in.expr, *(variables[p] for p in positions))
 
 
 def witness(index: int, arity: int) -> sp.Lambda:
@@ -74,7 +133,7 @@ def witness_names(functions: Undefined) -> dict[str, str]:
     return names
 
 
-@lru_cache(maxsize=4096)
+@memoised(4096)
 def compiled_numpy(expr: sp.Expr, symbols: tuple[sp.Symbol, ...]) -> Callable[..., np.ndarray]:
     """`expr` as a vectorised NumPy function of `symbols`, compiled once.
 
@@ -109,11 +168,13 @@ class _PositionalPrinter(NumPyPrinter):
     _print_Dummy = _print_Symbol
 
 
-@lru_cache(maxsize=1)
+@memoised(1)
 def _numpy_namespace() -> dict:
     """The names the printed code uses: NumPy's, and lambdify's defaults and translations for it."""
-    namespace: dict = {}
-    exec("import numpy\nfrom numpy import *", namespace)
+    # NumPy's loaded names, as `from numpy import *` gives them without importing f2py and the
+    # other submodules it pulls in (0.1 s)
+    namespace: dict = {name: value for name, value in vars(np).items() if not name.startswith("_")}
+    namespace["numpy"] = np
     namespace.update(NUMPY_DEFAULT)
     namespace.update({name: getattr(np, target) for name, target in NUMPY_TRANSLATIONS.items()})
     return namespace

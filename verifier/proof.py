@@ -8,6 +8,7 @@ from collections.abc import Callable
 from functools import partial
 
 import sympy as sp
+from sympy.simplify.simplify import factor_sum
 
 from verifier.budget import BudgetExceeded, Deadline, budgets_available
 from verifier.model import Choice, Interval, Var
@@ -101,6 +102,7 @@ METHODS: tuple[tuple[str, Callable[[sp.Expr], bool], bool], ...] = (
     ("simplify", _simplify, True),
 )
 CHEAP_METHODS = tuple(m for m in METHODS if not m[2])
+BUDGETED_METHODS = tuple(m for m in METHODS if m[2])
 
 
 def prove_zero(
@@ -165,19 +167,26 @@ def _from_positive(interval: Interval) -> sp.Expr:
 
 
 def prove_under_constraints(
-    difference: sp.Expr, constraints: tuple[tuple[sp.Expr, sp.Expr], ...], deadline: Deadline
+    difference: sp.Expr, constraints: tuple[tuple[sp.Expr, sp.Expr], ...], deadline: Deadline, thorough: bool = False
 ) -> str | None:
-    """Simplify, rewrite what the constraints fix (a sum of labels is 1), and prove what is left."""
-    if not budgets_available():
+    """Rewrite what the constraints fix (a sum of labels is 1) and prove what is left.
+
+    Quick: each sum's constant factors taken out, so that sum_i c y_i shows the constrained sum, then
+    the cheap methods. Thorough: simplify first, then every method.
+    """
+    if thorough:
+        if not budgets_available():
+            return None
+        try:
+            prepared, how = deadline.run(partial(sp.simplify, difference)), "simplify"
+        except BudgetExceeded:
+            return None
+        except Exception:
+            return None  # as in prove_zero: a failing method proves nothing
+    else:
+        prepared, how = difference.replace(lambda e: isinstance(e, sp.Sum), factor_sum), "constant factors out of sums"
+    rewritten = prepared.subs(list(constraints))
+    if rewritten == prepared:
         return None
-    try:
-        simplified = deadline.run(partial(sp.simplify, difference))
-    except BudgetExceeded:
-        return None
-    except Exception:
-        return None  # as in prove_zero: a failing method proves nothing
-    rewritten = simplified.subs(list(constraints))
-    if rewritten == simplified:
-        return None
-    method = prove_zero(rewritten, deadline)
-    return method and f"simplify, constraints, then {method}"
+    method = prove_zero(rewritten, deadline, METHODS if thorough else CHEAP_METHODS)
+    return method and f"{how}, constraints, then {method}"

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import sympy as sp
 
+from verifier.caches import memoised
 from verifier.context import Context
 from verifier.model import Choice, Family, Interval, Var
 
@@ -37,6 +38,11 @@ def entry_symbol(family: Family, index: int) -> sp.Symbol:
 
 def concrete(expr: sp.Expr, case: dict[sp.Symbol, int], families: tuple[Family, ...]) -> sp.Expr:
     """`expr` at concrete sizes and indices: sums written out, entries as plain symbols."""
+    return _concrete(expr, tuple(case.items()), families)
+
+
+@memoised(1024)  # a step's side is written out again as the side the next step is checked against
+def _concrete(expr: sp.Expr, case: tuple[tuple[sp.Symbol, int], ...], families: tuple[Family, ...]) -> sp.Expr:
     expr = expr.subs(case).doit()
     bases = {f.base: f for f in families}
     return expr.replace(

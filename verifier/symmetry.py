@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import lru_cache
 
 import sympy as sp
 
+from verifier.caches import memoised
 from verifier.context import Context
 
 INDEXED = re.compile(r"^(.*)_(\d+)$")
@@ -24,11 +24,11 @@ class Symmetry:
     """For one matrix step: which entries are renamings of proved ones, the context unchanged."""
 
     def __init__(self, context: Context, lhs: sp.ImmutableMatrix, rhs: sp.ImmutableMatrix) -> None:
-        self.context, self.lhs, self.rhs = context, lhs, rhs
-        self.families = index_values(context_symbols(context))  # every symbol a step uses is declared there
-        self.free = interchangeable(context, self.families) if len(lhs) > 1 else frozenset()
+        self.lhs, self.rhs = lhs, rhs
+        self.invariance = _invariance(context)
+        self.forms = self.invariance.forms
         self.guesses = ["position", "signature"]  # ways to guess a renaming, the last that worked first
-        self.forms = Forms()
+        self.uses = Uses()
 
     @classmethod
     def of(cls, context: Context, lhs: sp.ImmutableMatrix, rhs: sp.ImmutableMatrix) -> Symmetry:
@@ -54,13 +54,39 @@ class Symmetry:
         if guess == "position":
             pairs = _positional_pairs(self.lhs.shape, source, entry)
         else:
-            pairs = signature_pairs(self.lhs[source], self.lhs[entry])
+            pairs = signature_pairs(self.lhs[source], self.lhs[entry], self.uses)
         index_map = permutation(pairs) if pairs else None
-        rename = None if index_map is None else renaming(index_map, self.families)
+        return None if index_map is None else self.invariance.keeping(index_map)
+
+
+class Invariance:
+    """The renamings of index values that keep one context, found once for all its steps."""
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self.families = index_values(context_symbols(context))  # every symbol a step uses is declared there
+        self.forms = Forms()
+        self._free: frozenset[int] | None = None
+        self._kept: dict[tuple, bool] = {}  # whether a renaming keeps the context, by its pairs
+
+    def keeping(self, index_map: dict[int, int]) -> Renaming | None:
+        """The renaming of symbols that `index_map` makes, if there is one and it keeps the context."""
+        rename = renaming(index_map, self.families)
         if not rename:
             return None
-        moved = {n for n, m in (index_map or {}).items() if n != m}
-        return rename if moved <= self.free or preserves(self.context, rename) else None
+        if self._free is None:
+            self._free = interchangeable(self.context, self.families, self.forms)
+        if {n for n, m in index_map.items() if n != m} <= self._free:
+            return rename
+        key = tuple(sorted(rename.items(), key=lambda pair: pair[0].name))
+        if key not in self._kept:
+            self._kept[key] = preserves(self.context, rename, self.forms)
+        return rename if self._kept[key] else None
+
+
+@memoised(16)
+def _invariance(context: Context) -> Invariance:
+    return Invariance(context)
 
 
 def _positional_pairs(shape: tuple[int, int], source: tuple[int, int], target: tuple[int, int]) -> dict[int, int]:
@@ -95,41 +121,67 @@ def permutation(pairs: dict[int, int]) -> dict[int, int] | None:
     return mapping
 
 
-def signature_pairs(source: sp.Basic, target: sp.Basic) -> dict[int, int]:
+def signature_pairs(source: sp.Basic, target: sp.Basic, uses: Uses | None = None) -> dict[int, int]:
     """Index values singled out in both expressions by how each base uses them, paired up.
 
     In d yhat_2 / d z_1 the values 2 and 1 each occur in their own way, and every other value the
     same way as the rest; such values are matched with the values singled out the same way in the
     other expression (a few values used alike, as in e^{z_1} e^{z_2}, are matched in order). Only a
-    guess: the caller checks the renaming exactly.
+    guess: the caller checks the renaming exactly. `uses` keeps what was learnt across calls.
     """
-    target_values = _singled_out(target)
+    uses = uses or Uses()
+    target_values = uses.singled_out(target)
     pairs: dict[int, int] = {}
-    for pattern, values in _singled_out(source).items():
+    for pattern, values in uses.singled_out(source).items():
         matched = target_values.get(pattern, ())
         if len(matched) == len(values):
             pairs.update(zip(values, matched, strict=True))
     return pairs
 
 
-@lru_cache(maxsize=1024)
-def _singled_out(expr: sp.Basic) -> dict[tuple, tuple[int, ...]]:
-    """The few index values (three at most) that share a pattern of use, by pattern: where, by the
-    kinds of node above them, each base carries them."""
-    uses: dict[int, list[tuple]] = {}
-    stack: list[tuple[sp.Basic, tuple[str, ...]]] = [(expr, ())]
-    while stack:
-        node, path = stack.pop()
+class Uses:
+    """How each index value occurs in an expression: the shape of the tree above its occurrences.
+
+    Patterns are interned as integers and remembered per subtree, so the 50-term sum shared by
+    every entry of a softmax step is read once.
+    """
+
+    def __init__(self) -> None:
+        self._ids: dict[tuple, int] = {}
+        self._memo: dict[sp.Basic, dict[int, int]] = {}
+        self._singled: dict[sp.Basic, dict[int, tuple[int, ...]]] = {}
+
+    def singled_out(self, expr: sp.Basic) -> dict[int, tuple[int, ...]]:
+        """The few index values (three at most) that share a pattern of use, by pattern."""
+        found = self._singled.get(expr)
+        if found is None:
+            patterns: dict[int, list[int]] = {}
+            for value, pattern in self._patterns(expr).items():
+                patterns.setdefault(pattern, []).append(value)
+            found = {pattern: tuple(sorted(values)) for pattern, values in patterns.items() if len(values) <= 3}
+            self._singled[expr] = found
+        return found
+
+    def _patterns(self, node: sp.Basic) -> dict[int, int]:
+        found = self._memo.get(node)
+        if found is not None:
+            return found
         if isinstance(node, sp.Symbol):
-            if match := INDEXED.match(node.name):
-                uses.setdefault(int(match.group(2)), []).append((match.group(1), path))
-            continue
-        inner = (*path, type(node).__name__)
-        stack.extend((arg, inner) for arg in node.args)
-    patterns: dict[tuple, list[int]] = {}
-    for value, found in uses.items():
-        patterns.setdefault(tuple(sorted(found)), []).append(value)
-    return {pattern: tuple(sorted(values)) for pattern, values in patterns.items() if len(values) <= 3}
+            match = INDEXED.match(node.name)
+            found = {int(match.group(2)): self._intern(("symbol", match.group(1)))} if match else {}
+        else:
+            ordered = not (isinstance(node, sp.Add | sp.Mul) and node.is_commutative)
+            parts: dict[int, list[tuple[int, int]]] = {}
+            for position, arg in enumerate(node.args):
+                for value, pattern in self._patterns(arg).items():
+                    parts.setdefault(value, []).append((position if ordered else 0, pattern))
+            kind = type(node).__name__
+            found = {value: self._intern((kind, tuple(sorted(uses)))) for value, uses in parts.items()}
+        self._memo[node] = found
+        return found
+
+    def _intern(self, key: tuple) -> int:
+        return self._ids.setdefault(key, len(self._ids))
 
 
 def renaming(index_map: dict[int, int], families: dict[str, dict[int, sp.Symbol]]) -> Renaming | None:
@@ -147,32 +199,39 @@ def renaming(index_map: dict[int, int], families: dict[str, dict[int, sp.Symbol]
     return mapping
 
 
-def preserves(context: Context, rename: Renaming) -> bool:
-    """Whether the renaming maps the context to itself: domains, definitions, constraints and regions."""
-    return _preserves(context, tuple(sorted(rename.items(), key=lambda kv: kv[0].name)))
+def preserves(context: Context, rename: Renaming, forms: Forms | None = None) -> bool:
+    """Whether the renaming maps the context to itself: domains, definitions, constraints and regions.
 
-
-@lru_cache(maxsize=4096)
-def _preserves(context: Context, pairs: tuple[tuple[sp.Symbol, sp.Symbol], ...]) -> bool:
-    rename = dict(pairs)
+    `forms` keeps canonical forms across calls (the definitions of one context are compared often).
+    """
+    forms = forms or Forms()
     if context.families or context.index_ranges or context.filters:
         return False
     domains = {v.symbol: v.domain for v in context.variables}
     if any(domains.get(old) != domains.get(new) for old, new in rename.items()):
         return False
-    if {(_apply(k, rename), _apply(v, rename)) for k, v in context.definitions} != set(context.definitions):
-        return False
+    meaning = dict(context.definitions)
+    for name, value in context.definitions:
+        image = _apply(name, rename)
+        if image not in meaning or not forms.equal(value, meaning[image], rename):
+            return False
     # a constraint is the equation it states, whichever symbol it is solved for: y_K = 1 - y_1 - ... and
     # y_1 = 1 - y_2 - ... both state y_1 + ... + y_K = 1, so swapping 1 and K keeps it
-    equations = {sp.expand(k - v) for k, v in context.eliminations}
-    if {sp.expand(_apply(e, rename)) for e in equations} != equations:
+    equations = _equations(context.eliminations)
+    if not all(any(forms.equal(e, other, rename) for other in equations) for e in equations):
         return False
     return all(
         _apply(symbol, rename) == symbol for region in context.regions for symbol, _ in region.substitution
     ) and all(v.symbol not in rename for region in context.regions for v in region.domains)
 
 
-def interchangeable(context: Context, families: dict[str, dict[int, sp.Symbol]]) -> frozenset[int]:
+@memoised(256)
+def _equations(eliminations: tuple[tuple[sp.Symbol, sp.Expr], ...]) -> tuple[sp.Expr, ...]:
+    return tuple(sp.expand(symbol - value) for symbol, value in eliminations)
+
+
+def interchangeable(context: Context, families: dict[str, dict[int, sp.Symbol]],
+                    forms: Forms | None = None) -> frozenset[int]:
     """Index values any permutation of which maps the context to itself.
 
     The transpositions (p, b) of the smallest value p with each b that preserve the context
@@ -185,7 +244,7 @@ def interchangeable(context: Context, families: dict[str, dict[int, sp.Symbol]])
     kept = {pivot}
     for other in values[1:]:
         swap = renaming({pivot: other, other: pivot}, families)
-        if swap and preserves(context, swap):
+        if swap and preserves(context, swap, forms):
             kept.add(other)
     return frozenset(kept)
 
