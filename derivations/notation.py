@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import sympy as sp
 
 from verifier.model import Choice, Derivation, Factor, Interval, Kink, Step, Var
@@ -38,6 +40,11 @@ def frac(numerator: sp.Expr, denominator: sp.Expr) -> sp.Expr:
 def plus(*terms: sp.Expr) -> sp.Expr:
     """A sum kept as written (e.g. e^{-x} + 1 - 1)."""
     return sp.Add(*terms, evaluate=False)
+
+
+def total(terms: Iterable[sp.Expr]) -> sp.Expr:
+    """The sum of the terms, built at once (Python's sum rebuilds the growing sum at every term)."""
+    return sp.Add(*terms)
 
 
 Products = tuple[tuple[Factor, ...], ...]
@@ -125,6 +132,6 @@ def softmax_rows(z: sp.MatrixBase) -> sp.ImmutableMatrix:
     """Softmax of each row."""
     rows = []
     for i in range(z.rows):
-        total = sum(exp(z[i, j]) for j in range(z.cols))
-        rows.append([exp(z[i, j]) / total for j in range(z.cols)])
+        total_row = total(exp(z[i, j]) for j in range(z.cols))
+        rows.append([exp(z[i, j]) / total_row for j in range(z.cols)])
     return sp.ImmutableMatrix(rows)

@@ -2,7 +2,7 @@
 
 import sympy as sp
 
-from derivations.notation import D, completion, derivation, error, exp, log, matrix, slip, step
+from derivations.notation import D, completion, derivation, error, exp, log, matrix, slip, step, total
 from verifier.model import Choice, Constraint, Factor, Family, IndexRange, Interval, Var
 
 NOTE = "004_92ccb6d64e70ff8c.txt"
@@ -15,7 +15,7 @@ def quadratic_form(n: int) -> tuple:
     a, a_vars = matrix("a", n, n)
     variables = [*x_vars, *a_vars]
     form = (x.T * a * x)[0, 0]
-    index_sum = sum(a[i, j] * x[i] * x[j] for i in range(n) for j in range(n))
+    index_sum = total(a[i, j] * x[i] * x[j] for i in range(n) for j in range(n))
     as_written = (Factor("x^T", "n", 1), Factor("A", "n", "n"), Factor("x", 1, "n"))
     as_meant = (Factor("x^T", 1, "n"), Factor("A", "n", "n"), Factor("x", "n", 1))
     form_derivation = derivation(
@@ -33,9 +33,9 @@ def quadratic_form(n: int) -> tuple:
             step(r"x^T A x = \sum_{i=1}^N \sum_{j=1}^N a_{ij} x_i x_j =", index_sum, "write out the products"),
         ],
     )
-    row_terms = [sum(a[k, j] * x[k] * x[j] for j in range(n)) for k in range(n)]
-    column_terms = [sum(a[i, k] * x[i] * x[k] for i in range(n)) for k in range(n)]
-    column_rest = [sum(a[i, k] * x[i] * x[k] for i in range(n) if i != k) for k in range(n)]
+    row_terms = [total(a[k, j] * x[k] * x[j] for j in range(n)) for k in range(n)]
+    column_terms = [total(a[i, k] * x[i] * x[k] for i in range(n)) for k in range(n)]
+    column_rest = [total(a[i, k] * x[i] * x[k] for i in range(n) if i != k) for k in range(n)]
     big_a, big_x = sp.MatrixSymbol("A", n, n), sp.MatrixSymbol("x", n, 1)
     gradient = derivation(
         id=f"004-xtax-grad-n{n}",
@@ -56,7 +56,7 @@ def quadratic_form(n: int) -> tuple:
             completion(sp.ImmutableMatrix([D(row_terms[k] + column_rest[k], x[k]) for k in range(n)]),
                        "the terms with i = k, then those with j = k and i != k"),
             step(r"= \sum_{j=1}^N a_{kj} x_j + \sum_{i=1}^N a_{ik} x_i",
-                 sp.ImmutableMatrix([sum(a[k, j] * x[j] for j in range(n)) + sum(a[i, k] * x[i] for i in range(n))
+                 sp.ImmutableMatrix([total(a[k, j] * x[j] for j in range(n)) + total(a[i, k] * x[i] for i in range(n))
                                      for k in range(n)]), "differentiate"),
             step(r"\nabla_{x_0} f = A x + A^T x", a * x + a.T * x, "the two sums as matrix products",
                  products=((Factor("A", "n", "n"), Factor("x", "n", 1)), (Factor("A^T", "n", "n"), Factor("x", "n", 1)))),
@@ -77,12 +77,12 @@ def softmax_derivations(k: int) -> tuple:
     zs = list(z)
     ys = [sp.Symbol(f"y_{i + 1}", integer=True) for i in range(k)]
     hats = [sp.Symbol(f"yhat_{i + 1}", positive=True) for i in range(k)]
-    total = sum(exp(v) for v in zs)
-    softmax = [exp(v) / total for v in zs]
+    denominator = total(exp(v) for v in zs)
+    softmax = [exp(v) / denominator for v in zs]
     labels = [Var(y, Choice((0, 1))) for y in ys]
     hat_vars = [Var(h, Interval(0, 1)) for h in hats]
-    one_hot = Constraint(ys[-1], 1 - sum(ys[:-1]), "the labels are one-hot: y_1 + ... + y_K = 1")
-    loss = -sum(y * log(h) for y, h in zip(ys, hats, strict=True))
+    one_hot = Constraint(ys[-1], 1 - total(ys[:-1]), "the labels are one-hot: y_1 + ... + y_K = 1")
+    loss = -total(y * log(h) for y, h in zip(ys, hats, strict=True))
     defined = tuple(zip(hats, softmax, strict=True))
     others = [[i for i in range(k) if i != r] for r in range(k)]
 
@@ -99,9 +99,9 @@ def softmax_derivations(k: int) -> tuple:
         steps=[
             slip(r"\frac{\partial \hat{y}_i}{\partial z_r} = \frac{\partial}{\partial z_r} "
                  r"\left(\frac{\exp(z_r)}{\sum_{j=1}^K \exp(z_j)} \right)",
-                 sp.ImmutableMatrix(k, k, lambda i, r: D(exp(zs[r]) / total, zs[r])), "definition of softmax",
+                 sp.ImmutableMatrix(k, k, lambda i, r: D(exp(zs[r]) / denominator, zs[r])), "definition of softmax",
                  "the numerator is exp(z_r) whatever i is; it must be exp(z_i) (the line is right only for i = r)"),
-            completion(sp.ImmutableMatrix(k, k, lambda i, r: D(exp(zs[i]) / total, zs[r])), "numerator exp(z_i)"),
+            completion(sp.ImmutableMatrix(k, k, lambda i, r: D(exp(zs[i]) / denominator, zs[r])), "numerator exp(z_i)"),
         ],
     )
     diagonal = derivation(
@@ -116,14 +116,14 @@ def softmax_derivations(k: int) -> tuple:
         steps=[
             step(r"\frac{\partial \hat{y}_i}{\partial z_r} = \frac{\exp(z_r) \sum_{j=1}^K \exp(z_j) - \exp(z_r) "
                  r"\exp(z_r)}{\left(\sum_{j=1}^K \exp(z_j) \right)^2}",
-                 column(lambda r: (exp(zs[r]) * total - exp(zs[r]) * exp(zs[r])) / total**2), "quotient rule"),
+                 column(lambda r: (exp(zs[r]) * denominator - exp(zs[r]) * exp(zs[r])) / denominator**2), "quotient rule"),
             step(r"= \frac{\exp(z_r) \sum_{j=1}^K \exp(z_j)}{\left(\sum_{j=1}^K \exp(z_j) \right)^2} - "
                  r"\frac{\exp(z_r) \exp(z_r)}{\left(\sum_{j=1}^K \exp(z_j) \right)^2}",
-                 column(lambda r: exp(zs[r]) * total / total**2 - exp(zs[r]) * exp(zs[r]) / total**2), "split"),
+                 column(lambda r: exp(zs[r]) * denominator / denominator**2 - exp(zs[r]) * exp(zs[r]) / denominator**2), "split"),
             step(r"= \frac{\exp(z_r)}{\sum_{j=1}^K \exp(z_j)} - \left(\frac{\exp(z_r)}{\sum_{j=1}^K \exp(z_j)} \right)^2 =",
-                 column(lambda r: exp(zs[r]) / total - (exp(zs[r]) / total) ** 2), "cancel"),
+                 column(lambda r: exp(zs[r]) / denominator - (exp(zs[r]) / denominator) ** 2), "cancel"),
             step(r"= \frac{\exp(z_r)}{\sum_{j=1}^k \exp(z_j)} \left(1 - \frac{\exp(z_r)}{\sum_{j=1}^k \exp(z_j)} \right)",
-                 column(lambda r: exp(zs[r]) / total * (1 - exp(zs[r]) / total)), "factor"),
+                 column(lambda r: exp(zs[r]) / denominator * (1 - exp(zs[r]) / denominator)), "factor"),
             step(r"= \hat{y}_r (1 - \hat{y}_r)", column(lambda r: hats[r] * (1 - hats[r])), "yhat_r = softmax_r"),
         ],
     )
@@ -140,10 +140,10 @@ def softmax_derivations(k: int) -> tuple:
         remarks="One entry per pair (i, r) with i != r.",
         steps=[
             step(r"= \frac{0 \cdot \sum_{j=1}^k \exp(z_j) - \exp(z_r) \cdot \exp(z_i)}{\left(\sum_{j=1}^k \exp(z_j) \right)^2}",
-                 sp.ImmutableMatrix([(0 * total - exp(zs[r]) * exp(zs[i])) / total**2 for i, r in pairs]),
+                 sp.ImmutableMatrix([(0 * denominator - exp(zs[r]) * exp(zs[i])) / denominator**2 for i, r in pairs]),
                  "quotient rule; exp(z_i) does not depend on z_r"),
             step(r"= \frac{-\exp(z_r) \cdot \exp(z_i)}{\left(\sum_{j=1}^k \exp(z_j) \right)^2} =",
-                 sp.ImmutableMatrix([-exp(zs[r]) * exp(zs[i]) / total**2 for i, r in pairs]), "drop the zero"),
+                 sp.ImmutableMatrix([-exp(zs[r]) * exp(zs[i]) / denominator**2 for i, r in pairs]), "drop the zero"),
             step(r"= -\hat{y}_r \cdot \hat{y}_i", sp.ImmutableMatrix([-hats[r] * hats[i] for i, r in pairs]),
                  "yhat = softmax"),
         ],
@@ -159,7 +159,7 @@ def softmax_derivations(k: int) -> tuple:
         steps=[
             slip(r"\frac{\partial L}{\partial y_i} = \frac{\partial}{\partial \hat{y}_i} "
                  r"\left(- \sum_{j=1}^K y_j \log y_j \right)",
-                 sp.ImmutableMatrix([D(-sum(y * log(y) for y in ys), h) for h in hats]), "the loss, term by term",
+                 sp.ImmutableMatrix([D(-total(y * log(y) for y in ys), h) for h in hats]), "the loss, term by term",
                  "y is written for yhat (in dL/dy_i and in log y_j): read as written the sum holds no yhat, "
                  "and its derivative is 0"),
             completion(sp.ImmutableMatrix([D(loss, h) for h in hats]), "the intended line"),
@@ -167,7 +167,7 @@ def softmax_derivations(k: int) -> tuple:
                  "if i != j the term is constant"),
         ],
     )
-    full_loss = -sum(y * log(h) for y, h in zip(ys, softmax, strict=True))
+    full_loss = -total(y * log(h) for y, h in zip(ys, softmax, strict=True))
     gradient = derivation(
         id=f"004-cce-gradient-K{k}",
         title=f"Softmax with categorical cross-entropy: dL/dz_r = yhat_r - y_r (K = {k})",
@@ -183,20 +183,20 @@ def softmax_derivations(k: int) -> tuple:
         steps=[
             step(r"\frac{\partial L}{\partial z_r} = \sum_{i=1}^k \frac{\partial L}{\partial \hat{y}_i} "
                  r"\frac{\partial \hat{y}_i}{\partial z_r}",
-                 column(lambda r: sum(D(loss, hats[i]) * D(softmax[i], zs[r]) for i in range(k))),
+                 column(lambda r: total(D(loss, hats[i]) * D(softmax[i], zs[r]) for i in range(k))),
                  "L depends on every yhat_i, and every yhat_i on every z_r"),
             step(r"= \left(\sum_{i \neq r} -\frac{y_i}{\hat{y}_i} \cdot (-\hat{y}_r \cdot \hat{y}_i) \right) + "
                  r"\left(-\frac{y_r}{\hat{y}_r} \right) \cdot \hat{y}_r \cdot (1 - \hat{y}_r) =",
-                 column(lambda r: sum(-ys[i] / hats[i] * (-hats[r] * hats[i]) for i in others[r])
+                 column(lambda r: total(-ys[i] / hats[i] * (-hats[r] * hats[i]) for i in others[r])
                         + (-ys[r] / hats[r]) * hats[r] * (1 - hats[r])), "the two cases"),
             step(r"= \left(\sum_{i \neq r} y_i \hat{y}_r \right) + (-y_r + y_r \hat{y}_r)",
-                 column(lambda r: sum(ys[i] * hats[r] for i in others[r]) + (-ys[r] + ys[r] * hats[r])), "cancel"),
+                 column(lambda r: total(ys[i] * hats[r] for i in others[r]) + (-ys[r] + ys[r] * hats[r])), "cancel"),
             step(r"= \left(\hat{y}_r \sum_{i \neq r} y_i \right) - y_r + y_r \hat{y}_r =",
-                 column(lambda r: hats[r] * sum(ys[i] for i in others[r]) - ys[r] + ys[r] * hats[r]), "factor"),
+                 column(lambda r: hats[r] * total(ys[i] for i in others[r]) - ys[r] + ys[r] * hats[r]), "factor"),
             step(r"= -y_r + \hat{y}_r \sum_{i \neq r} y_i + \hat{y}_r y_r",
-                 column(lambda r: -ys[r] + hats[r] * sum(ys[i] for i in others[r]) + hats[r] * ys[r]), "reorder"),
+                 column(lambda r: -ys[r] + hats[r] * total(ys[i] for i in others[r]) + hats[r] * ys[r]), "reorder"),
             step(r"= -y_r + \hat{y}_r \left(\sum_{i \neq r} y_i + y_r \right)",
-                 column(lambda r: -ys[r] + hats[r] * (sum(ys[i] for i in others[r]) + ys[r])), "factor yhat_r"),
+                 column(lambda r: -ys[r] + hats[r] * (total(ys[i] for i in others[r]) + ys[r])), "factor yhat_r"),
             step(r"= \hat{y}_r - y_r", column(lambda r: hats[r] - ys[r]), "the labels sum to 1"),
         ],
     )
