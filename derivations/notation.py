@@ -101,19 +101,24 @@ def derivation(
 
 
 def matrix(name: str, rows: int, cols: int, lo: float = -2, hi: float = 2) -> tuple[sp.ImmutableMatrix, list[Var]]:
-    """An explicit matrix of real symbols name_ij (1-based; name_i for a column), and their domains."""
-    symbols = [[sp.Symbol(_entry_name(name, i, j, cols), real=True) for j in range(cols)] for i in range(rows)]
+    """An explicit matrix of real symbols name_ij (1-based; name_i for a column; name_i,j past 9), and domains."""
+    symbols = [[sp.Symbol(_entry_name(name, i, j, rows, cols), real=True) for j in range(cols)] for i in range(rows)]
     flat = [s for row in symbols for s in row]
     return sp.ImmutableMatrix(symbols), [Var(s, Interval(lo, hi)) for s in flat]
 
 
-def _entry_name(name: str, i: int, j: int, cols: int) -> str:
-    return f"{name}_{i + 1}" if cols == 1 else f"{name}_{i + 1}{j + 1}"
+def _entry_name(name: str, i: int, j: int, rows: int, cols: int) -> str:
+    return f"{name}_{i + 1}" if cols == 1 else _pair_name(name, i, j, rows, cols)
+
+
+def _pair_name(name: str, i: int, j: int, rows: int, cols: int) -> str:
+    # a_111 could be a_{1,11} or a_{11,1}: past 9 rows or columns the indices are separated
+    return f"{name}_{i + 1}{j + 1}" if max(rows, cols) < 10 else f"{name}_{i + 1},{j + 1}"
 
 
 def mask(name: str, rows: int, cols: int) -> tuple[sp.ImmutableMatrix, list[Var]]:
     """An explicit 0/1 matrix: the ReLU pattern of one region of a layer's pre-activations."""
-    symbols = [[sp.Symbol(f"{name}_{i + 1}{j + 1}", integer=True) for j in range(cols)] for i in range(rows)]
+    symbols = [[sp.Symbol(_pair_name(name, i, j, rows, cols), integer=True) for j in range(cols)] for i in range(rows)]
     flat = [s for row in symbols for s in row]
     return sp.ImmutableMatrix(symbols), [Var(s, Choice((0, 1))) for s in flat]
 
