@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import statistics
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -48,15 +50,28 @@ def naive_verdict(before: sp.Basic, after: sp.Basic, context: Context, cap: floa
     return "confirmed"
 
 
-def compare(derivations: Sequence[Derivation], cap: float) -> list[Comparison]:
+def compare(derivations: Sequence[Derivation], cap: float, runs: int = 1) -> list[Comparison]:
     """Every step of the derivations decided both ways, each checker from a cold start.
 
-    Modules either side imports on first use are loaded first. Then backproof verifies them all from
-    empty caches; then, with every cache emptied again, the naive checker
-    prepares each step itself (the same expansion of definitions and derivatives) and compares it
-    with the expression backproof accepted before it. Each side's seconds include its preparation.
+    Modules either side imports on first use are loaded first. Then, `runs` times: backproof verifies
+    them all from empty caches; then, with every cache emptied again, the naive checker prepares each
+    step itself (the same expansion of definitions and derivatives) and compares it with the
+    expression backproof accepted before it. Each side's seconds include its preparation; with several
+    runs, each step's seconds are the median over them (verdicts are the same in every run).
     """
     _load_modules(derivations)
+    timed = [_cold_run(derivations, cap) for _ in range(runs)]
+    return [
+        dataclasses.replace(
+            rows[0],
+            backproof_seconds=statistics.median(r.backproof_seconds for r in rows),
+            naive_seconds=statistics.median(r.naive_seconds for r in rows),
+        )
+        for rows in zip(*timed, strict=True)
+    ]
+
+
+def _cold_run(derivations: Sequence[Derivation], cap: float) -> list[Comparison]:
     clear_all()
     results = [verify(d) for d in derivations]
     clear_all()

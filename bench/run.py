@@ -29,12 +29,13 @@ from derivations import ALL, BY_ID  # noqa: E402
 from verifier import __version__  # noqa: E402
 
 FULL = {
-    "runs": 5, "ids": [], "naive": [d.id for d in ALL], "cap": 10.0,
+    "runs": 5, "ids": [], "naive": [d.id for d in ALL], "naive_runs": 3, "cap": 10.0,
     "softmax": [2, 5, 10, 20, 50], "naive_k": 10, "xtax": list(range(2, 21)), "widths": [2, 4, 8, 16, 32],
     "accuracy": None,
 }
 QUICK = {
-    "runs": 1, "ids": ["000-sigmoid", "001-relu"], "naive": ["000-sigmoid", "001-bce", "002-mse"], "cap": 2.0,
+    "runs": 1, "ids": ["000-sigmoid", "001-relu"], "naive": ["000-sigmoid", "001-bce", "002-mse"], "naive_runs": 1,
+    "cap": 2.0,
     "softmax": [2, 3], "naive_k": 2, "xtax": [2, 3], "widths": [2, 3], "accuracy": ["000-sigmoid", "001-relu"],
 }
 
@@ -86,16 +87,17 @@ def _corpus(plan: dict) -> str:
 
 
 def _naive(plan: dict) -> str:
-    rows = naive.compare([BY_ID[name] for name in plan["naive"]], plan["cap"])
+    rows = naive.compare([BY_ID[name] for name in plan["naive"]], plan["cap"], plan["naive_runs"])
     totals = naive.summary(rows)
     lines = [
         "## 2. Against the naive checker\n",
         "Each step decided by `simplify(a - b) == 0` alone (entry by entry for matrices), after the same "
         f"preparation backproof does (definitions and derivatives expanded), with {plan['cap']:.0f} s per step at "
-        "most. One process: backproof verifies every derivation, then every cache (backproof's and SymPy's) is "
-        "emptied and the naive checker decides the same steps; each side starts cold and its seconds include "
-        "its own preparation. backproof's seconds are the sum of its step verdicts (its numeric cross-check, "
-        "which the naive checker has no counterpart of, is left out).\n",
+        f"most. One process, {plan['naive_runs']} runs: in each, backproof verifies every derivation, then every "
+        "cache (backproof's and SymPy's) is emptied and the naive checker decides the same steps; each side "
+        "starts cold and its seconds include its own preparation. Seconds are each step's median over the runs, "
+        "summed; backproof's are its step verdicts (its numeric cross-check, which the naive checker has no "
+        "counterpart of, is left out).\n",
         "| measure | value |", "| --- | --- |",
     ]
     for name, value in totals.items():

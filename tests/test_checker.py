@@ -7,6 +7,8 @@ import pytest
 import sympy as sp
 
 from verifier import Choice, Context, Interval, Var, check_step
+from verifier.budget import Deadline
+from verifier.proof import exp_generators, prove_zero
 
 x = sp.Symbol("x", real=True)
 p = sp.Symbol("p", positive=True)
@@ -113,3 +115,11 @@ def test_counterexample_coordinates_read_back_exactly() -> None:
     assert verdict.verdict == "refuted"
     assert verdict.counterexample.point["y"] == "1"
     assert float(verdict.counterexample.point["x"]) == float(sp.Rational(verdict.counterexample.point["x"]))
+
+
+def test_an_exponential_under_a_sum_in_its_index_keeps_its_index() -> None:
+    z, j, k = sp.IndexedBase("z", real=True), sp.Symbol("j", integer=True), sp.Symbol("K", integer=True)
+    difference = sp.Sum(sp.exp(z[j]), (j, 1, k)) - k * sp.exp(z[j])  # j free in the second term
+    rewritten = exp_generators(difference)
+    assert rewritten.has(sp.Sum(sp.exp(z[j]), (j, 1, k)))
+    assert prove_zero(difference, Deadline(1.0)) is None
