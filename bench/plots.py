@@ -17,6 +17,17 @@ def available() -> bool:
     return True
 
 
+def _ticks(sizes: list[int]) -> list[int]:
+    """Sizes at least 30% apart (the last always shown), so that a log axis stays readable."""
+    kept = [sizes[0]]
+    for size in sizes[1:]:
+        if size >= kept[-1] * 1.3:
+            kept.append(size)
+    if kept[-1] != sizes[-1]:
+        kept[-1] = sizes[-1]
+    return kept
+
+
 def scale_plot(series: dict[str, tuple[str, list[Point]]], path: Path) -> None:
     """Verify time against size, log-log, one panel per family."""
     import matplotlib
@@ -31,7 +42,8 @@ def scale_plot(series: dict[str, tuple[str, list[Point]]], path: Path) -> None:
         naive = [(p.size, p.naive) for p in points if p.naive is not None]
         if naive:
             axis.loglog(*zip(*naive, strict=True), "s--", label="naive simplify(a - b)")
-        axis.set_xticks(sizes, [str(s) for s in sizes], fontsize=8)
+        ticks = _ticks(sizes)
+        axis.set_xticks(ticks, [str(s) for s in ticks], fontsize=8)
         axis.minorticks_off()
         axis.set_title(title, fontsize=10)
         axis.set_xlabel(label)
