@@ -25,7 +25,7 @@ from verifier.latex import document
 from verifier.matrix import is_matrix, shape_text
 from verifier.model import Derivation
 from verifier.reader.check import CheckedFile, check_files, check_report, exit_code
-from verifier.serialize import report, summary, summary_line
+from verifier.serialize import counted, report, summary, summary_line
 from verifier.texbuild import TEX_HINT, compile_pdf, tex_engine, write_atomically
 from verifier.verify import verify_all
 
@@ -257,10 +257,9 @@ def numeric_verdict(result: DerivationResult) -> Text:
 
 def check_summary_line(counts: dict[str, int]) -> str:
     """`N derivations, S steps: P proved, R refuted, U unproved; B blocks could not be read`."""
-    unreadable = counts["unreadable"]
-    return (f"{counts['derivations']} derivations, {counts['steps']} steps: {counts['proved']} proved, "
-            f"{counts['refuted']} refuted, {counts['unproved']} unproved; "
-            f"{unreadable} block{'' if unreadable == 1 else 's'} could not be read")
+    return (f"{counted(counts['derivations'], 'derivation')}, {counted(counts['steps'], 'step')}: "
+            f"{counts['proved']} proved, {counts['refuted']} refuted, {counts['unproved']} unproved; "
+            f"{counted(counts['unreadable'], 'block')} could not be read")
 
 
 def run_check(args: argparse.Namespace, console: Console, errors: Console) -> int:

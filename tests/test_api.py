@@ -1,9 +1,11 @@
 """The public Python API, used the way the README shows."""
 
+import pytest
 import sympy as sp
 
 from verifier import Choice, Derivation, Interval, Step, Var, check_step, verify
 from verifier.context import Context
+from verifier.serialize import summary_line
 
 
 def test_build_and_verify_a_derivation_from_sympy_expressions() -> None:
@@ -33,3 +35,13 @@ def test_check_a_single_step() -> None:
     assert verdict.verdict == "proved" and verdict.method == "exp-rational"
     wrong = check_step(sp.cosh(x) ** 2 + sp.sinh(x) ** 2, sp.S.One, context)
     assert wrong.verdict == "refuted" and wrong.counterexample.point.keys() == {"x"}
+
+
+@pytest.mark.parametrize(("counts", "line"), [
+    ({"derivations": 1, "steps": 1, "proved": 0, "errors_found": 1, "unproved": 0, "unexpected": 0},
+     "1 derivation, 1 step: 0 proved, 1 error in the notes found, 0 unproved, 0 unexpected"),
+    ({"derivations": 2, "steps": 0, "proved": 0, "errors_found": 0, "unproved": 0, "unexpected": 0},
+     "2 derivations, 0 steps: 0 proved, 0 errors in the notes found, 0 unproved, 0 unexpected"),
+])
+def test_the_summary_line_counts_in_words(counts: dict[str, int], line: str) -> None:
+    assert summary_line(counts) == line

@@ -28,10 +28,15 @@ def summary(results: list[DerivationResult]) -> dict[str, int]:
 def summary_line(counts: dict[str, int]) -> str:
     """`N derivations, S steps: P proved, E errors in the notes found, U unproved, X unexpected`."""
     return (
-        f"{counts['derivations']} derivations, {counts['steps']} steps: {counts['proved']} proved, "
-        f"{counts['errors_found']} errors in the notes found, {counts['unproved']} unproved, "
-        f"{counts['unexpected']} unexpected"
+        f"{counted(counts['derivations'], 'derivation')}, {counted(counts['steps'], 'step')}: "
+        f"{counts['proved']} proved, {counted(counts['errors_found'], 'error')} in the notes found, "
+        f"{counts['unproved']} unproved, {counts['unexpected']} unexpected"
     )
+
+
+def counted(count: int, noun: str) -> str:
+    """`1 step`, `2 steps`."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def step_dict(result: StepResult) -> dict[str, Any]:
