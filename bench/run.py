@@ -27,6 +27,7 @@ from bench import accuracy, naive, plots, scale  # noqa: E402
 from bench.corpus_timing import cold_runs  # noqa: E402
 from derivations import ALL, BY_ID  # noqa: E402
 from verifier import __version__  # noqa: E402
+from verifier.serialize import counted  # noqa: E402
 
 FULL = {
     "runs": 5, "ids": [], "naive": [d.id for d in ALL], "naive_runs": 3, "cap": 10.0,
@@ -70,7 +71,7 @@ def _corpus(plan: dict) -> str:
     timing = cold_runs(plan["runs"], plan["ids"])
     lines = [
         "## 1. The whole corpus, cold\n",
-        f"`{timing.command}` in a fresh process each time (imports included), {len(timing.walls)} runs: "
+        f"`{timing.command}` in a fresh process each time (imports included), {counted(len(timing.walls), 'run')}: "
         + ", ".join(f"{w:.2f}" for w in timing.walls)
         + f" s; **median {statistics.median(timing.walls):.2f} s**.\n",
         "The ten slowest steps (median over the runs) and the method that decided each:\n",
@@ -93,8 +94,8 @@ def _naive(plan: dict) -> str:
         "## 2. Against the naive checker\n",
         "Each step decided by `simplify(a - b) == 0` alone (entry by entry for matrices), after the same "
         f"preparation backproof does (definitions and derivatives expanded), with {plan['cap']:.0f} s per step at "
-        f"most. One process, {plan['naive_runs']} runs: in each, backproof verifies every derivation, then every "
-        "cache (backproof's and SymPy's) is emptied and the naive checker decides the same steps; each side "
+        f"most. One process, {counted(plan['naive_runs'], 'run')}: in each, backproof verifies every derivation, "
+        "then every cache (backproof's and SymPy's) is emptied and the naive checker decides the same steps; each side "
         "starts cold and its seconds include its own preparation. Seconds are each step's median over the runs, "
         "summed; backproof's are its step verdicts (its numeric cross-check, which the naive checker has no "
         "counterpart of, is left out).\n",
