@@ -81,7 +81,7 @@ def test_check_exits_2_on_an_unreadable_block_and_still_checks_the_rest(tmp_path
 
 def test_check_refuses_a_missing_file() -> None:
     done = run("check", "no/such/file.md")
-    assert done.returncode == 2 and "no such file: no/such/file.md" in done.stderr
+    assert done.returncode == 2 and "no such file or folder: no/such/file.md" in done.stderr
 
 
 def test_the_pytest_plugin_collects_each_derivation(tmp_path: Path) -> None:

@@ -52,20 +52,82 @@ def escape(text: str) -> str:
     return "".join(out)
 
 
+TEXT_ARGUMENT = re.compile(r"\\text\s*\{")  # \text{...}: its argument is shown as escaped text
+TEXT_SPACING = re.compile(r"\\(?:[,;:! ]|q?quad\b)")
+UNSAFE_OUTSIDE_TEXT = re.compile(r"[$%#~]|[^\x20-\x7e]")
+SLOT = "\x00"  # stands for a \text{...} while the rest of the line is checked
+
+
 def safe_math(latex: str) -> str | None:
-    """A note's line as math mode content, or None when it cannot be typeset safely."""
-    if len(latex) > MAX_MATH_LENGTH or re.search(r"[$%#~]|[^\x20-\x7e]", latex):
+    """A note's line as math mode content, or None when it cannot be typeset safely.
+
+    TeX's `^^` notation is refused anywhere (it spells any character, a backslash too, past every
+    other check); the argument of `\\text{...}` is escaped as text; outside it only the macros
+    and environments listed above are allowed.
+    """
+    if len(latex) > MAX_MATH_LENGTH or "^^" in latex or SLOT in latex:
         return None
+    split = _split_text_arguments(latex)
+    if split is None:
+        return None
+    outside, texts = split
+    checked = outside.replace(SLOT, r"\text{}")
+    if UNSAFE_OUTSIDE_TEXT.search(checked) or not _known_macros_only(checked) or not _braces_balance(checked):
+        return None
+    if r"\begin{cases}" not in checked:
+        outside = outside.replace("&", " ")  # alignment marks of the note's aligned blocks
+    elif not _alignment_at_top(checked):
+        return None
+    opened, closed = len(re.findall(r"\\left\b", checked)), len(re.findall(r"\\right\b", checked))
+    pieces = outside.split(SLOT)
+    math = pieces[0] + "".join(r"\text{" + text + "}" + piece for text, piece in zip(texts, pieces[1:], strict=True))
+    return r"\left." * max(0, closed - opened) + math + r"\right." * max(0, opened - closed)
+
+
+def _split_text_arguments(latex: str) -> tuple[str, list[str]] | None:
+    """The line with each `\\text{...}` replaced by SLOT, and their arguments escaped as text."""
+    outside: list[str] = []
+    texts: list[str] = []
+    position = 0
+    for match in TEXT_ARGUMENT.finditer(latex):
+        if match.start() < position:
+            continue  # a \text inside an earlier \text's argument: part of that text
+        end = _closing_brace(latex, match.end())
+        if end is None:
+            return None
+        outside.append(latex[position:match.start()] + SLOT)
+        texts.append(escape(TEXT_SPACING.sub(" ", latex[match.end():end])))
+        position = end + 1
+    outside.append(latex[position:])
+    return "".join(outside), texts
+
+
+def _closing_brace(latex: str, start: int) -> int | None:
+    """The index of the `}` that closes the brace opened just before `start`, or None."""
+    depth = 1
+    for match in re.finditer(r"\\.|[{}]", latex[start:], flags=re.DOTALL):
+        depth += {"{": 1, "}": -1}.get(match.group(), 0)
+        if depth == 0:
+            return start + match.start()
+    return None
+
+
+def _known_macros_only(latex: str) -> bool:
+    """Every control word and environment is on the allowed lists."""
     if any(m not in MATH_MACROS for m in re.findall(r"\\([A-Za-z]+)", latex)):
-        return None
-    if any(e not in MATH_ENVIRONMENTS for e in re.findall(r"\\(?:begin|end)\{([^}]*)\}", latex)):
-        return None
-    if not _braces_balance(latex):
-        return None
-    if r"\begin{cases}" not in latex:
-        latex = latex.replace("&", " ")  # alignment marks of the note's aligned blocks
-    opened, closed = len(re.findall(r"\\left\b", latex)), len(re.findall(r"\\right\b", latex))
-    return r"\left." * max(0, closed - opened) + latex + r"\right." * max(0, opened - closed)
+        return False
+    return all(e in MATH_ENVIRONMENTS for e in re.findall(r"\\(?:begin|end)\{([^}]*)\}", latex))
+
+
+def _alignment_at_top(latex: str) -> bool:
+    """In a cases block, every `&` stands outside all braces (inside one it would end a cell early)."""
+    depth = 0
+    for match in re.finditer(r"\\.|[{}&]", latex):
+        token = match.group()
+        depth += {"{": 1, "}": -1}.get(token, 0)
+        if token == "&" and depth > 0:
+            return False
+    return True
 
 
 def _braces_balance(latex: str) -> bool:
@@ -83,11 +145,11 @@ def fitted(math: str) -> str:
     return r"\fitmath{" + math + "}"
 
 
-def as_written(latex: str | None) -> str:
-    """The note's line: typeset as math when safe, else shown as escaped text."""
+def as_written(latex: str | None, note_math: bool = True) -> str:
+    """The note's line: typeset as math when safe (and `note_math`), else shown as escaped text."""
     if latex is None:
         return r"\textit{(added by backproof)}"
-    math = safe_math(latex)
+    math = safe_math(latex) if note_math else None
     if math is None:
         return r"{\ttfamily\small " + escape(latex) + "}"
     return fitted(math)
@@ -100,13 +162,21 @@ LAYER_ENTRY = re.compile(r"^([A-Za-z]+)(\d)_(\d+)$")  # w1_21: entry (2, 1) of l
 
 
 def math(expr: sp.Basic) -> str:
-    """SymPy's LaTeX, with layer entries such as w1_21 written w^{(1)}_{21}."""
+    """SymPy's LaTeX, with layer entries such as w1_21 written w^{(1)}_{21}, and odd names as text."""
     names = {}
     for symbol in expr.free_symbols:
         match = LAYER_ENTRY.match(str(symbol))
         if match:
             names[symbol] = f"{match.group(1)}^{{({match.group(2)})}}_{{{match.group(3)}}}"
+        elif isinstance(symbol, sp.Symbol) and not _plain_name(symbol):
+            names[symbol] = r"\text{" + escape(symbol.name) + "}"
     return sp.latex(expr, symbol_names=names)
+
+
+def _plain_name(symbol: sp.Symbol) -> bool:
+    """Whether SymPy's LaTeX for the symbol's name is safe math (a name may hold any text)."""
+    latex = sp.latex(symbol)
+    return "&" not in latex and r"\\" not in latex and safe_math(latex) is not None
 
 
 def encoded(expr: sp.Expr) -> str:
@@ -169,8 +239,8 @@ PREAMBLE = r"""\documentclass[10pt]{article}
 """
 
 
-def document(results: list[DerivationResult], versions: dict[str, str], date: str) -> str:
-    """The whole .tex source for `results`."""
+def document(results: list[DerivationResult], versions: dict[str, str], date: str, note_math: bool = True) -> str:
+    """The whole .tex source for `results`; with `note_math` False, no line of a note is typeset as math."""
     parts = [
         PREAMBLE,
         r"\title{backproof: verification report}",
@@ -179,8 +249,8 @@ def document(results: list[DerivationResult], versions: dict[str, str], date: st
         r"\begin{document}",
         r"\maketitle",
         _summary_table(results),
-        _errors_section(results),
-        *_note_sections(results),
+        _errors_section(results, note_math),
+        *_note_sections(results, note_math),
         r"\end{document}",
         "",
     ]
@@ -224,7 +294,7 @@ def _correction(result: DerivationResult, refuted: StepResult) -> StepResult | N
     return later[0] if later else None
 
 
-def _errors_section(results: list[DerivationResult]) -> str:
+def _errors_section(results: list[DerivationResult], note_math: bool) -> str:
     found = _refuted(results)
     parts = [r"\section{Errors found in the notes}", r"{\raggedright"]
     if not found:
@@ -235,7 +305,7 @@ def _errors_section(results: list[DerivationResult]) -> str:
         kind = step.step.expected if step.step.expected in ("error", "slip") else "unexpected refutation"
         parts += [
             rf"\subsection*{{{escape(d.note)}, {escape(d.where)}: {escape(d.title)}, step {step.index}}}",
-            r"\textbf{As written:}\par\smallskip " + as_written(step.step.latex),
+            r"\textbf{As written:}\par\smallskip " + as_written(step.step.latex, note_math),
             rf"\textbf{{What is wrong}} ({escape(kind)}): {escape(step.step.explanation or 'not stated')}",
             counterexample_text(step),
         ]
@@ -245,18 +315,18 @@ def _errors_section(results: list[DerivationResult]) -> str:
     return "\n\n".join([*parts, r"\par}"])
 
 
-def _note_sections(results: list[DerivationResult]) -> list[str]:
+def _note_sections(results: list[DerivationResult], note_math: bool) -> list[str]:
     notes: dict[str, list[DerivationResult]] = {}
     for r in results:
         notes.setdefault(r.derivation.note, []).append(r)
     parts = []
     for note, members in notes.items():
         parts.append(rf"\section{{Note {escape(note)}}}")
-        parts += [_derivation(r) for r in members]
+        parts += [_derivation(r, note_math) for r in members]
     return parts
 
 
-def _derivation(result: DerivationResult) -> str:
+def _derivation(result: DerivationResult, note_math: bool) -> str:
     d = result.derivation
     lines = [
         rf"\subsection{{{escape(d.title)}}}",
@@ -273,7 +343,7 @@ def _derivation(result: DerivationResult) -> str:
         lines.append(rf"Kink convention: {escape(d.kink.describe())}.")
     if d.remarks:
         lines.append(r"\textit{" + escape(d.remarks) + "}")
-    lines.append(_steps_table(result))
+    lines.append(_steps_table(result, note_math))
     lines.append(_numeric_line(result))
     return "\n\n".join(lines)
 
@@ -290,12 +360,12 @@ def _start(d: Derivation) -> str:
     return rf"\frac{{\partial}}{{\partial {math(d.variable)}}} {math(d.function)}"
 
 
-def _steps_table(result: DerivationResult) -> str:
+def _steps_table(result: DerivationResult, note_math: bool) -> str:
     rows = []
     for s in result.steps:
         label = "encoded as" if s.step.latex is not None else "added by backproof"
         encoding = rf"{{\scriptsize\color{{gray}} {label}{_shape(s.step.expr)}:}}\newline " + encoded(s.step.expr)
-        content = [as_written(s.step.latex), encoding] if s.step.latex is not None else [encoding]
+        content = [as_written(s.step.latex, note_math), encoding] if s.step.latex is not None else [encoding]
         content.append(r"{\small\textit{" + escape(s.step.justification) + "}}")
         if s.step.explanation:
             content.append(r"{\small " + escape(f"{s.step.expected}: {s.step.explanation}") + "}")

@@ -1,4 +1,4 @@
-"""A pytest plugin: `pytest --backproof notes/` checks every derivation in every Markdown file as a test."""
+"""A pytest plugin: `pytest --backproof notes/` checks every derivation in every note file (.md, .ipynb, .tex)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,9 @@ from typing import Any
 import pytest
 
 from verifier.reader.document import BlockError, TextDerivation, read_file
+from verifier.reader.sources import SUFFIXES, location
 from verifier.verdicts import DerivationResult
 from verifier.verify import verify
-
-SUFFIXES = (".md", ".markdown")
 
 
 class DerivationFailed(Exception):
@@ -20,21 +19,21 @@ class DerivationFailed(Exception):
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """Add --backproof (collect Markdown derivation files) and --backproof-budget."""
+    """Add --backproof (collect note files of derivations) and --backproof-budget."""
     group = parser.getgroup("backproof")
-    group.addoption("--backproof", action="store_true", help="check derivations in Markdown files (.md)")
+    group.addoption("--backproof", action="store_true", help="check derivations in notes (.md, .ipynb, .tex)")
     group.addoption("--backproof-budget", type=float, default=2.0, help="seconds per step for the provers")
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    """Each Markdown file becomes a collector of its derivations (with --backproof only)."""
-    if parent.config.getoption("backproof") and file_path.suffix in SUFFIXES:
+    """Each note file becomes a collector of its derivations (with --backproof only)."""
+    if parent.config.getoption("backproof") and file_path.suffix.lower() in SUFFIXES:
         return DerivationFile.from_parent(parent, path=file_path)
     return None
 
 
 class DerivationFile(pytest.File):
-    """A Markdown file: one item per derivation, one per block that cannot be read."""
+    """A note file: one item per derivation, one per block that cannot be read."""
 
     def collect(self) -> Iterator[pytest.Item]:
         document = read_file(self.path)
@@ -77,7 +76,8 @@ class UnreadableItem(pytest.Item):
 
     def runtest(self) -> None:
         """Fail with the parse error."""
-        raise DerivationFailed(self.error.describe())
+        error = self.error
+        raise DerivationFailed(f"{location(error.path, error.line, error.column)}: {error.message}")
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         """The parse error as one line."""
@@ -94,12 +94,12 @@ def _failure(read: TextDerivation, result: DerivationResult) -> str:
         verdict = step.verdict
         if verdict.verdict == "proved":
             continue
-        lines.append(f"{read.path}:{where.line}:{where.column}: step {verdict.verdict} ({verdict.method})")
+        lines.append(f"{location(read.path, where.line, where.column)}: step {verdict.verdict} ({verdict.method})")
         lines.append(f"    {step.step.latex}")
         if verdict.counterexample is not None:
             lines.append(f"    counterexample: {verdict.counterexample.describe()}")
     numeric = result.numeric
     if numeric is not None and not numeric.passed:
-        lines.append(f"{read.path}:{read.heading_line}: numeric check failed: max relative error "
+        lines.append(f"{location(read.path, read.heading_line)}: numeric check failed: max relative error "
                      f"{numeric.max_rel_error:.2e} (tolerance {numeric.tolerance:.0e})")
     return "\n".join(lines)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -41,10 +43,18 @@ def write_atomically(path: Path, content: str | bytes) -> None:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
+        os.chmod(temporary, 0o666 & ~current_umask())  # mkstemp makes it 0600; a report is for sharing
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def current_umask() -> int:
+    """The process's umask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def compile_pdf(tex: Path, engine: str) -> BuildResult:
@@ -55,7 +65,7 @@ def compile_pdf(tex: Path, engine: str) -> BuildResult:
         error = None
         for command in commands:
             try:
-                subprocess.run(command, cwd=scratch, capture_output=True, timeout=LATEX_TIMEOUT_SECONDS, check=False)
+                run_tex(command, scratch)
             except subprocess.TimeoutExpired:
                 error = f"{command[0]} did not finish within {LATEX_TIMEOUT_SECONDS} s"
                 break
@@ -71,11 +81,33 @@ def compile_pdf(tex: Path, engine: str) -> BuildResult:
         return BuildResult(None, log if log.exists() else None, error or "LaTeX produced no PDF")
 
 
+# No shell escape, and TeX may read and write only files in its scratch folder (kpathsea's "paranoid").
+TEX_FLAGS = ("-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error")
+TEX_ENVIRONMENT = {"openin_any": "p", "openout_any": "p", "shell_escape": "f"}
+
+
+def run_tex(command: list[str], folder: str) -> None:
+    """Run one TeX command in `folder`; on a timeout or Ctrl-C, kill it and every process it started."""
+    with subprocess.Popen(command, cwd=folder, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL, env=tex_environment(), start_new_session=True) as process:
+        try:
+            process.wait(timeout=LATEX_TIMEOUT_SECONDS)
+        except BaseException:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            raise
+
+
 def _commands(engine: str) -> list[list[str]]:
-    flags = ["-interaction=nonstopmode", "-halt-on-error", "-file-line-error"]
     if engine == "latexmk":
-        return [["latexmk", "-pdf", *flags, "report.tex"]]
-    return [["pdflatex", *flags, "report.tex"]] * 2  # twice, for the long tables' column widths
+        return [["latexmk", "-pdf", f"-pdflatex=pdflatex {' '.join(TEX_FLAGS)} %O %S", "report.tex"]]
+    return [["pdflatex", *TEX_FLAGS, "report.tex"]] * 2  # twice, for the long tables' column widths
+
+
+def tex_environment() -> dict[str, str]:
+    """The environment TeX runs in: ours, with file access and shell escape locked down."""
+    return {**os.environ, **TEX_ENVIRONMENT}
 
 
 def first_error(log: Path) -> str | None:

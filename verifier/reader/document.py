@@ -11,7 +11,7 @@ import sympy as sp
 from verifier.model import Derivation, Step, Var
 from verifier.reader.declarations import Declarations, read_where
 from verifier.reader.latex import Chain, Element, Label, ParseError, read_chain
-from verifier.reader.markdown import Block, Section, read_layout
+from verifier.reader.markdown import Block, Layout, Section, read_layout
 from verifier.reader.names import DEFAULT_DOMAIN, Names
 
 MAX_FILE_BYTES = 1_000_000
@@ -75,12 +75,18 @@ def read_file(path: str | Path) -> Document:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         return Document(name, (), (BlockError(name, 1, 1, f"cannot read the file: {error}"),))
-    return read_text(text, name)
+    from verifier.reader.sources import read_source  # notebooks and .tex files: readers built on this module
+
+    return read_source(text, name)
 
 
 def read_text(text: str, path: str = "<text>") -> Document:
     """Read derivations from Markdown text (see the README for the format)."""
-    layout = read_layout(text, Path(path).stem)
+    return read_layout_document(read_layout(text, Path(path).stem), path)
+
+
+def read_layout_document(layout: Layout, path: str) -> Document:
+    """Read the derivations of a file already cut into sections (Markdown, a notebook, a .tex source)."""
     errors: list[BlockError] = []
     try:
         header = read_where(layout.where, Declarations(Names()))
