@@ -2,8 +2,9 @@
 
 Usage: python bench/run.py [--quick] [--out DIR]
 
---quick runs each part at toy sizes (the test suite uses it to check that the benchmark runs);
-the committed results come from a full run.
+--quick runs each part at toy sizes (the test suite uses it to check that the benchmark runs) and
+writes to a new temporary folder unless --out names one: never over the committed results, which
+come from a full run.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import platform
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -45,15 +47,22 @@ def main() -> None:
     """Run everything and write the results file and plots."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="toy sizes, to check that everything runs")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench", help="where RESULTS.md and the plots go")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="where RESULTS.md and the plots go (default: bench/; with --quick a temporary folder)")
     args = parser.parse_args()
     plan = QUICK if args.quick else FULL
+    args.out = args.out or default_out(args.quick)
     args.out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     sections = [_header(args), _corpus(plan), _naive(plan), _scale(plan, args.out), _accuracy(plan, args.out)]
     sections.append(f"Total time of this benchmark run: {time.perf_counter() - started:.0f} s.\n")
     (args.out / "RESULTS.md").write_text("\n".join(sections), encoding="utf-8")
     print(f"wrote {args.out / 'RESULTS.md'}")
+
+
+def default_out(quick: bool) -> Path:
+    """bench/ for a full run; a new temporary folder for a quick one, so toy numbers never replace real ones."""
+    return Path(tempfile.mkdtemp(prefix="backproof-bench-quick-")) if quick else ROOT / "bench"
 
 
 def _header(args: argparse.Namespace) -> str:

@@ -9,6 +9,7 @@ import sympy as sp
 
 from verifier.matrix import is_matrix, shape_text
 from verifier.model import Derivation
+from verifier.serialize import counted
 from verifier.verdicts import DerivationResult, StepResult
 
 TEXT_ESCAPES = {
@@ -140,6 +141,84 @@ def _braces_balance(latex: str) -> bool:
     return depth == 0
 
 
+GREEK_WORDS = frozenset("alpha beta gamma delta epsilon eta theta lambda mu pi rho sigma tau phi psi omega".split())
+TITLE_WORDS = frozenset("an as at by eq in is it of on or to up and are for its the not off out per via".split())
+SCRIPT = r"(?:[_^](?:[A-Za-z0-9]+|\{[^{}]*\}|\([0-9]+\)))"
+STRONG_WORD = re.compile(rf"^[(]*[A-Za-z][A-Za-z0-9()]*{SCRIPT}{{1,2}}[)]*$|^d[A-Za-z]\w*/d\w*$|^d/d\w+$")
+WEAK_WORD = re.compile(r"^(?:[-+]?[()\[\]A-Za-z0-9.]{1,6}|=|-|\+|/|<-|->|\*|<|>)$")
+INLINE_MATH = re.compile(r"\$([^$]+)\$")
+
+
+def title(text: str, note_math: bool = True) -> str:
+    """A title as LaTeX: `$...$` spans, and runs of words that read as math (x^T A x, Z_2, dz/d omega_1), as math."""
+    if not note_math:
+        return escape(text)
+    if INLINE_MATH.search(text):
+        parts = INLINE_MATH.split(text)
+        return "".join(_math_or_text(part, part) if odd else escape(part) for odd, part in
+                       ((i % 2 == 1, p) for i, p in enumerate(parts)))
+    words = text.split(" ")
+    kinds = [_word_kind(word) for word in words]
+    out: list[str] = []
+    start = 0
+    while start < len(words):
+        end = start
+        while end < len(words) and kinds[end] != "text":
+            end += 1
+        span = _balanced(words[start:end], kinds[start:end])
+        end = start + len(span)
+        if span and "strong" in kinds[start:end]:
+            latex = " ".join(_title_math(w) for w in span).replace(" (", r"\ (")  # keep the space math drops
+            out.append(_math_or_text(latex, " ".join(span)))
+        elif span:
+            out.append(escape(" ".join(span)))
+        if end < len(words):
+            out.append(escape(words[end]))
+        start = end + 1
+    return " ".join(out)
+
+
+def _balanced(span: list[str], kinds: list[str]) -> list[str]:
+    """The span without its trailing weak words while its parentheses do not pair up."""
+    while span and kinds[len(span) - 1] == "weak" and "".join(span).count("(") != "".join(span).count(")"):
+        span = span[:-1]
+    return span
+
+
+def _word_kind(word: str) -> str:
+    """`strong` (reads as math on its own), `weak` (math next to a strong word) or `text`."""
+    bare = word.rstrip(",;:")
+    if bare != word or not bare:
+        return "strong" if _strong(bare) else "text"  # a clause ends here
+    if _strong(bare):
+        return "strong"
+    letters = sum(c.isalpha() for c in bare)
+    plain = bare.strip("().").lower()
+    return "weak" if WEAK_WORD.match(bare) and letters <= 2 and plain not in TITLE_WORDS else "text"
+
+
+def _strong(word: str) -> bool:
+    """A word that is math by itself: x^T, Z_2, e^{-z}, dL/dW_3, a Greek letter's name (one sub- and superscript)."""
+    if word.count("_") > 1 or word.count("^") > 1:
+        return False
+    return bool(STRONG_WORD.search(word)) or word.split("(")[0] in GREEK_WORDS
+
+
+def _title_math(word: str) -> str:
+    """One word of a title in LaTeX math: Greek names as letters, `yhat` as a hat, subscripts braced."""
+    word = word.rstrip(",;:")
+    word = {"<-": r"\leftarrow", "->": r"\to"}.get(word, word)
+    word = re.sub(r"(?<![A-Za-z])([A-Za-z])hat(?![A-Za-z])", r"\\hat{\1}", word)
+    word = re.sub(r"(?<![A-Za-z\\])(" + "|".join(sorted(GREEK_WORDS)) + r")(?![A-Za-z])", r"\\\1", word)
+    return re.sub(r"_([A-Za-z0-9]+)", r"_{\1}", word)
+
+
+def _math_or_text(latex: str, text: str) -> str:
+    """Inline math when it is safe, else the text escaped."""
+    math = safe_math(latex)
+    return escape(text) if math is None else f"${math}$"
+
+
 def fitted(math: str) -> str:
     """Display math scaled down to the line width when it is wider, never up."""
     return r"\fitmath{" + math + "}"
@@ -180,15 +259,99 @@ def _plain_name(symbol: sp.Symbol) -> bool:
 
 
 def encoded(expr: sp.Expr) -> str:
-    """The SymPy expression a step is encoded as (or a pointer to `backproof show` when it is too long)."""
+    """The SymPy expression a step is encoded as: a long matrix entry by entry, long sums broken across lines."""
+    if is_matrix(expr) and len(math(expr)) > LINE_LENGTH:
+        rows, columns = expr.shape
+        entries = [(f"[{i + 1}, {j + 1}]" if columns > 1 else f"[{i + 1}]", expr[i, j])
+                   for i in range(rows) for j in range(columns)]
+        if sum(len(math(entry)) for _, entry in entries) > MAX_ENCODED_LENGTH * 4:
+            return _too_long(sum(len(math(entry)) for _, entry in entries))
+        return r"\newline ".join(r"{\scriptsize " + label + r":}\newline " + readable(math(entry))
+                                 for label, entry in entries)
     return readable(math(expr))
 
 
+LINE_LENGTH = 140  # characters of LaTeX source on one line of a broken expression (about the cell's width)
+
+
 def readable(latex: str) -> str:
-    """Math scaled to the line, or a pointer to `backproof show` when scaling would make it unreadable."""
+    """Math broken at its top-level + and - into lines that fit, or a pointer to `backproof show` when too long."""
     if len(latex) > MAX_ENCODED_LENGTH:
-        return r"\textit{" + escape(f"too long to typeset ({len(latex)} characters of LaTeX): see backproof show") + "}"
-    return fitted(latex)
+        return _too_long(len(latex))
+    lines = broken(latex)
+    if len(lines) == 1:
+        return fitted(latex)
+    return fitted(r"\begin{aligned}[t] & " + r" \\ & \quad ".join(lines) + r"\end{aligned}")
+
+
+def _too_long(length: int) -> str:
+    return r"\textit{" + escape(f"too long to typeset ({length} characters of LaTeX): see backproof show") + "}"
+
+
+def broken(latex: str, width: int = LINE_LENGTH) -> list[str]:
+    """`latex` cut at top-level ` + ` and ` - ` (outside braces and \\left...\\right) into lines of about `width`."""
+    terms = [piece for term in _top_level_terms(latex) for piece in _split_inside(term, width)]
+    lines: list[str] = []
+    for term in terms:
+        if lines and len(lines[-1]) + len(term) <= width:
+            lines[-1] += term
+        else:
+            lines.append(term)
+    return [line.strip() for line in lines]
+
+
+def _split_inside(term: str, width: int) -> list[str]:
+    """A term too long for a line, as `f \\left( a + b + c \\right)`, cut inside its first top-level bracket pair."""
+    pair = _outer_pair(term) if len(term) > width else None
+    if pair is None:
+        return [term]
+    start, end = pair  # the inner text is term[start:end]
+    inner = term[start:end]
+    if re.search(r"\\begin|&|\\\\", inner):  # a matrix or cases: its rows cannot be cut across lines
+        return [term]
+    lines = broken(inner, width)
+    if len(lines) == 1:
+        return [term]
+    first = term[:start] + lines[0] + r" \right."
+    last = r"\left. " + lines[-1] + term[end:]
+    return [first, *(r"\left. " + line + r" \right." for line in lines[1:-1]), last]
+
+
+def _outer_pair(term: str) -> tuple[int, int] | None:
+    """Where the inside of the first `\\left( ... \\right)` (or [ ], \\{ \\}) outside all braces starts and ends."""
+    braces = pairs = 0
+    start = None
+    for match in re.finditer(r"\\left(\\\{|\(|\[|\.|\\?[^\s\\])?|\\right\b|\\\\|\\[{}]|[{}]", term):
+        token = match.group()
+        if token in ("{", "}"):
+            braces += 1 if token == "{" else -1
+        elif token.startswith(r"\left"):
+            if pairs == 0 and braces == 0:
+                start = match.end() if match.group(1) in ("(", "[", r"\{") else None
+            pairs += 1
+        elif token == r"\right":
+            pairs -= 1
+            if pairs == 0 and braces == 0 and start is not None:
+                return start, match.start()
+            if pairs == 0 and braces == 0:
+                return None
+    return None
+
+
+def _top_level_terms(latex: str) -> list[str]:
+    """The pieces of `latex` that start at each top-level ` + ` or ` - `."""
+    terms, start, depth = [], 0, 0
+    for match in re.finditer(r"\\left\b|\\right\b|\\\\|\\[{}]|[{}]| [+-] ", latex):
+        token = match.group()
+        if token in ("{", r"\left"):
+            depth += 1
+        elif token in ("}", r"\right"):
+            depth -= 1
+        elif token.strip() in "+-" and depth == 0 and match.start() > start:
+            terms.append(latex[start:match.start()])
+            start = match.start()
+    terms.append(latex[start:])
+    return terms
 
 
 def verdict_mark(result: StepResult) -> str:
@@ -263,26 +426,38 @@ def _summary_table(results: list[DerivationResult]) -> str:
         numeric = r.numeric
         method = "--" if numeric is None else escape(numeric.method.split(" (")[0])
         error = "--" if numeric is None else f"{numeric.max_rel_error:.1e}"
-        found = rf"\textcolor{{bad}}{{\textbf{{{r.errors_found}}}}}" if r.errors_found else "0"
+        refuted = r.count("refuted")
+        shown = rf"\textcolor{{bad}}{{\textbf{{{refuted}}}}}" if refuted else "0"
         rows.append(
-            rf"{escape(r.derivation.id)} & {escape(r.derivation.note[:3])} & {len(r.steps)} & "
-            rf"{r.count('proved')} & {found} & {r.count('unproved')} & {method} & {error} \\"
+            rf"{escape(r.derivation.id)} & {escape(note_name(r.derivation.note))} & {len(r.steps)} & "
+            rf"{r.count('proved')} & {shown} & {r.count('unproved')} & {method} & {error} \\"
         )
-    counts = (
-        f"{len(results)} derivations, {sum(len(r.steps) for r in results)} steps: "
-        f"{sum(r.count('proved') for r in results)} proved, {sum(r.errors_found for r in results)} errors "
-        f"in the notes found, {sum(r.count('unproved') for r in results)} unproved, "
-        f"{sum(r.unexpected for r in results)} unexpected."
-    )
     return "\n".join([
         r"\section*{Summary}",
-        escape(counts),
+        escape(summary_sentence(results)),
         r"{\footnotesize\begin{longtable}{@{}l l r r r r l r@{}}",
-        r"\toprule derivation & note & steps & proved & errors & unproved & numeric check & max error \\",
+        r"\toprule derivation & note & steps & proved & refuted & unproved & numeric check & max error \\",
         r"\midrule\endhead",
         *rows,
         r"\bottomrule\end{longtable}}",
     ])
+
+
+def note_name(note: str) -> str:
+    """A corpus note by its number (`002`), any other file by its name."""
+    return note[:3] if re.match(r"\d{3}_", note) else note
+
+
+def summary_sentence(results: list[DerivationResult]) -> str:
+    """`N derivations, S steps: P proved, R refuted (E of them errors in the notes found), U unproved, X unexpected.`"""
+    refuted = sum(r.count("refuted") for r in results)
+    found = sum(r.errors_found for r in results)
+    known = f" ({found} of them errors the notes are known to make)" if found else ""
+    return (
+        f"{counted(len(results), 'derivation')}, {counted(sum(len(r.steps) for r in results), 'step')}: "
+        f"{sum(r.count('proved') for r in results)} proved, {refuted} refuted{known}, "
+        f"{sum(r.count('unproved') for r in results)} unproved, {sum(r.unexpected for r in results)} unexpected."
+    )
 
 
 def _refuted(results: Iterable[DerivationResult]) -> list[tuple[DerivationResult, StepResult]]:
@@ -302,17 +477,24 @@ def _errors_section(results: list[DerivationResult], note_math: bool) -> str:
     parts.append(escape(f"{len(found)} steps were refuted, each with a counterexample confirmed at 40 digits."))
     for result, step in found:
         d = result.derivation
-        kind = step.step.expected if step.step.expected in ("error", "slip") else "unexpected refutation"
         parts += [
-            rf"\subsection*{{{escape(d.note)}, {escape(d.where)}: {escape(d.title)}, step {step.index}}}",
+            rf"\subsection*{{{escape(d.note)}, {escape(d.where)}: {title(d.title, note_math)}, step {step.index}}}",
             r"\textbf{As written:}\par\smallskip " + as_written(step.step.latex, note_math),
-            rf"\textbf{{What is wrong}} ({escape(kind)}): {escape(step.step.explanation or 'not stated')}",
+            what_is_wrong(step),
             counterexample_text(step),
         ]
         correction = _correction(result, step)
         if correction is not None:
             parts.append(r"\textbf{Corrected step:}\par\smallskip " + encoded(correction.step.expr))
     return "\n\n".join([*parts, r"\par}"])
+
+
+def what_is_wrong(step: StepResult) -> str:
+    """Why a refuted step is wrong: the note's known error or slip, or, for a step presented as true, that it fails."""
+    if step.step.expected in ("error", "slip") and step.step.explanation:
+        return rf"\textbf{{What is wrong}} ({step.step.expected}): {escape(step.step.explanation)}"
+    return (r"\textbf{What is wrong:} the step is presented as true, but it does not follow from the one before "
+            r"(\emph{unexpected}): the two sides differ at the point below.")
 
 
 def _note_sections(results: list[DerivationResult], note_math: bool) -> list[str]:
@@ -329,7 +511,7 @@ def _note_sections(results: list[DerivationResult], note_math: bool) -> list[str
 def _derivation(result: DerivationResult, note_math: bool) -> str:
     d = result.derivation
     lines = [
-        rf"\subsection{{{escape(d.title)}}}",
+        rf"\subsection{{{title(d.title, note_math)}}}",
         rf"\textbf{{{escape(d.id)}}}, {escape(d.where)}. Symbols: "
         + "; ".join(
             [rf"${math(v.symbol)}$ in {escape(v.domain.describe())}" for v in d.variables]
