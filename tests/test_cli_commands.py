@@ -1,0 +1,131 @@
+"""The command line's edges: version, usage, --jobs, folders, nothing found, internal errors, the exit codes."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.run import default_out
+from verifier import __version__, cli
+
+ROOT = Path(__file__).resolve().parent.parent
+SQUARE = "# Square\n\n$$\\frac{d}{dx} x^2 = 2x$$\n"
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], capture_output=True, text=True,
+                          timeout=300, cwd=cwd)
+
+
+@pytest.mark.parametrize("command", [["cli.py", "--version"], ["cli.py", "-V"], ["-m", "verifier", "--version"]])
+def test_the_version_is_printed(command: list[str]) -> None:
+    program = [str(ROOT / command[0]), *command[1:]] if command[0] == "cli.py" else command
+    done = subprocess.run([sys.executable, *program], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"backproof {__version__}"
+
+
+def test_python_m_verifier_runs_the_command_line() -> None:
+    done = subprocess.run([sys.executable, "-m", "verifier", "list"], capture_output=True, text=True, timeout=120,
+                          cwd=ROOT)
+    assert done.returncode == 0 and "000-relu" in done.stdout
+
+
+def test_no_top_level_cli_module_is_installed() -> None:
+    text = (ROOT / "pyproject.toml").read_text()
+    assert 'backproof = "verifier.cli:run"' in text and "py-modules" not in text
+
+
+@pytest.mark.parametrize(
+    ("args", "usage"),
+    [(["verify", "--jsn"], "usage: backproof verify"), (["check", "x.md", "--jsn"], "usage: backproof check"),
+     (["report", "--pfd"], "usage: backproof report")],
+)
+def test_a_bad_flag_shows_its_subcommands_usage(args: list[str], usage: str) -> None:
+    done = run(*args)
+    assert done.returncode == 2
+    assert usage in done.stderr and "unrecognized arguments" in done.stderr
+
+
+@pytest.mark.parametrize(("jobs", "expected"), [(None, None), (0, os.cpu_count() or 1), (3, 3)])
+def test_jobs_zero_means_one_per_core(jobs: int | None, expected: int | None) -> None:
+    assert cli.jobs_wanted(jobs) == expected
+
+
+def test_negative_jobs_are_a_usage_error() -> None:
+    done = run("verify", "000-relu", "--jobs", "-1")
+    assert done.returncode == 2 and "--jobs must be 0" in done.stderr
+
+
+def test_check_on_a_folder_checks_every_note_under_it(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text(SQUARE)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.markdown").write_text(SQUARE.replace("Square", "Again"))
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".hidden" / "c.md").write_text("# Broken\n\n$$x +* 1$$\n")
+    (tmp_path / "notes.txt").write_text("# Not a note\n\n$$x +* 1$$\n")
+    done = run("check", str(tmp_path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip().splitlines()[-1].startswith("2 derivations, 4 steps: 4 proved")
+    assert "no such file" not in done.stderr
+
+
+@pytest.mark.parametrize("content", ["# Just prose\n\nNo math at all.\n", ""])
+def test_a_file_without_derivations_exits_3_and_says_so(tmp_path: Path, content: str) -> None:
+    (tmp_path / "empty.md").write_text(content)
+    done = run("check", str(tmp_path / "empty.md"))
+    assert done.returncode == 3
+    assert "no derivations found" in done.stderr
+
+
+def test_an_empty_folder_exits_3(tmp_path: Path) -> None:
+    done = run("check", str(tmp_path))
+    assert done.returncode == 3 and "no derivations found" in done.stderr
+
+
+def test_an_internal_error_is_never_the_refuted_exit_code(monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    def broken(*args: object) -> int:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli, "dispatch", broken)
+    code = cli.main(["list"])
+    assert code == cli.EXIT_INTERNAL and code not in (cli.EXIT_FAILED, cli.EXIT_USAGE)
+    err = capsys.readouterr().err
+    assert "internal error (RuntimeError: boom)" in err and "bug in backproof" in err
+
+
+def test_undeclared_symbols_show_in_the_table(tmp_path: Path) -> None:
+    (tmp_path / "u.md").write_text("# Product\n\n$$\\frac{d}{dx} (q x) = q$$\n")
+    done = run("check", str(tmp_path / "u.md"))
+    assert done.returncode == 0, done.stdout
+    assert re.search(r"undeclared, taken as real in \(-6, 6\): q", done.stdout)
+
+
+def test_the_exit_code_table_in_the_readme_is_the_programs() -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### Exit codes")[1].split("\n#")[0]
+    table = dict(re.findall(r"^\| (\d+) \| (.+?) \|$", section, re.MULTILINE))
+    constants = {str(v): k for k, v in vars(cli).items() if k.startswith("EXIT_")}
+    assert set(table) == set(constants)
+
+
+def test_a_quick_benchmark_never_writes_over_the_committed_results() -> None:
+    quick = default_out(quick=True)
+    assert ROOT / "bench" not in (quick, *quick.parents) and not any(quick.iterdir())
+    quick.rmdir()
+    assert default_out(quick=False) == ROOT / "bench"
+
+
+def test_consoles_never_read_markup_or_emoji(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BytesIO(), encoding="utf-8"))
+    console, _ = cli.consoles()
+    with console.capture() as captured:
+        console.print("file.md:100:28 [bold]x[/bold]")
+    assert captured.get().strip() == "file.md:100:28 [bold]x[/bold]"
