@@ -9,6 +9,7 @@ import sympy as sp
 
 from verifier.matrix import is_matrix, shape_text
 from verifier.model import Derivation
+from verifier.reader.texmacros import closing_brace
 from verifier.serialize import counted
 from verifier.verdicts import DerivationResult, StepResult
 
@@ -93,7 +94,7 @@ def _split_text_arguments(latex: str) -> tuple[str, list[str]] | None:
     for match in TEXT_ARGUMENT.finditer(latex):
         if match.start() < position:
             continue  # a \text inside an earlier \text's argument: part of that text
-        end = _closing_brace(latex, match.end())
+        end = closing_brace(latex, match.end())
         if end is None:
             return None
         outside.append(latex[position:match.start()] + SLOT)
@@ -101,16 +102,6 @@ def _split_text_arguments(latex: str) -> tuple[str, list[str]] | None:
         position = end + 1
     outside.append(latex[position:])
     return "".join(outside), texts
-
-
-def _closing_brace(latex: str, start: int) -> int | None:
-    """The index of the `}` that closes the brace opened just before `start`, or None."""
-    depth = 1
-    for match in re.finditer(r"\\.|[{}]", latex[start:], flags=re.DOTALL):
-        depth += {"{": 1, "}": -1}.get(match.group(), 0)
-        if depth == 0:
-            return start + match.start()
-    return None
 
 
 def _known_macros_only(latex: str) -> bool:
