@@ -58,3 +58,16 @@ def test_the_readme_usage_names_every_subcommand() -> None:
     usage = "\n".join(excerpt("## Using it"))
     for command in ("verify", "report", "show", "list", "check", "--version"):
         assert f"backproof {command}" in usage
+
+
+def test_the_check_excerpt_has_the_locations_and_verdicts_check_prints() -> None:
+    shown = excerpt("A real run on [`examples/own.md`]")
+    printed = run("check", "examples/own.md").rstrip("\n").split("\n")
+
+    def where_and_verdict(lines: list[str]) -> list[tuple[str, str]]:
+        rows = [[c.strip() for c in line.strip("│").split("│")] for line in lines if line.startswith("│")]
+        return [(row[0], row[2]) for row in rows if row[0]]
+
+    expected = [(w, v[:10]) for w, v in where_and_verdict(shown)]  # numeric errors vary in the last digit
+    assert [(w, v[:10]) for w, v in where_and_verdict(printed)] == expected
+    assert printed[-1] == shown[-1]

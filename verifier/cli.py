@@ -105,6 +105,8 @@ def add_check(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
                        help="Markdown, notebook or LaTeX files, or folders to search for them")
     files.add_argument("--json", action="store_true", help="print a JSON document instead of the table")
     files.add_argument("--report", type=Path, metavar="DIR", help="also write the LaTeX/PDF report to DIR")
+    files.add_argument("--allow-empty", action="store_true",
+                       help="exit 0 when no derivation is found (for hooks handed files that hold none)")
     add_budget_and_jobs(files)
     return files
 
@@ -421,7 +423,7 @@ def run_check(args: argparse.Namespace, console: Console, errors: Console) -> in
             console.print(check_table(file))
         console.print(check_summary_line(document["summary"]))
     code = exit_code(checked)
-    if code == EXIT_OK and not any(file.results for file in checked):
+    if code == EXIT_OK and not any(file.results for file in checked) and not args.allow_empty:
         names = ", ".join(str(p) for p in args.files)
         raise NothingFound(f"no derivations found in {names}: a derivation is a heading followed by "
                            "display math ($$ ... $$); see the README")
