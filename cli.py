@@ -2,7 +2,10 @@
 
 import sys
 
-from verifier.cli import main
-
 if __name__ == "__main__":
+    try:
+        from verifier.cli import main
+    except KeyboardInterrupt:  # Ctrl-C while SymPy loads: the same one line as later
+        print("backproof: interrupted", file=sys.stderr)
+        sys.exit(130)
     sys.exit(main())

@@ -23,7 +23,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from derivations import ALL, BY_ID
 from verifier import DerivationResult, StepResult, __version__, verify
 from verifier.context import DEFAULT_BUDGET_SECONDS
 from verifier.latex import document
@@ -136,15 +135,23 @@ def jobs_wanted(jobs: int | None) -> int | None:
     return jobs or os.cpu_count() or 1
 
 
+def corpus() -> tuple[tuple[Derivation, ...], dict[str, Derivation]]:
+    """The notes' derivations, built on first use (seconds of SymPy: after Ctrl-C is handled, and never for check)."""
+    from derivations import ALL, BY_ID
+
+    return tuple(ALL), dict(BY_ID)
+
+
 def select(ids: Sequence[str], note: str | None) -> list[Derivation]:
     """The derivations named by id and/or note; UsageError for names that do not exist."""
-    unknown = [i for i in ids if i not in BY_ID]
+    everything, by_id = corpus()
+    unknown = [i for i in ids if i not in by_id]
     if unknown:
-        raise UsageError(f"unknown derivation id(s): {', '.join(unknown)}\nknown ids: {', '.join(BY_ID)}")
-    chosen = [BY_ID[i] for i in ids] if ids else list(ALL)
+        raise UsageError(f"unknown derivation id(s): {', '.join(unknown)}\nknown ids: {', '.join(by_id)}")
+    chosen = [by_id[i] for i in ids] if ids else list(everything)
     if note is not None:
         chosen = [d for d in chosen if d.note == note or d.note.startswith(f"{note}_")]
-        notes = sorted({d.note for d in ALL})
+        notes = sorted({d.note for d in everything})
         if not chosen:
             raise UsageError(f"no derivation from note {note!r}\nknown notes: {', '.join(notes)}")
     return chosen
@@ -300,15 +307,16 @@ def show_numeric(result: DerivationResult, console: Console) -> None:
 def list_derivations(console: Console) -> None:
     """Ids, titles, notes: a table when it fits, else one line each."""
     table = Table(title="backproof derivations")
-    table.add_column("id", no_wrap=True, min_width=max(len(d.id) for d in ALL))
+    everything = corpus()[0]
+    table.add_column("id", no_wrap=True, min_width=max(len(d.id) for d in everything))
     for name in ("title", "note", "where"):
         table.add_column(name, overflow="fold")
-    for d in ALL:
+    for d in everything:
         table.add_row(d.id, d.title, d.note, d.where)
     if console.width >= 100:
         console.print(table)
         return
-    for d in ALL:
+    for d in everything:
         console.print(Text(d.id, style="bold"))
         console.print(f"  {d.title} ({d.note}, {d.where})")
 
