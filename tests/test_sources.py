@@ -175,3 +175,11 @@ def test_the_pytest_plugin_collects_notebooks_and_handouts(tmp_path: Path, hando
     assert "notes.ipynb:cell_1:3:" in done.stdout, done.stdout
     assert "handout.tex:19:22: step refuted" in done.stdout
     assert "5 passed" in done.stdout and "3 failed" in done.stdout
+
+
+def test_check_json_gives_a_notebooks_cell_and_line(tmp_path: Path) -> None:
+    notebook(tmp_path / "notes.ipynb", ("markdown", "Intro."), ("markdown", "# Cube\n\n$$\\frac{d}{dx} x^3 = 2x^2$$"))
+    done = run("check", "notes.ipynb", "--json", cwd=tmp_path)
+    [derivation] = json.loads(done.stdout)["derivations"]
+    assert (derivation["cell"], derivation["line"]) == (2, 1)
+    assert [(s["cell"], s["line"], s["column"]) for s in derivation["steps"]] == [(2, 3, 3), (2, 3, 22)]

@@ -30,6 +30,7 @@ from verifier.matrix import is_matrix, shape_text
 from verifier.model import Derivation
 from verifier.reader.check import CheckedFile, check_files, check_report, exit_code
 from verifier.reader.names import DEFAULT_DOMAIN
+from verifier.reader.notebook import with_cells
 from verifier.reader.sources import SUFFIXES, location
 from verifier.serialize import counted, report, summary, summary_line
 from verifier.texbuild import TEX_HINT, compile_pdf, tex_engine, write_atomically
@@ -419,11 +420,24 @@ def _notes_under(folder: Path) -> Iterator[Path]:
         yield from (Path(root) / name for name in names if Path(name).suffix.lower() in SUFFIXES)
 
 
+def notebook_cells(document: dict) -> dict:
+    """check's JSON with every location in a notebook given as its cell and the line in that cell."""
+    derivations = []
+    for entry in document["derivations"]:
+        if not str(entry["file"]).lower().endswith(".ipynb"):
+            derivations.append(entry)
+            continue
+        derivations.append(with_cells(entry) | {"steps": [with_cells(step) for step in entry["steps"]]})
+    errors = [with_cells(error) if str(error["file"]).lower().endswith(".ipynb") else error
+              for error in document["errors"]]
+    return document | {"derivations": derivations, "errors": errors}
+
+
 def run_check(args: argparse.Namespace, console: Console, errors: Console) -> int:
     """`backproof check PATH...`: the table (or JSON) for each file, the summary, the exit code."""
     files = note_files(args.files)
     checked = check_files(files, args.budget, args.jobs)
-    document = check_report(checked)
+    document = notebook_cells(check_report(checked))
     if args.json:
         print(json.dumps(document, indent=2))
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
+from typing import Any
 
 from verifier.reader.document import BlockError, Document, read_text
 
@@ -60,11 +61,22 @@ def _origin_from_file(path: str) -> tuple[tuple[int, int], ...]:
         return ()
 
 
+def cell_and_line(path: str, line: int) -> tuple[int, int] | None:
+    """The cell (counted from 1) and the line in it of a line of the notebook's Markdown; None if out of range."""
+    origin = _ORIGINS.get(path) or _origin_from_file(path)
+    return origin[line - 1] if 1 <= line <= len(origin) else None
+
+
 def cell_location(path: str, line: int, column: int | None = None) -> str:
     """`notes.ipynb:cell_3:12:5`: the cell (counted from 1, as Jupyter shows them) and the line in it."""
-    origin = _ORIGINS.get(path) or _origin_from_file(path)
     place = "" if column is None else f":{column}"
-    if 1 <= line <= len(origin):
-        cell, in_cell = origin[line - 1]
-        return f"{path}:cell_{cell}:{in_cell}{place}"
-    return f"{path}:{line}{place}"
+    found = cell_and_line(path, line)
+    if found is None:
+        return f"{path}:{line}{place}"
+    return f"{path}:cell_{found[0]}:{found[1]}{place}"
+
+
+def with_cells(entry: dict[str, Any]) -> dict[str, Any]:
+    """A JSON entry with `file` and `line` in a notebook given as `cell` and the `line` in that cell."""
+    found = cell_and_line(str(entry.get("file", "")), int(entry.get("line", 0)))
+    return entry if found is None else entry | {"cell": found[0], "line": found[1]}
