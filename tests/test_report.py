@@ -108,8 +108,11 @@ def test_the_corpus_pdf_compiles_and_holds_every_title_and_faulty_note(tmp_path:
     for derivation in ALL:
         if any(s.expected in ("error", "slip") for s in derivation.steps):
             assert squash(derivation.note) in text
-    overfull = [float(x) for x in re.findall(r"Overfull \\hbox \(([\d.]+)pt", (tmp_path / "report.log").read_text())]
+    log = (tmp_path / "report.log").read_text()
+    overfull = [float(x) for x in re.findall(r"Overfull \\hbox \(([\d.]+)pt", log)]
     assert max(overfull, default=0.0) <= 5.0
+    shrunk = [float(room) / float(width) for width, room in re.findall(r"fitmath: ([\d.]+)pt into ([\d.]+)pt", log)]
+    assert min(shrunk, default=1.0) >= 0.6  # long expressions are broken across lines, not scaled to a hairline
 
 
 @needs_tex

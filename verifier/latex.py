@@ -269,10 +269,29 @@ def readable(latex: str) -> str:
     """Math broken at its top-level + and - into lines that fit, or a pointer to `backproof show` when too long."""
     if len(latex) > MAX_ENCODED_LENGTH:
         return _too_long(len(latex))
-    lines = broken(latex)
+    lines = broken(_unwrapped(latex))
     if len(lines) == 1:
         return fitted(latex)
     return fitted(r"\begin{aligned}[t] & " + r" \\ & \quad ".join(lines) + r"\end{aligned}")
+
+
+def _unwrapped(latex: str) -> str:
+    """SymPy's `f{\\left(x\\right)}` without the braces (they only group), so the brackets can be cut across lines."""
+    out, position = [], 0
+    for match in re.finditer(r"\{(?=\\left\b)", latex):
+        if match.start() < position:
+            continue
+        end = closing_brace(latex, match.end())
+        if end is None or not re.search(r"\\right\S$", latex[match.end():end].rstrip()):
+            continue
+        inside = latex[match.end():end]
+        pair = _outer_pair(inside)
+        if pair is None or inside[pair[1]:].count(r"\right") != 1 or pair[0] > len(r"\left") + 2:
+            continue
+        out += [latex[position:match.start()], _unwrapped(inside)]
+        position = end + 1
+    out.append(latex[position:])
+    return "".join(out)
 
 
 def _too_long(length: int) -> str:
@@ -318,7 +337,7 @@ def _outer_pair(term: str) -> tuple[int, int] | None:
             braces += 1 if token == "{" else -1
         elif token.startswith(r"\left"):
             if pairs == 0 and braces == 0:
-                start = match.end() if match.group(1) in ("(", "[", r"\{") else None
+                start = match.end() if match.group(1) in ("(", "[", r"\{", ".") else None
             pairs += 1
         elif token == r"\right":
             pairs -= 1
@@ -384,7 +403,10 @@ PREAMBLE = r"""\documentclass[10pt]{article}
 \newcommand{\proved}{\textcolor{ok}{$\checkmark$\,\textbf{proved}}}
 \newcommand{\refuted}{\textcolor{bad}{$\boldsymbol{\times}$\,\textbf{REFUTED}}}
 \newcommand{\unproved}{\textcolor{open}{\textbf{?\,unproved}}}
-\newcommand{\fitmath}[1]{\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{$\displaystyle #1$}}
+\newsavebox{\fitbox}
+\newcommand{\fitmath}[1]{\sbox{\fitbox}{$\displaystyle #1$}\ifdim\wd\fitbox>\linewidth
+  \typeout{backproof fitmath: \the\wd\fitbox\space into \the\linewidth}\resizebox{\linewidth}{!}{\usebox{\fitbox}}
+  \else\usebox{\fitbox}\fi}
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{4pt}
 \setlength{\LTpre}{2pt}
