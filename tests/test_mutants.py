@@ -11,6 +11,7 @@ import sympy as sp
 from derivations import ALL, BY_ID
 from tests.mutants import MUTATIONS, swapped
 from verifier import Context, Derivation, DerivationResult, Var, check_step, verify
+from verifier.check import prove_step
 
 Results = dict[str, DerivationResult]
 
@@ -87,3 +88,19 @@ def test_a_planted_derivation_fails_at_the_planted_step_only(
     unexpected = [r.index for r in result.steps if not r.as_expected]
     assert unexpected == [index]
     assert result.steps[index].verdict.verdict == "refuted"
+
+
+@pytest.mark.parametrize(("derivation_id", "index", "mutation"), mutated_steps())
+def test_the_exact_methods_alone_never_prove_a_planted_error(
+    derivation_id: str, index: int, mutation: str, corpus_results: Results
+) -> None:
+    """autograd's test-the-tester: with the screen switched off, no prover may close a wrong step."""
+    derivation = BY_ID[derivation_id]
+    original = derivation.steps[index].expr
+    variable = step_variable(derivation, original)
+    mutant = MUTATIONS[mutation](original, variable)
+    context = context_with_swap(derivation, variable) if variable is not None else Context.of(derivation)
+    if mutant is None or context.prepare(mutant) == context.prepare(original):
+        pytest.skip(f"'{mutation}' does not change this step")
+    context = dataclasses.replace(context, budget_seconds=0.25)  # a wrong step fails the cheap methods at once
+    assert prove_step(reference_before(derivation_id, index, corpus_results), mutant, context) is None

@@ -1,6 +1,13 @@
 """backproof's engine: check derivations step by step, symbolically and numerically."""
 
+import sys
+
 __version__ = "0.1.0"
+
+# Python refuses to print integers past 4,300 digits (a guard against slow conversions); steps such
+# as 2^{9999} * 2^{9999} hold larger ones, which the reader's size limits keep below this.
+if hasattr(sys, "get_int_max_str_digits") and 0 < sys.get_int_max_str_digits() < 100_000:
+    sys.set_int_max_str_digits(100_000)
 
 from verifier.check import check_step
 from verifier.context import Context, Region

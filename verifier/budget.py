@@ -23,7 +23,11 @@ def budgets_available() -> bool:
 
 @contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
-    """Raise BudgetExceeded in the block once `seconds` of wall time have passed."""
+    """Raise BudgetExceeded in the block once `seconds` of wall time have passed.
+
+    Nested limits keep the outer one: the inner timer is never set past the outer's, and the outer
+    timer is re-armed, less the time spent, when the inner block ends.
+    """
     if seconds <= 0:
         raise BudgetExceeded
     if not budgets_available():
@@ -32,13 +36,17 @@ def time_limit(seconds: float) -> Iterator[None]:
     def on_alarm(signum: int, frame: object) -> None:
         raise BudgetExceeded
 
+    started = time.perf_counter()
+    outer_left, _ = signal.getitimer(signal.ITIMER_REAL)
     previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, min(seconds, outer_left) if outer_left > 0 else seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if outer_left > 0:  # the outer limit goes on; if it has passed, it fires at once
+            signal.setitimer(signal.ITIMER_REAL, max(outer_left - (time.perf_counter() - started), 1e-6))
 
 
 class Deadline:

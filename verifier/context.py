@@ -9,10 +9,10 @@ import sympy as sp
 
 from verifier.caches import memoised
 from verifier.evaluate import compiled_numpy
-from verifier.model import Derivation, Family, IndexRange, Interval, Kink, Var
+from verifier.model import Choice, Derivation, Family, IndexRange, Interval, Kink, Var
 from verifier.sampling import Points, draw, within
 
-DEFAULT_BUDGET_SECONDS = 2.0
+DEFAULT_BUDGET_SECONDS = 5.0  # the whole step: preparation, screen, certification, every prover
 MAX_DRAWS = 50
 
 
@@ -23,6 +23,7 @@ class Region:
     name: str
     domains: tuple[Var, ...] = ()
     substitution: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()
+    convention: sp.Expr | None = None  # at a kink: the value the derivation gives its derivative there
 
 
 EVERYWHERE = Region("everywhere")
@@ -35,8 +36,9 @@ def index_region(ranges: tuple[IndexRange, ...]) -> Region:
     return Region(names, (), substitution)
 
 
-def regions_around(kink: Kink, variables: tuple[Var, ...]) -> tuple[Region, Region]:
-    """The two sides of a kink: sampled on each side, proved with x = c - t and x = c + t, t > 0."""
+def regions_around(kink: Kink, variables: tuple[Var, ...]) -> tuple[Region, ...]:
+    """The two sides of a kink (sampled on each side, proved with x = c - t and x = c + t, t > 0), and,
+    when the derivation states the derivative's value there, the kink itself."""
     domain = next(v.domain for v in variables if v.symbol == kink.symbol)
     if not isinstance(domain, Interval):
         raise ValueError(f"a kink needs an interval domain for {kink.symbol}")
@@ -52,7 +54,11 @@ def regions_around(kink: Kink, variables: tuple[Var, ...]) -> tuple[Region, Regi
         (Var(kink.symbol, Interval(at, domain.hi)),),
         ((kink.symbol, kink.at + offset),),
     )
-    return below, above
+    if kink.value is None:
+        return below, above
+    point = Region(f"{kink.symbol} = {kink.at}", (Var(kink.symbol, Choice((kink.at,))),), ((kink.symbol, kink.at),),
+                   convention=kink.value)
+    return below, above, point
 
 
 @dataclass(frozen=True)
@@ -108,16 +114,22 @@ class Context:
         return {s: np.concatenate([p[s] for p in kept])[:count] for s in kept[0]}
 
     def _admissible(self, points: Points) -> Points:
+        keep = self.admissible_mask(points)
+        return {s: v[keep] for s, v in points.items()}
+
+    def admissible_mask(self, points: Points) -> np.ndarray:
+        """Which points keep every constrained symbol in its domain and every filter at zero."""
         domains = {v.symbol: v.domain for v in self.variables}
         count = len(next(iter(points.values()), ()))
         keep = np.ones(count, dtype=bool)
-        for symbol, value in self.eliminations:
-            computed = compiled_numpy(value, tuple(points))(*points.values())
-            keep &= np.broadcast_to(within(computed, domains[symbol]), (count,))
-        for expr in self.filters:
-            computed = compiled_numpy(expr, tuple(points))(*points.values())
-            keep &= np.broadcast_to(np.abs(computed) < 1e-9, (count,))
-        return {s: v[keep] for s, v in points.items()}
+        with np.errstate(all="ignore"):
+            for symbol, value in self.eliminations:
+                computed = compiled_numpy(value, tuple(points))(*points.values())
+                keep &= np.broadcast_to(within(computed, domains[symbol]), (count,))
+            for expr in self.filters:
+                computed = compiled_numpy(expr, tuple(points))(*points.values())
+                keep &= np.broadcast_to(np.abs(computed) < 1e-9, (count,))
+        return keep
 
     def sampled(self, region: Region) -> tuple[Var, ...]:
         """The variables drawn at random in `region` (constrained symbols are computed, not drawn)."""

@@ -1,4 +1,4 @@
-"""Evaluating expressions: vectorised floats for screening, 40 digits for confirming."""
+"""Evaluating expressions in floats, vectorised over many points, for the screen and the numeric check."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ from sympy.utilities.lambdify import NUMPY_DEFAULT, NUMPY_TRANSLATIONS
 
 from verifier.caches import memoised
 from verifier.sampling import Points
-
-CONFIRM_DIGITS = 40
 
 _u = sp.Symbol("u", real=True)
 # Concrete stand-ins for undefined functions f(x), g(x): analytic, unrelated to one another,
@@ -181,31 +179,42 @@ def _numpy_namespace() -> dict:
 
 
 def evaluate_floats(expr: sp.Expr, points: Points) -> np.ndarray:
-    """`expr` at every point, as complex-free floats; NaN where it cannot be evaluated."""
-    symbols = tuple(points)
-    count = len(next(iter(points.values()))) if points else 1
-    try:
-        with np.errstate(all="ignore"):
-            values = compiled_numpy(expr, symbols)(*points.values())
-        values = np.broadcast_to(np.asarray(values, dtype=complex), (count,))
-    except Exception:  # lambdify cannot print some functions (e.g. DiracDelta): go point by point
-        values = np.array([_slow_value(expr, points, i) for i in range(count)], dtype=complex)
+    """`expr` at every point, as complex-free floats; NaN where it cannot be evaluated or is not real."""
+    values = evaluate_complex(expr, points)
     real = values.real.copy()
     real[np.abs(values.imag) > 1e-9 * np.maximum(1.0, np.abs(values.real))] = np.nan
     return real
 
 
+def evaluate_complex(expr: sp.Expr, points: Points) -> np.ndarray:
+    """`expr` at every point as complex numbers (principal branches); NaN where it cannot be evaluated."""
+    symbols = tuple(points)
+    count = len(next(iter(points.values()))) if points else 1
+    try:
+        with np.errstate(all="ignore"):
+            values = compiled_numpy(expr, symbols)(*points.values())
+        return np.array(np.broadcast_to(np.asarray(values, dtype=complex), (count,)))
+    except Exception:  # NumPy has no such function (polylog, DiracDelta): mpmath, point by point
+        return _mpmath_values(expr, points, count)
+
+
+def _mpmath_values(expr: sp.Expr, points: Points, count: int) -> np.ndarray:
+    try:
+        function = sp.lambdify(tuple(points), expr, "mpmath")
+    except Exception:
+        return np.array([_slow_value(expr, points, i) for i in range(count)], dtype=complex)
+    values = np.full(count, np.nan, dtype=complex)
+    for i in range(count):
+        try:
+            values[i] = complex(function(*(float(v[i]) for v in points.values())))
+        except Exception:
+            values[i] = _slow_value(expr, points, i)
+    return values
+
+
 def _slow_value(expr: sp.Expr, points: Points, index: int) -> complex:
-    value = expr.xreplace({s: sp.Float(v[index], 20) for s, v in points.items()}).evalf(20)
-    return complex(value) if value.is_number and value.is_finite else complex(np.nan)
-
-
-def evaluate_exact(expr: sp.Expr, point: dict[sp.Symbol, sp.Rational]) -> sp.Expr | None:
-    """`expr` at an exact point to 40 significant digits; None if it is not a finite real number."""
-    value = expr.xreplace(point).doit().evalf(CONFIRM_DIGITS)
-    if not value.is_number or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
-        return None
-    re, im = value.as_real_imag()
-    if abs(im) > sp.Float(10) ** (-CONFIRM_DIGITS + 5) * max(1, abs(re)):
-        return None
-    return re
+    try:  # an unevaluated derivative at a number (d/dx floor(x) at x = 1.5) cannot even be built
+        value = expr.xreplace({s: sp.Float(v[index], 20) for s, v in points.items()}).evalf(20)
+        return complex(value) if value.is_number and value.is_finite else complex(np.nan)
+    except Exception:
+        return complex(np.nan)

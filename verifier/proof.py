@@ -11,6 +11,7 @@ import sympy as sp
 from sympy.simplify.simplify import factor_sum
 
 from verifier.budget import BudgetExceeded, Deadline, budgets_available
+from verifier.edges import MAX_ROOT_DEGREE, NON_SMOOTH, critical_expressions
 from verifier.model import Choice, Interval, Var
 
 MAX_CASES = 16
@@ -40,13 +41,19 @@ def _power_products(powers: list[sp.Expr]) -> dict[sp.Expr, sp.Expr]:
     replacement = {}
     for power in sorted(powers, key=lambda p: (len(vectors[p]), sp.default_sort_key(p))):
         coordinates = _coordinates(vectors[power], [v for v, _ in basis])
-        if coordinates is None:
+        generators = [g for _, g in basis]
+        if coordinates is None or not _powers_are_sound(generators, coordinates):
             generator = _generator(power.args[0])
             basis.append((vectors[power], generator))
             replacement[power] = generator
         else:
-            replacement[power] = sp.Mul(*(g**c for (_, g), c in zip(basis, coordinates, strict=True)))
+            replacement[power] = sp.Mul(*(g**c for g, c in zip(generators, coordinates, strict=True)))
     return replacement
+
+
+def _powers_are_sound(generators: list[sp.Expr], coordinates: list[sp.Rational]) -> bool:
+    """exp(c b) = exp(b)**c only for a positive exp(b) or an integer c (exp(3ix/2) is not exp(ix)**(3/2))."""
+    return all(c.is_integer or g.is_positive for g, c in zip(generators, coordinates, strict=True))
 
 
 def _coordinates(vector: dict, basis: list[dict]) -> list[sp.Rational] | None:
@@ -146,22 +153,99 @@ def prove_by_cases(difference: sp.Expr, variables: tuple[Var, ...], deadline: De
     return f"cases ({names}): {'/'.join(sorted(methods))}"
 
 
+def prove_by_breakpoints(
+    difference: sp.Expr, variables: tuple[Var, ...], deadline: Deadline, skipped: frozenset = frozenset()
+) -> str | None:
+    """Prove `difference == 0` piece by piece between the breakpoints of its step functions, and at each of them.
+
+    Only when every kink, jump and tie is a polynomial in one interval variable (so all its real roots
+    are known exactly, and each function keeps one branch between neighbouring roots): on each piece
+    the branches are chosen at its midpoint, and the smooth difference left is proved by the cheap methods.
+    `skipped` (variable, value) pairs are kinks under a derivative: no value of its own to compare there.
+    """
+    pieces = _pieces(difference, variables)
+    if pieces is None:
+        return None
+    symbol, ends, roots = pieces
+    for lo, hi in itertools.pairwise(ends):
+        smooth = _branches(difference, {symbol: (lo + hi) / 2})
+        if smooth is None or prove_zero(smooth, deadline, CHEAP_METHODS) is None:
+            return None
+    for root in (r for r in roots if (symbol, r) not in skipped):
+        at_root = difference.subs(symbol, root)
+        if not at_root.has(sp.zoo, sp.nan) and prove_zero(at_root, deadline, CHEAP_METHODS) is None:
+            return None
+    return f"pieces between {len(roots)} breakpoint{'s' * (len(roots) != 1)} of {symbol}, then each"
+
+
+def _pieces(difference: sp.Expr, variables: tuple[Var, ...]) -> tuple[sp.Symbol, list, list] | None:
+    """The variable with breakpoints, the piece ends (domain ends and roots), the roots; None if not complete."""
+    critical = [g for g in critical_expressions(difference, poles=False) if g.free_symbols]
+    symbols = set().union(*(g.free_symbols for g in critical)) if critical else set()
+    domains = {v.symbol: v.domain for v in variables if isinstance(v.domain, Interval)}
+    if len(symbols) != 1 or not symbols <= set(domains) or difference.has(sp.floor, sp.ceiling, sp.frac):
+        return None
+    (symbol,) = symbols
+    domain = domains[symbol]
+    roots: set[sp.Expr] = set()
+    for g in critical:
+        poly = sp.Poly(g, symbol) if g.is_polynomial(symbol) else None
+        if poly is None or poly.degree() > MAX_ROOT_DEGREE or not all(c.is_Rational for c in poly.coeffs()):
+            return None
+        roots |= {r for r in sp.real_roots(poly) if domain.lo < float(r) < domain.hi}
+    ordered = sorted(roots, key=float)
+    return symbol, [sp.Rational(domain.lo), *ordered, sp.Rational(domain.hi)], ordered
+
+
+def _branches(expr: sp.Expr, point: dict[sp.Symbol, sp.Expr]) -> sp.Expr | None:
+    """`expr` with each step function replaced by the branch it takes at `point` (and on its whole piece)."""
+    def branch(node: sp.Expr) -> sp.Expr:
+        if isinstance(node, sp.Max | sp.Min):
+            values = [(a.xreplace(point), a) for a in node.args]
+            pick = max if isinstance(node, sp.Max) else min
+            return pick(values, key=lambda va: va[0])[1]
+        if isinstance(node, sp.Piecewise):
+            return next(e for e, c in node.args if bool(c.xreplace(point)))
+        sign = sp.sign(node.args[0].xreplace(point))
+        return {sp.Heaviside: (sign + 1) / 2, sp.sign: sign, sp.Abs: sign * node.args[0], sp.DiracDelta: 0}[type(node)]
+
+    try:
+        return expr.replace(lambda n: isinstance(n, NON_SMOOTH), branch)
+    except (TypeError, StopIteration, KeyError):
+        return None
+
+
 def decide_signs(difference: sp.Expr, variables: tuple[Var, ...]) -> sp.Expr:
     """Let SymPy settle Max, Min and Heaviside by the bounds of interval symbols.
 
     Each symbol s in (lo, hi) becomes lo + (hi - lo) u / (1 + u) with u > 0, a bijection, and the
     arguments of the step functions are factored, so signs such as that of (1 - L) x become known.
+    Max and Min of several arguments are nested in pairs first: SymPy's own Heaviside rewrite of
+    Max(x, y, z) is wrong where all three tie (3/4 of the value at (1, 1, 1)); the pairwise rewrite
+    a H(a - b) + b H(b - a), with H(0) = 1/2, is exact at ties. Heaviside keeps its value at 0.
     """
     bounded = {
         v.symbol: _from_positive(v.domain)
         for v in variables
         if isinstance(v.domain, Interval) and v.symbol in difference.free_symbols
     }
-    expr = difference.replace(lambda a: isinstance(a, (sp.Max, sp.Min)), lambda a: a.rewrite(sp.Heaviside))
+    expr = difference.replace(lambda a: isinstance(a, (sp.Max, sp.Min)), _pairwise_heaviside)
     expr = expr.subs(bounded)
     return expr.replace(
-        lambda a: isinstance(a, sp.Heaviside), lambda a: sp.Heaviside(sp.factor(sp.cancel(a.args[0])))
+        lambda a: isinstance(a, sp.Heaviside),
+        lambda a: sp.Heaviside(sp.factor(sp.cancel(a.args[0])), *a.args[1:]),
     )
+
+
+def _pairwise_heaviside(extreme: sp.Expr) -> sp.Expr:
+    """Max or Min as nested pairs, each pair a H(a - b) + b H(b - a) (Min with the signs swapped)."""
+    sign = 1 if isinstance(extreme, sp.Max) else -1
+    result = extreme.args[0]
+    for other in extreme.args[1:]:
+        result = result * sp.Heaviside(sign * (result - other), sp.S.Half) + other * sp.Heaviside(
+            sign * (other - result), sp.S.Half
+        )
+    return result
 
 
 def _from_positive(interval: Interval) -> sp.Expr:

@@ -38,9 +38,12 @@ def exact_point(points: Points, index: int) -> dict[sp.Symbol, sp.Rational]:
     return {symbol: sp.Rational(float(values[index])) for symbol, values in points.items()}
 
 
-def shown(value: sp.Rational) -> str:
-    """A point's coordinate as text that reads back exactly: `1` for an integer, else the float's repr."""
-    return str(value) if value.is_integer else repr(float(value))
+def shown(value: sp.Expr) -> str:
+    """A point's coordinate as text that reads back exactly: `1`, a float's repr, `1/3`, or `sqrt(2)`."""
+    if value.is_integer or not value.is_Rational:
+        return str(value)
+    as_float = float(value)
+    return repr(as_float) if sp.Rational(as_float) == value else str(value)
 
 
 def within(values: np.ndarray, domain: Interval | Choice) -> np.ndarray:

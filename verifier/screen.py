@@ -1,4 +1,4 @@
-"""The numeric screen: look for a point where two expressions differ, then confirm it exactly."""
+"""The numeric screen: look for a point where two expressions differ, then certify it with ball arithmetic."""
 
 from __future__ import annotations
 
@@ -8,32 +8,41 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
+from verifier.certify import Certificate, certify
 from verifier.context import EVERYWHERE, Context, Region
-from verifier.evaluate import evaluate_exact, evaluate_floats, instantiate, undefined_functions, witness_names
-from verifier.sampling import exact_point, shown
+from verifier.edges import Breakpoint, edge_points
+from verifier.evaluate import evaluate_complex, instantiate, undefined_functions, witness_names
+from verifier.sampling import Points, exact_point, shown
 from verifier.sized import concrete, concrete_context, size_cases
 from verifier.verdicts import Counterexample
 
-SCREEN_RTOL = 1e-9  # only picks candidates; every counterexample is confirmed exactly
-CONFIRM_RTOL = sp.Float("1e-30", 40)
-MAX_CANDIDATES = 6
+SCREEN_RTOL = 1e-9  # only picks candidates; every counterexample is certified by ball arithmetic
+MAX_CANDIDATES = 8
+UNDEFINED_CONSTANTS = (sp.zoo, sp.nan, sp.oo, -sp.oo)
 
 
 @dataclass(frozen=True)
 class ScreenResult:
-    """A confirmed counterexample, or how many random points agreed."""
+    """A certified counterexample, or how many points agreed."""
 
     counterexample: Counterexample | None
     agreeing: int
 
 
 def screen(
-    before: sp.Expr, after: sp.Expr, context: Context, region: Region, threshold: float = SCREEN_RTOL
+    before: sp.Expr,
+    after: sp.Expr,
+    context: Context,
+    region: Region,
+    threshold: float = SCREEN_RTOL,
+    excluded: frozenset[Breakpoint] = frozenset(),
 ) -> ScreenResult:
-    """Compare two prepared expressions at random points of `region`; confirm gaps above `threshold` exactly.
+    """Compare two prepared expressions at random and edge points of `region`; certify gaps above `threshold`.
 
-    A negative threshold confirms the points with the largest gaps whatever their size: the last
+    A negative threshold certifies the points with the largest gaps whatever their size: the last
     resort for a step that no method proved, which finds differences below float64 resolution.
+    A point where either side is not finite in floats (overflow, a pole) is always a candidate.
+    `excluded` are breakpoints of functions under a derivative, where the derivative has no value.
     """
     if context.families:
         return _screen_sized(before, after, context, threshold)
@@ -41,37 +50,62 @@ def screen(
     stand_ins = witness_names(functions)
     before, after = instantiate(before, functions), instantiate(after, functions)
     rng = np.random.default_rng(context.seed)
-    points = context.draw(context.sampled(region), context.samples, rng)
-    lhs, rhs = evaluate_floats(before, points), evaluate_floats(after, points)
-    with np.errstate(all="ignore"):
-        scale = np.maximum(np.abs(lhs), np.abs(rhs))
-        gap = np.abs(lhs - rhs) / np.where(scale > 0, scale, 1.0)
-    gap[np.isnan(lhs) != np.isnan(rhs)] = np.inf
+    variables = context.sampled(region)
+    drawn = context.draw(variables, context.samples, rng)
+    exact = [exact_point(drawn, i) for i in range(_count(drawn))]
+    if exact:  # edge points vary one coordinate of a drawn point at a time
+        exact += _admissible(context, edge_points((before, after), variables, exact[0], set(excluded)))
+    points = _floats(exact, drawn)
+    lhs, rhs = evaluate_complex(before, points), evaluate_complex(after, points)
+    gap = _relative_gap(lhs, rhs)
     agreeing = int(np.sum(gap <= SCREEN_RTOL))
-    for index in np.argsort(-np.nan_to_num(gap, nan=-1.0))[:MAX_CANDIDATES]:
+    literal = before.has(*UNDEFINED_CONSTANTS) or after.has(*UNDEFINED_CONSTANTS)
+    for index in np.argsort(-np.nan_to_num(gap, nan=np.inf), kind="stable")[:MAX_CANDIDATES]:
         if not gap[index] > threshold:
             break
-        found = _confirm(before, after, exact_point(points, int(index)), region, context.seed)
-        if found is not None:
-            return ScreenResult(dataclasses.replace(found, witnesses=stand_ins), agreeing)
+        certificate = certify(before, after, exact[int(index)], literal_undefined=literal)
+        if certificate is not None:
+            example = _counterexample(before, after, exact[int(index)], certificate, region, context.seed)
+            return ScreenResult(dataclasses.replace(example, witnesses=stand_ins), agreeing)
     return ScreenResult(None, agreeing)
 
 
-def _confirm(before: sp.Expr, after: sp.Expr, point: dict, region: Region, seed: int) -> Counterexample | None:
-    lhs, rhs = evaluate_exact(before, point), evaluate_exact(after, point)
-    if lhs is None or rhs is None:
-        return None
-    if abs(lhs - rhs) <= CONFIRM_RTOL * max(abs(lhs), abs(rhs)):
-        return None
+def _count(points: Points) -> int:
+    return len(next(iter(points.values()))) if points else 0
+
+
+def _admissible(context: Context, points: list[dict]) -> list[dict]:
+    """The edge points that satisfy the context's constraints (filters and eliminated symbols in range)."""
+    if not points or not (context.eliminations or context.filters):
+        return points
+    floats = {s: np.array([float(p[s]) for p in points]) for s in points[0]}
+    kept = context.admissible_mask(floats)
+    return [p for p, keep in zip(points, kept, strict=True) if keep]
+
+
+def _floats(exact: list[dict], drawn: Points) -> Points:
+    """Every point's coordinates as float arrays (drawn points as they were drawn, edge points rounded)."""
+    count = _count(drawn)
+    extra = exact[count:]
+    return {s: np.concatenate([v, np.array([float(p[s]) for p in extra])]) for s, v in drawn.items()}
+
+
+def _relative_gap(lhs: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """|lhs - rhs| relative to the larger side; infinite where either side is not finite (a candidate)."""
+    with np.errstate(all="ignore"):
+        scale = np.maximum(np.abs(lhs), np.abs(rhs))
+        gap = np.abs(lhs - rhs) / np.where(scale > 0, scale, 1.0)
+    gap[~(np.isfinite(lhs) & np.isfinite(rhs))] = np.inf
+    return gap
+
+
+def _counterexample(
+    before: sp.Expr, after: sp.Expr, point: dict, certificate: Certificate, region: Region, seed: int
+) -> Counterexample:
     used = before.free_symbols | after.free_symbols
     coordinates = {str(s): shown(v) for s, v in point.items() if s in used}
-    return Counterexample(coordinates, _digits(lhs), _digits(rhs), region.name, seed=seed)
-
-
-def _digits(value: sp.Expr) -> str:
-    return sp.sstr(sp.Float(value, 30), full_prec=False)
-
-
+    lhs, rhs = certificate.lhs.shown(), certificate.rhs.shown()
+    return Counterexample(coordinates, lhs, rhs, region.name, seed=seed, bound=certificate.bound, bits=certificate.bits)
 
 
 def _screen_sized(before: sp.Expr, after: sp.Expr, context: Context, threshold: float) -> ScreenResult:

@@ -12,7 +12,11 @@ Verdict = Literal["proved", "refuted", "unproved"]
 
 @dataclass(frozen=True)
 class Counterexample:
-    """A point where the two sides differ, confirmed at 40 significant digits."""
+    """A point where the two sides provably differ: ball arithmetic excludes 0 from their difference there.
+
+    `lhs` and `rhs` hold only digits the enclosures guarantee, or "undefined (reason)" for a side
+    that provably has no value at the point; `bound` is a certified lower bound of |lhs - rhs|.
+    """
 
     point: dict[str, str]
     lhs: str
@@ -21,16 +25,19 @@ class Counterexample:
     witnesses: dict[str, str] = field(default_factory=dict)
     entry: str | None = None  # the failing entry of a matrix step, e.g. "(2, 1) of 3 x 1"
     seed: int | None = None  # the random generator's seed that drew the point
+    bound: str | None = None  # |lhs - rhs| >= bound, e.g. "3.2e-5"; None when a side is undefined
+    bits: int | None = None  # the working precision that certified it
 
     def describe(self, shown: int = 8) -> str:
         """One line: where (the first `shown` coordinates, and the seed that drew them all), both sides' values."""
         coordinates = [f"{k} = {v}" for k, v in self.point.items()]
-        where = ", ".join(coordinates[:shown])
+        where = ", ".join(coordinates[:shown]) or "every point (no variables)"
         if len(coordinates) > shown:
             where += f", ... ({len(coordinates)} coordinates, drawn with seed {self.seed})"
         stand_ins = "".join(f"; {k}: {v}" for k, v in self.witnesses.items())
         entry = f"entry {self.entry}, " if self.entry else ""
-        return f"{entry}at {where}{stand_ins}: previous = {self.lhs}, this step = {self.rhs}"
+        certified = f" (|difference| >= {self.bound}, certified)" if self.bound else " (certified)"
+        return f"{entry}at {where}{stand_ins}: previous = {self.lhs}, this step = {self.rhs}{certified}"
 
 
 @dataclass(frozen=True)

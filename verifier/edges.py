@@ -1,0 +1,166 @@
+"""Points a uniform draw never reaches: breakpoints and ties of non-smooth functions, domain ends, large values."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator
+
+import sympy as sp
+
+from verifier.model import Interval, Var
+
+MAX_POINTS = 64
+MAX_ROOT_DEGREE = 4
+INTEGER_LEVELS = 12  # floor/ceiling breakpoints tried on each side of the base point's value
+BESIDE = sp.Rational(1, 2**20)  # relative offset of the points just beside a breakpoint, and of domain ends
+END_OFFSETS = (sp.Rational(1, 2**8), sp.Rational(1, 2**20), sp.Rational(1, 2**40))
+
+Point = dict[sp.Symbol, sp.Expr]
+Breakpoint = tuple[sp.Symbol, sp.Expr]  # a variable and an exact value where some function of it breaks
+
+
+NON_SMOOTH = (sp.Heaviside, sp.sign, sp.Abs, sp.DiracDelta, sp.Max, sp.Min, sp.Piecewise)
+
+
+def critical_expressions(expr: sp.Basic, poles: bool = True) -> Iterator[sp.Expr]:
+    """Expressions whose zeros are where a part of `expr` breaks: kinks, jumps, ties (and poles, logs of 0)."""
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Heaviside | sp.sign | sp.Abs | sp.DiracDelta) or (poles and isinstance(node, sp.log)):
+            yield node.args[0]
+        elif poles and isinstance(node, sp.Pow) and node.exp.is_negative:
+            yield node.base
+        elif isinstance(node, sp.Max | sp.Min):
+            yield from (a - b for a, b in itertools.combinations(node.args[:5], 2))
+        elif isinstance(node, sp.Piecewise):
+            for condition in (c for _, c in node.args):
+                yield from (r.lhs - r.rhs for r in condition.atoms(sp.core.relational.Relational))
+
+
+def integer_breaks(expr: sp.Basic) -> Iterator[sp.Expr]:
+    """Arguments that break at integers: floor, ceiling, frac jump there; Gamma and its kin have poles at 0, -1, ..."""
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.floor | sp.ceiling | sp.frac | sp.gamma | sp.loggamma | sp.digamma | sp.factorial):
+            yield node.args[0]
+        elif isinstance(node, sp.polygamma):
+            yield node.args[1]
+
+
+def breakpoints(exprs: Iterable[sp.Basic], variables: tuple[Var, ...], base: Point) -> list[Breakpoint]:
+    """Exact values of each interval variable, the others at `base`, where a non-smooth function breaks."""
+    found: dict[Breakpoint, None] = {}
+    for expr in exprs:
+        levels = [(g, _levels(g, base)) for g in integer_breaks(expr)]
+        pieces = [(g, (sp.S.Zero,)) for g in critical_expressions(expr)] + levels
+        for critical, values in pieces:
+            for var in variables:
+                if var.symbol in critical.free_symbols and isinstance(var.domain, Interval):
+                    for level in values:
+                        for root in _roots(critical - level, var, base):
+                            found[(var.symbol, root)] = None
+    return list(found)
+
+
+def derivative_kinks(
+    exprs: Iterable[sp.Basic], variables: tuple[Var, ...], base: Point, meaning: dict[sp.Symbol, sp.Expr]
+) -> set[Breakpoint]:
+    """Breakpoints of functions under a derivative (defined symbols expanded): there it has no value of its own."""
+    inner = [d.expr.xreplace(meaning).xreplace(meaning) for e in exprs for d in e.atoms(sp.Derivative)]
+    return set(breakpoints(inner, variables, base))
+
+
+def edge_points(
+    exprs: tuple[sp.Basic, ...], variables: tuple[Var, ...], base: Point, excluded: set[Breakpoint]
+) -> list[Point]:
+    """Points at and beside breakpoints, at ties, just inside domain ends and at large values; at most MAX_POINTS."""
+    points: list[Point] = []
+    found = [b for b in breakpoints(exprs, variables, base)]
+    for symbol, value in found:
+        if (symbol, value) not in excluded:
+            points.append({**base, symbol: value})
+    points += _ties(exprs, variables, base)
+    domains = {v.symbol: v.domain for v in variables}
+    for symbol, value in found:
+        width = _width(domains[symbol])
+        points += [{**base, symbol: value - BESIDE * width}, {**base, symbol: value + BESIDE * width}]
+    points += _between(found, base)
+    for var in variables:
+        points += [{**base, var.symbol: value} for value in _ends_and_large(var)]
+    inside = [p for p in points if _inside(p, domains)]
+    return list({tuple(sorted(p.items(), key=lambda kv: kv[0].name)): p for p in inside}.values())[:MAX_POINTS]
+
+
+def _levels(argument: sp.Expr, base: Point) -> tuple[sp.Expr, ...]:
+    """Integers near the value the argument takes at the base point."""
+    try:
+        centre = int(sp.floor(argument.xreplace(base)))
+    except (TypeError, ValueError):
+        return (sp.S.Zero,)
+    return tuple(sp.Integer(n) for n in range(centre - INTEGER_LEVELS, centre + INTEGER_LEVELS + 1))
+
+
+def _roots(critical: sp.Expr, var: Var, base: Point) -> list[sp.Expr]:
+    """Exact real roots in the variable's interval of a polynomial in it (others at base); none otherwise."""
+    others = {s: v for s, v in base.items() if s != var.symbol}
+    univariate = critical.xreplace(others)
+    if univariate.free_symbols != {var.symbol}:
+        return []
+    try:
+        poly = sp.Poly(univariate, var.symbol)
+    except sp.PolynomialError:
+        return []
+    if poly.degree() < 1 or poly.degree() > MAX_ROOT_DEGREE or not all(c.is_Rational for c in poly.coeffs()):
+        return []
+    assert isinstance(var.domain, Interval)
+    lo, hi = var.domain.lo, var.domain.hi
+    return [r for r in sp.real_roots(poly) if lo < float(r) < hi]
+
+
+def _ties(exprs: tuple[sp.Basic, ...], variables: tuple[Var, ...], base: Point) -> list[Point]:
+    """For Max and Min of several variables: points where all of them take one common value."""
+    intervals = {v.symbol: v.domain for v in variables if isinstance(v.domain, Interval)}
+    points = []
+    for expr in exprs:
+        for node in expr.atoms(sp.Max, sp.Min):
+            tied = sorted(node.free_symbols & set(intervals), key=lambda s: s.name)
+            if len(tied) > 1:
+                value = base[tied[0]]
+                points.append({**base, **{s: value for s in tied}})
+    return points
+
+
+def _between(found: list[Breakpoint], base: Point) -> list[Point]:
+    """Midpoints of neighbouring breakpoints of one variable: a case that holds only between them."""
+    points = []
+    by_symbol: dict[sp.Symbol, list[sp.Expr]] = {}
+    for symbol, value in found:
+        by_symbol.setdefault(symbol, []).append(value)
+    for symbol, values in by_symbol.items():
+        ordered = sorted(values, key=float)
+        points += [{**base, symbol: (a + b) / 2} for a, b in itertools.pairwise(ordered)]
+    return points
+
+
+def _ends_and_large(var: Var) -> list[sp.Expr]:
+    """Values just inside both ends of an interval, and powers of ten inside a wide one."""
+    if not isinstance(var.domain, Interval):
+        return []
+    lo, hi = sp.Rational(var.domain.lo), sp.Rational(var.domain.hi)
+    width = hi - lo
+    values = [end + sign * offset * width for offset in END_OFFSETS for end, sign in ((lo, 1), (hi, -1))]
+    for power in range(2, 16):
+        for value in (sp.Integer(10) ** power, -(sp.Integer(10) ** power)):
+            if lo < value < hi:
+                values.append(value)
+    return values
+
+
+def _width(domain: object) -> sp.Rational:
+    return sp.Rational(domain.hi) - sp.Rational(domain.lo) if isinstance(domain, Interval) else sp.S.One
+
+
+def _inside(point: Point, domains: dict) -> bool:
+    for symbol, value in point.items():
+        domain = domains.get(symbol)
+        if isinstance(domain, Interval) and not domain.lo < float(value) < domain.hi:
+            return False
+    return True
