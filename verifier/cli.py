@@ -17,7 +17,7 @@ from types import FrameType
 
 import numpy
 import sympy
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -33,7 +33,7 @@ from verifier.reader.names import DEFAULT_DOMAIN
 from verifier.reader.notebook import with_cells
 from verifier.reader.sources import SUFFIXES, location
 from verifier.serialize import counted, report, summary, summary_line
-from verifier.texbuild import TEX_HINT, compile_pdf, tex_engine, write_atomically
+from verifier.texbuild import TEX_HINT, BuildResult, compile_pdf, tex_engine, write_atomically
 from verifier.verify import verify_all
 
 VERDICT_STYLE = {"proved": "green", "refuted": "red", "unproved": "yellow"}
@@ -178,12 +178,11 @@ class Column:
     """A table column: its header, alignment, and how late it is dropped when the terminal is narrow."""
 
     name: str
-    justify: str = "right"
+    justify: JustifyMethod = "right"
     keep: int = 0  # columns with the lowest `keep` go first; a table that would lose an essential one is not shown
 
 
-ESSENTIAL = 5
-
+ESSENTIAL = 5  # a column kept at least this much is one the table is not worth showing without
 
 VERIFY_COLUMNS = (
     Column("id", "left", 99), Column("note", "left", 1), Column("steps", keep=3), Column("proved", keep=5),
@@ -200,7 +199,7 @@ def fitted_table(title: str, columns: Sequence[Column], rows: Sequence[Sequence[
         table = Table(title=title)
         for index in shown:
             column = columns[index]
-            table.add_column(column.name, justify=column.justify, no_wrap=True)  # type: ignore[arg-type]
+            table.add_column(column.name, justify=column.justify, no_wrap=True)
         for row in rows:
             table.add_row(*(row[i] for i in shown))
         if Console(width=10_000).measure(table).maximum <= width:
@@ -340,18 +339,25 @@ def write_report(results: list[DerivationResult], args: argparse.Namespace, cons
         console.print(f"no TeX engine (latexmk or pdflatex) found; for the PDF, on Debian: {TEX_HINT}")
         return EXIT_FAILED if args.pdf else EXIT_OK
     built = compile_pdf(tex, engine)
-    if built.pdf is None and built.error is not None and "did not finish" not in built.error:
-        # a note's line that passed the checks and still stops LaTeX: show every note line as text instead
-        write_atomically(tex, document(results, versions, today, note_math=False))
-        retried = compile_pdf(tex, engine)
-        if retried.pdf is not None:
-            console.print(f"LaTeX failed on a note's line as math ({built.error}): every note line is shown as text")
-            built = retried
+    if built.pdf is None and not built.timed_out:
+        built = with_note_lines_as_text(results, tex, engine, built, console, lambda: document(
+            results, versions, today, note_math=False))
     if built.pdf is None:
         console.print(f"LaTeX failed: {built.error}; the log is kept in {built.log}")
         return EXIT_FAILED
     console.print(f"wrote {built.pdf}")
     return EXIT_OK
+
+
+def with_note_lines_as_text(results: list[DerivationResult], tex: Path, engine: str, failed: BuildResult,
+                            console: Console, plain: Callable[[], str]) -> BuildResult:
+    """A note's line that passed the checks and still stopped LaTeX: the report again, every note line as text."""
+    write_atomically(tex, plain())
+    retried = compile_pdf(tex, engine)
+    if retried.pdf is None:
+        return failed
+    console.print(f"LaTeX failed on a note's line as math ({failed.error}): every note line is shown as text")
+    return retried
 
 
 def check_table(checked: CheckedFile) -> Table:
@@ -447,8 +453,8 @@ def run_check(args: argparse.Namespace, console: Console, errors: Console) -> in
     code = exit_code(checked)
     if code == EXIT_OK and not any(file.results for file in checked) and not args.allow_empty:
         names = ", ".join(str(p) for p in args.files)
-        raise NothingFound(f"no derivations found in {names}: a derivation is a heading followed by "
-                           "display math ($$ ... $$); see the README")
+        raise NothingFound(f"no derivations found in {names}: a derivation is a heading (or a LaTeX section) "
+                           "followed by display math; see the README")
     if args.report is not None:
         results = [result for file in checked for _, result in file.results]
         report_args = argparse.Namespace(output=args.report, pdf=None)
@@ -464,9 +470,8 @@ def consoles() -> tuple[Console, Console]:
             stream.reconfigure(errors="replace")  # type: ignore[union-attr]  # an ASCII locale: '?' for the rest
     setting = os.environ.get("BACKPROOF_WIDTH", "")
     width = int(setting) if setting.isdigit() and int(setting) > 0 else 200
-    plain = {"markup": False, "emoji": False, "highlight": False}
-    console = Console(width=None if sys.stdout.isatty() else width, **plain)  # type: ignore[arg-type]
-    errors = Console(stderr=True, soft_wrap=True, **plain)  # type: ignore[arg-type]  # a message is one line
+    console = Console(width=None if sys.stdout.isatty() else width, markup=False, emoji=False, highlight=False)
+    errors = Console(stderr=True, soft_wrap=True, markup=False, emoji=False, highlight=False)  # a message: one line
     return console, errors
 
 

@@ -23,6 +23,7 @@ class BuildResult:
     pdf: Path | None
     log: Path | None
     error: str | None = None
+    timed_out: bool = False
 
 
 def tex_engine() -> str | None:
@@ -61,24 +62,23 @@ def compile_pdf(tex: Path, engine: str) -> BuildResult:
     """Compile `tex` in a scratch folder; move the PDF and log beside it only when LaTeX is done."""
     with tempfile.TemporaryDirectory(prefix="backproof-tex-") as scratch:
         shutil.copy(tex, Path(scratch) / "report.tex")
-        commands = _commands(engine)
-        error = None
-        for command in commands:
+        timeout = None
+        for command in _commands(engine):
             try:
                 run_tex(command, scratch)
             except subprocess.TimeoutExpired:
-                error = f"{command[0]} did not finish within {LATEX_TIMEOUT_SECONDS} s"
+                timeout = f"{command[0]} did not finish within {LATEX_TIMEOUT_SECONDS} s"
                 break
         built_log, built_pdf = Path(scratch) / "report.log", Path(scratch) / "report.pdf"
         log = tex.with_suffix(".log")
         if built_log.exists():
             write_atomically(log, built_log.read_bytes())
-        error = error or first_error(built_log)
+        error = timeout or first_error(built_log)
         if error is None and built_pdf.exists():
             pdf = tex.with_suffix(".pdf")
             write_atomically(pdf, built_pdf.read_bytes())
             return BuildResult(pdf, log)
-        return BuildResult(None, log if log.exists() else None, error or "LaTeX produced no PDF")
+        return BuildResult(None, log if log.exists() else None, error or "LaTeX produced no PDF", timeout is not None)
 
 
 # No shell escape, and TeX may read and write only files in its scratch folder (kpathsea's "paranoid").
