@@ -340,7 +340,7 @@ def write_report(results: list[DerivationResult], args: argparse.Namespace, cons
         return EXIT_FAILED if args.pdf else EXIT_OK
     built = compile_pdf(tex, engine)
     if built.pdf is None and not built.timed_out:
-        built = with_note_lines_as_text(results, tex, engine, built, console, lambda: document(
+        built = with_note_lines_as_text(tex, engine, built, console, lambda: document(
             results, versions, today, note_math=False))
     if built.pdf is None:
         console.print(f"LaTeX failed: {built.error}; the log is kept in {built.log}")
@@ -349,8 +349,8 @@ def write_report(results: list[DerivationResult], args: argparse.Namespace, cons
     return EXIT_OK
 
 
-def with_note_lines_as_text(results: list[DerivationResult], tex: Path, engine: str, failed: BuildResult,
-                            console: Console, plain: Callable[[], str]) -> BuildResult:
+def with_note_lines_as_text(tex: Path, engine: str, failed: BuildResult, console: Console,
+                            plain: Callable[[], str]) -> BuildResult:
     """A note's line that passed the checks and still stopped LaTeX: the report again, every note line as text."""
     write_atomically(tex, plain())
     retried = compile_pdf(tex, engine)
