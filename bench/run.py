@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 import numpy  # noqa: E402
 import sympy  # noqa: E402
 
-from bench import accuracy, naive, plots, scale  # noqa: E402
+from bench import accuracy, naive, plots, scale, soundness  # noqa: E402
 from bench.corpus_timing import cold_runs  # noqa: E402
 from derivations import ALL, BY_ID  # noqa: E402
 from verifier import __version__  # noqa: E402
@@ -34,12 +34,13 @@ from verifier.serialize import counted  # noqa: E402
 FULL = {
     "runs": 5, "ids": [], "naive": [d.id for d in ALL], "naive_runs": 3, "cap": 10.0,
     "softmax": [2, 5, 10, 20, 50], "naive_k": 10, "xtax": list(range(2, 21)), "widths": [2, 4, 8, 16, 32],
-    "accuracy": None,
+    "accuracy": None, "adversarial": None,
 }
 QUICK = {
     "runs": 1, "ids": ["000-sigmoid", "001-relu"], "naive": ["000-sigmoid", "001-bce", "002-mse"], "naive_runs": 1,
     "cap": 2.0,
     "softmax": [2, 3], "naive_k": 2, "xtax": [2, 3], "widths": [2, 3], "accuracy": ["000-sigmoid", "001-relu"],
+    "adversarial": 12,
 }
 
 
@@ -54,7 +55,8 @@ def main() -> None:
     args.out = args.out or default_out(args.quick)
     args.out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    sections = [_header(args), _corpus(plan), _naive(plan), _scale(plan, args.out), _accuracy(plan, args.out)]
+    sections = [_header(args), _corpus(plan), _naive(plan), _scale(plan, args.out), _accuracy(plan, args.out),
+                _soundness(plan)]
     sections.append(f"Total time of this benchmark run: {time.perf_counter() - started:.0f} s.\n")
     (args.out / "RESULTS.md").write_text("\n".join(sections), encoding="utf-8")
     print(f"wrote {args.out / 'RESULTS.md'}")
@@ -178,6 +180,29 @@ def _accuracy(plan: dict, out: Path) -> str:
     if plots.available():
         plots.accuracy_plot(results, out / "accuracy.png")
         lines.append("\n![accuracy](accuracy.png)\n")
+    return "\n".join(lines) + "\n"
+
+
+def _soundness(plan: dict) -> str:
+    cases = soundness.CASES[: plan["adversarial"]] if plan["adversarial"] else soundness.CASES
+    tally = soundness.adversarial(cases)
+    costs = soundness.certification_seconds(cases)
+    lines = [
+        "## 5. Soundness\n",
+        f"The adversarial table (`tests/adversarial_cases.py`, {len(cases)} steps written independently of the "
+        "engine, each with its truth established by 60-digit evaluation and a reason): verdicts at the default "
+        "budget, by truth.\n",
+        "| truth | proved | refuted | unproved |", "| --- | --- | --- | --- |",
+        "| true | " + " | ".join(map(str, tally.row(True))) + " |",
+        "| false | " + " | ".join(map(str, tally.row(False))) + " |",
+        "",
+        f"A wrong verdict is a false step proved or a true one refuted. Slowest case: {max(tally.seconds):.2f} s.\n",
+    ]
+    if costs:
+        lines.append(f"Certifying one counterexample with ball arithmetic (both sides at the exact point, precision "
+                     f"raised until the enclosure of the difference excludes 0), over the {len(costs)} refuted cases "
+                     f"with rational points: **median {statistics.median(costs) * 1000:.2f} ms**, worst "
+                     f"{max(costs) * 1000:.1f} ms.\n")
     return "\n".join(lines) + "\n"
 
 
