@@ -94,45 +94,64 @@ def _traced_back(document: Document, traces: list[Trace]) -> Document:
 
 def tex_layout(text: str, macros: Macros, path: str, traces: list[Trace]) -> tuple[Layout, list[BlockError]]:
     """The source cut into sections of display blocks, with its `%!` where lines; and what could not be read."""
-    masked = COMMENT.sub(lambda m: " " * len(m.group()), text)  # comments cannot open a section or a display
-    lines = _line_starts(text)
-    where = _where_lines(text)
-    body_start = masked.find(r"\begin{document}")
-    sections: list[_Open] = [_Open("", None, 1)]
-    problems: list[BlockError] = []
-    position = max(body_start, 0)
-    prose_from = position
-    for match in STRUCTURE.finditer(masked, position):
-        if match.start() < position:
-            continue
-        token = match.group()
-        if token == r"\begin{document}":
-            position = prose_from = match.end()
-            continue
-        if "section" in token:
-            heading, position = _section(text, masked, match, lines)
-            sections.append(heading)
-            prose_from = position
-            continue
-        display = _display(text, masked, match)
-        if display is None:
-            line, column = _place(lines, match.start())
-            problems.append(BlockError(path, line, column, f"'{token}' opens a display that is never closed"))
-            break
-        prose = _prose(masked[prose_from:match.start()])
-        for block in _blocks(display, lines, macros, path, problems, traces):
-            sections[-1].blocks.append(dataclasses.replace(block, prose=prose))
-            prose = ""
-        position = prose_from = display.end
-    header = [w for w in where if w[0] < (sections[1].line if len(sections) > 1 else 10**9)]
-    for section, following in zip(sections[1:], [*sections[2:], None], strict=True):
-        last = following.line if following is not None else 10**9
-        section.where.extend(w for w in where if section.line <= w[0] < last)
-    first = sections[0]
+    scan = _Scan(text, macros, path, traces)
+    scan.run()
+    sections = scan.sections
+    header = _share_where(sections, _where_lines(text))
     found = [s.close() for s in sections[1:] if s.blocks]
-    if first.blocks:  # displays before any section: a derivation named after the file
-        found.insert(0, first.close(path))
-    return Layout(tuple(header), tuple(found), None), problems
+    if sections[0].blocks:  # displays before any section: a derivation named after the file
+        found.insert(0, sections[0].close(path))
+    return Layout(tuple(header), tuple(found), None), scan.problems
+
+
+def _share_where(sections: list[_Open], where: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Give each section the where lines between its heading and the next; return those before the first."""
+    ends = [s.line for s in sections[1:]] + [10**9]
+    for section, end in zip(sections[1:], ends[1:], strict=True):
+        section.where.extend(w for w in where if section.line <= w[0] < end)
+    return [w for w in where if w[0] < ends[0]]
+
+
+class _Scan:
+    """One pass over the source: headings open sections, displays add blocks to the section open."""
+
+    def __init__(self, text: str, macros: Macros, path: str, traces: list[Trace]) -> None:
+        self.text, self.macros, self.path, self.traces = text, macros, path, traces
+        self.masked = COMMENT.sub(lambda m: " " * len(m.group()), text)  # a comment opens no section or display
+        self.lines = _line_starts(text)
+        self.sections: list[_Open] = [_Open("", None, 1)]
+        self.problems: list[BlockError] = []
+
+    def run(self) -> None:
+        """Read the headings and displays in order (from \\begin{document} when there is one)."""
+        position = prose_from = max(self.masked.find(r"\begin{document}"), 0)
+        for match in STRUCTURE.finditer(self.masked, position):
+            if match.start() < position:
+                continue
+            if match.group() == r"\begin{document}":
+                position = prose_from = match.end()
+            elif "section" in match.group():
+                heading, position = _section(self.text, self.masked, match, self.lines)
+                self.sections.append(heading)
+                prose_from = position
+            else:
+                end = self.display(match, _prose(self.masked[prose_from:match.start()]))
+                if end is None:
+                    return
+                position = prose_from = end
+
+    def display(self, match: re.Match[str], prose: str) -> int | None:
+        """Add the display `match` opens to the open section; where it ends, or None if it never does."""
+        display = _display(self.text, self.masked, match)
+        if display is None:
+            line, column = _place(self.lines, match.start())
+            self.problems.append(BlockError(self.path, line, column,
+                                            f"'{match.group()}' opens a display that is never closed"))
+            return None
+        for block in _blocks(display, self.lines, self.macros, self.path, self.problems, self.traces):
+            self.sections[-1].blocks.append(dataclasses.replace(block, prose=prose))
+            prose = ""
+        return display.end
 
 
 @dataclass
