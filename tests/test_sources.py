@@ -183,3 +183,14 @@ def test_check_json_gives_a_notebooks_cell_and_line(tmp_path: Path) -> None:
     [derivation] = json.loads(done.stdout)["derivations"]
     assert (derivation["cell"], derivation["line"]) == (2, 1)
     assert [(s["cell"], s["line"], s["column"]) for s in derivation["steps"]] == [(2, 3, 3), (2, 3, 22)]
+
+
+def test_an_nbformat_3_notebook_is_read_too(tmp_path: Path) -> None:
+    path = tmp_path / "old.ipynb"
+    path.write_text(json.dumps({
+        "metadata": {"name": "old"}, "nbformat": 3, "nbformat_minor": 0,
+        "worksheets": [{"metadata": {}, "cells": [
+            {"cell_type": "code", "input": "1", "language": "python", "metadata": {}, "outputs": []},
+            {"cell_type": "markdown", "metadata": {}, "source": "# Square\n\n$$\\frac{d}{dx} x^2 = 2x$$"}]}]}))
+    [read] = read_file(path).derivations
+    assert location(str(path), read.steps[0].line, read.steps[0].column) == f"{path}:cell_2:3:3"

@@ -12,13 +12,11 @@ CELL_SEPARATOR = ""  # an empty line between cells, so a cell's last line never 
 
 
 def markdown_cells(text: str) -> list[tuple[int, str]]:
-    """(cell number counted from 1, source) of each Markdown cell, read with nbformat."""
+    """(cell number counted from 1, source) of each Markdown cell, read with nbformat (older formats converted)."""
     import nbformat
 
-    notebook = nbformat.reads(text, as_version=nbformat.NO_CONVERT)
-    cells = notebook.get("cells") if "cells" in notebook else [
-        cell for sheet in notebook.get("worksheets", []) for cell in sheet.get("cells", [])]  # nbformat 3
-    return [(number, _source(cell)) for number, cell in enumerate(cells, start=1)
+    notebook = nbformat.reads(text, as_version=4)
+    return [(number, _source(cell)) for number, cell in enumerate(notebook.cells, start=1)
             if cell.get("cell_type") == "markdown"]
 
 
