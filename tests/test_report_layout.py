@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
      ("The second layer's pre-activation Z_2", r"The second layer's pre-activation $Z_{2}$"),
      ("Softmax: dL/dz_r = yhat_r - y_r", r"Softmax: $dL/dz_{r} = \hat{y}_{r} - y_{r}$"),
      ("Derivative of the sigmoid", "Derivative of the sigmoid"),
+     ("Inputs x_1, x_2 of tanh, then", r"Inputs $x_{1}, x_{2}$ of tanh, then"),
      ("The $\\sigma$ function", r"The $\sigma$ function"),
      ("50% of _x_ & a_b_c", r"50\% of \_x\_ \& a\_b\_c"),
      ("The weight update w_oi <- w_oi - eta h_i", r"The weight update $w_{oi} \leftarrow w_{oi} - \eta h_{i}$")],

@@ -180,7 +180,7 @@ def _word_kind(word: str) -> str:
     """`strong` (reads as math on its own), `weak` (math next to a strong word) or `text`."""
     bare = word.rstrip(",;:")
     if bare != word or not bare:
-        return "strong" if _strong(bare) else "text"  # a clause ends here
+        return "strong" if _strong(bare) else "text"  # `tanh,` ends a run of math; `x_1,` is math, comma and all
     if _strong(bare):
         return "strong"
     letters = sum(c.isalpha() for c in bare)
@@ -197,7 +197,6 @@ def _strong(word: str) -> bool:
 
 def _title_math(word: str) -> str:
     """One word of a title in LaTeX math: Greek names as letters, `yhat` as a hat, subscripts braced."""
-    word = word.rstrip(",;:")
     word = {"<-": r"\leftarrow", "->": r"\to"}.get(word, word)
     word = re.sub(r"(?<![A-Za-z])([A-Za-z])hat(?![A-Za-z])", r"\\hat{\1}", word)
     word = re.sub(r"(?<![A-Za-z\\])(" + "|".join(sorted(GREEK_WORDS)) + r")(?![A-Za-z])", r"\\\1", word)
