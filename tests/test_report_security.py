@@ -18,7 +18,7 @@ from rich.console import Console
 from derivations import BY_ID
 from verifier import DerivationResult, verify
 from verifier.cli import write_report
-from verifier.latex import as_written, document, safe_math
+from verifier.latex import as_written, document, safe_math, title
 from verifier.texbuild import TEX_ENVIRONMENT, TEX_FLAGS, compile_pdf, tex_engine, write_atomically
 
 needs_tex = pytest.mark.skipif(tex_engine() is None or shutil.which("pdftotext") is None,
@@ -49,10 +49,10 @@ def spelled(template: str, canary: Path | str = "/tmp/canary", touched: Path | s
 @pytest.mark.parametrize("trick", TRICKS)
 def test_no_trick_is_typeset_as_code(trick: str) -> None:
     latex = spelled(trick)
-    typeset = as_written(latex)
-    for word in ("input", "gdef", "csname", "catcode", "def", "write", "openout", "read", "include"):
-        assert not re.search(rf"\\{word}\b", typeset), typeset
-    assert "^^" not in typeset
+    for typeset in (as_written(latex), title(latex), title(f"${latex}$"), title(f"see x_1 {latex}")):
+        for word in ("input", "gdef", "csname", "catcode", "def", "write", "openout", "read", "include"):
+            assert not re.search(rf"\\{word}\b", typeset), typeset
+        assert "^^" not in typeset
 
 
 @pytest.mark.parametrize(
