@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 
@@ -10,7 +11,7 @@ import sympy as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from verifier import Choice, Context, Derivation, Interval, Kink, Step, Var, check_step, verify
+from verifier import Choice, Context, Derivation, Interval, Kink, Step, Var, check_step, verify, verify_all
 from verifier.certify import certify
 from verifier.check import check_step_here
 
@@ -165,11 +166,22 @@ def timed(before: sp.Expr, after: sp.Expr, budget: float, in_thread: bool) -> fl
     return outcome["seconds"]
 
 
-@pytest.mark.parametrize("budget", [0.5, 2.0])
+@pytest.mark.parametrize("budget", [0.5, 2.0, 6.0])
 @pytest.mark.parametrize("in_thread", [False, True], ids=["main thread", "other thread"])
 @pytest.mark.parametrize("case", [HARD_TRUE, BIG_POWER], ids=["hard true identity", "big power"])
 def test_a_step_ends_within_its_budget_on_any_thread(case: tuple, budget: float, in_thread: bool) -> None:
     assert timed(*case, budget, in_thread) <= budget + 0.5
+
+
+def test_a_step_ends_within_its_budget_in_a_pool_worker() -> None:
+    budget = 0.5
+    before, after = BIG_POWER
+    steps = (Step(after, "hostile", None),)
+    derivation = Derivation("big", "big power", "test", "", (Var(x, Interval(0.5, 6)),), before, steps)
+    results = verify_all([derivation, dataclasses.replace(derivation, id="big-2")], budget, jobs=2)
+    for result in results:
+        assert result.steps[0].verdict.verdict == "unproved"
+        assert result.steps[0].verdict.seconds <= budget + 0.5
 
 
 def test_the_verdict_does_not_depend_on_the_thread() -> None:

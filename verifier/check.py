@@ -178,11 +178,13 @@ def _screen_regions(
     deadline: Deadline,
     kinks: frozenset[Breakpoint],
     threshold: float = SCREEN_RTOL,
+    with_edges: bool = True,
 ) -> tuple[Counterexample | None, int]:
     """The first certified counterexample over the regions, and how many points agreed before it."""
     agreeing = 0
     for region, (lhs, rhs) in sides.items():
-        result = _within(deadline, lambda r=region, a=lhs, b=rhs: screen(a, b, context, r, threshold, kinks))
+        result = _within(deadline, lambda r=region, a=lhs, b=rhs: screen(a, b, context, r, threshold, kinks,
+                                                                          with_edges))
         if result.counterexample is not None:
             return result.counterexample, agreeing + result.agreeing
         agreeing += result.agreeing
@@ -244,7 +246,7 @@ def _screen_only(before: sp.Expr, after: sp.Expr, context: Context, method: str)
     deadline = Deadline(context.budget_seconds)
     try:
         sides = {r: _sides(before, after, r, context, deadline) for r in context.regions}
-        example, agreeing = _screen_regions(sides, screened, deadline, frozenset())
+        example, agreeing = _screen_regions(sides, screened, deadline, frozenset(), with_edges=False)
     except BudgetExceeded:
         return _out_of_time(time.perf_counter() - started, "the screen ran past the budget")
     seconds = time.perf_counter() - started

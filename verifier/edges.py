@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 
 import sympy as sp
 
+from verifier.caches import memoised
 from verifier.model import Interval, Var
 
 MAX_POINTS = 64
@@ -47,16 +48,22 @@ def integer_breaks(expr: sp.Basic) -> Iterator[sp.Expr]:
 
 def breakpoints(exprs: Iterable[sp.Basic], variables: tuple[Var, ...], base: Point) -> list[Breakpoint]:
     """Exact values of each interval variable, the others at `base`, where a non-smooth function breaks."""
+    frozen = tuple(sorted(base.items(), key=lambda kv: kv[0].name))
+    return [b for expr in exprs for b in _breakpoints_of(expr, variables, frozen)]
+
+
+@memoised(1024)  # a step's side is screened again as the side the next step is checked against
+def _breakpoints_of(expr: sp.Basic, variables: tuple[Var, ...], frozen: tuple) -> list[Breakpoint]:
+    base = dict(frozen)
     found: dict[Breakpoint, None] = {}
-    for expr in exprs:
-        levels = [(g, _levels(g, base)) for g in integer_breaks(expr)]
-        pieces = [(g, (sp.S.Zero,)) for g in critical_expressions(expr)] + levels
-        for critical, values in pieces:
-            for var in variables:
-                if var.symbol in critical.free_symbols and isinstance(var.domain, Interval):
-                    for level in values:
-                        for root in _roots(critical - level, var, base):
-                            found[(var.symbol, root)] = None
+    levels = [(g, _levels(g, base)) for g in integer_breaks(expr)]
+    pieces = [(g, (sp.S.Zero,)) for g in critical_expressions(expr)] + levels
+    for critical, values in pieces:
+        for var in variables:
+            if var.symbol in critical.free_symbols and isinstance(var.domain, Interval):
+                for level in values:
+                    for root in _roots(critical - level, var, base):
+                        found[(var.symbol, root)] = None
     return list(found)
 
 
@@ -71,22 +78,39 @@ def derivative_kinks(
 def edge_points(
     exprs: tuple[sp.Basic, ...], variables: tuple[Var, ...], base: Point, excluded: set[Breakpoint]
 ) -> list[Point]:
-    """Points at and beside breakpoints, at ties, just inside domain ends and at large values; at most MAX_POINTS."""
-    points: list[Point] = []
-    found = [b for b in breakpoints(exprs, variables, base)]
-    for symbol, value in found:
-        if (symbol, value) not in excluded:
-            points.append({**base, symbol: value})
-    points += _ties(exprs, variables, base)
+    """Points at and beside breakpoints, at ties, just inside domain ends and at large values; at most MAX_POINTS.
+
+    Most telling first: breakpoints and ties, then their neighbours, then every variable at both ends at once,
+    then each variable's ends and large values alone (a few variables of many).
+    """
     domains = {v.symbol: v.domain for v in variables}
+    found = breakpoints(exprs, variables, base)
+    candidates = [{**base, symbol: value} for symbol, value in found if (symbol, value) not in excluded]
+    candidates += _ties(exprs, variables, base)
     for symbol, value in found:
         width = _width(domains[symbol])
-        points += [{**base, symbol: value - BESIDE * width}, {**base, symbol: value + BESIDE * width}]
-    points += _between(found, base)
-    for var in variables:
-        points += [{**base, var.symbol: value} for value in _ends_and_large(var)]
-    inside = [p for p in points if _inside(p, domains)]
-    return list({tuple(sorted(p.items(), key=lambda kv: kv[0].name)): p for p in inside}.values())[:MAX_POINTS]
+        candidates += [{**base, symbol: value - BESIDE * width}, {**base, symbol: value + BESIDE * width}]
+    candidates += _between(found, base)
+    ends = {v.symbol: _ends_and_large(v) for v in variables}
+    for position in range(len(END_OFFSETS) * 2):
+        candidates.append({**base, **{s: values[position] for s, values in ends.items() if len(values) > position}})
+    for symbol, values in ends.items():
+        candidates += [{**base, symbol: value} for value in values]
+        if len(candidates) > 4 * MAX_POINTS:
+            break
+    return _first_inside(candidates, domains)
+
+
+def _first_inside(candidates: list[Point], domains: dict) -> list[Point]:
+    """The first MAX_POINTS distinct candidates inside every interval domain."""
+    kept: dict[tuple, Point] = {}
+    for point in candidates:
+        key = tuple(sorted(((s.name, v) for s, v in point.items()), key=lambda kv: kv[0]))
+        if key not in kept and _inside(point, domains):
+            kept[key] = point
+            if len(kept) == MAX_POINTS:
+                break
+    return list(kept.values())
 
 
 def _levels(argument: sp.Expr, base: Point) -> tuple[sp.Expr, ...]:
@@ -140,6 +164,7 @@ def _between(found: list[Breakpoint], base: Point) -> list[Point]:
     return points
 
 
+@memoised(4096)
 def _ends_and_large(var: Var) -> list[sp.Expr]:
     """Values just inside both ends of an interval, and powers of ten inside a wide one."""
     if not isinstance(var.domain, Interval):
@@ -148,9 +173,9 @@ def _ends_and_large(var: Var) -> list[sp.Expr]:
     width = hi - lo
     values = [end + sign * offset * width for offset in END_OFFSETS for end, sign in ((lo, 1), (hi, -1))]
     for power in range(2, 16):
-        for value in (sp.Integer(10) ** power, -(sp.Integer(10) ** power)):
-            if lo < value < hi:
-                values.append(value)
+        for value in (10**power, -(10**power)):
+            if var.domain.lo < value < var.domain.hi:
+                values.append(sp.Integer(value))
     return values
 
 
@@ -161,6 +186,11 @@ def _width(domain: object) -> sp.Rational:
 def _inside(point: Point, domains: dict) -> bool:
     for symbol, value in point.items():
         domain = domains.get(symbol)
-        if isinstance(domain, Interval) and not domain.lo < float(value) < domain.hi:
+        if isinstance(domain, Interval) and not domain.lo < as_float(value) < domain.hi:
             return False
     return True
+
+
+def as_float(value: sp.Expr) -> float:
+    """An exact coordinate as a float, quickly for a rational."""
+    return value.p / value.q if isinstance(value, sp.Rational) else float(value)

@@ -378,15 +378,16 @@ def counterexample_text(result: StepResult) -> str:
         return escape(result.verdict.shape_error[0].upper() + result.verdict.shape_error[1:]) + "."
     if example is None:
         return ""
-    point = ", ".join(f"${math(sp.Symbol(k))} = {escape(v)}$" for k, v in example.point.items())
+    point = ", ".join(f"${math(sp.Symbol(k))} = {escape(v)}$" for k, v in example.point.items()) or "every point"
     stand_ins = "; ".join(f"{escape(k)}: {escape(v)}" for k, v in example.witnesses.items())
     stand_ins = f" (with {stand_ins})" if stand_ins else ""
     region = "" if example.region == "everywhere" else f" (where {escape(example.region)})"
     if example.entry:
         region += f", entry {escape(example.entry)}"
+    bound = escape(f" (certified: |difference| >= {example.bound})") if example.bound else " (certified)"
     return (
         rf"Counterexample{region}: at {point}{stand_ins}\newline "
-        rf"expression before: {escape(example.lhs)}\newline this step: {escape(example.rhs)}"
+        rf"expression before: {escape(example.lhs)}\newline this step: {escape(example.rhs)}{bound}"
     )
 
 
@@ -486,7 +487,7 @@ def _errors_section(results: list[DerivationResult], note_math: bool) -> str:
     parts = [r"\section{Errors found in the notes}", r"{\raggedright"]
     if not found:
         return "\n".join([*parts, r"No step was refuted.\par}"])
-    parts.append(escape(f"{len(found)} steps were refuted, each with a counterexample confirmed at 40 digits."))
+    parts.append(escape(f"{len(found)} steps were refuted, each with a counterexample certified by ball arithmetic."))
     for result, step in found:
         d = result.derivation
         parts += [

@@ -10,7 +10,7 @@ import sympy as sp
 
 from verifier.certify import Certificate, certify
 from verifier.context import EVERYWHERE, Context, Region
-from verifier.edges import Breakpoint, edge_points
+from verifier.edges import Breakpoint, as_float, edge_points
 from verifier.evaluate import evaluate_complex, instantiate, undefined_functions, witness_names
 from verifier.sampling import Points, exact_point, shown
 from verifier.sized import concrete, concrete_context, size_cases
@@ -36,6 +36,7 @@ def screen(
     region: Region,
     threshold: float = SCREEN_RTOL,
     excluded: frozenset[Breakpoint] = frozenset(),
+    with_edges: bool = True,
 ) -> ScreenResult:
     """Compare two prepared expressions at random and edge points of `region`; certify gaps above `threshold`.
 
@@ -43,6 +44,7 @@ def screen(
     resort for a step that no method proved, which finds differences below float64 resolution.
     A point where either side is not finite in floats (overflow, a pole) is always a candidate.
     `excluded` are breakpoints of functions under a derivative, where the derivative has no value.
+    Without `with_edges`, random points only (a matrix entry whose proof is a renaming of another's).
     """
     if context.families:
         return _screen_sized(before, after, context, threshold)
@@ -52,10 +54,11 @@ def screen(
     rng = np.random.default_rng(context.seed)
     variables = context.sampled(region)
     drawn = context.draw(variables, context.samples, rng)
-    exact = [exact_point(drawn, i) for i in range(_count(drawn))]
-    if exact:  # edge points vary one coordinate of a drawn point at a time
-        exact += _admissible(context, edge_points((before, after), variables, exact[0], set(excluded)))
-    points = _floats(exact, drawn)
+    count = _count(drawn)
+    edges: list[dict] = []
+    if count and with_edges:  # edge points vary the coordinates of the first drawn point
+        edges = _admissible(context, edge_points((before, after), variables, exact_point(drawn, 0), set(excluded)))
+    points = _floats(edges, drawn)
     lhs, rhs = evaluate_complex(before, points), evaluate_complex(after, points)
     gap = _relative_gap(lhs, rhs)
     agreeing = int(np.sum(gap <= SCREEN_RTOL))
@@ -63,9 +66,10 @@ def screen(
     for index in np.argsort(-np.nan_to_num(gap, nan=np.inf), kind="stable")[:MAX_CANDIDATES]:
         if not gap[index] > threshold:
             break
-        certificate = certify(before, after, exact[int(index)], literal_undefined=literal)
+        point = exact_point(drawn, int(index)) if index < count else edges[int(index) - count]
+        certificate = certify(before, after, point, literal_undefined=literal)
         if certificate is not None:
-            example = _counterexample(before, after, exact[int(index)], certificate, region, context.seed)
+            example = _counterexample(before, after, point, certificate, region, context.seed)
             return ScreenResult(dataclasses.replace(example, witnesses=stand_ins), agreeing)
     return ScreenResult(None, agreeing)
 
@@ -83,11 +87,9 @@ def _admissible(context: Context, points: list[dict]) -> list[dict]:
     return [p for p, keep in zip(points, kept, strict=True) if keep]
 
 
-def _floats(exact: list[dict], drawn: Points) -> Points:
-    """Every point's coordinates as float arrays (drawn points as they were drawn, edge points rounded)."""
-    count = _count(drawn)
-    extra = exact[count:]
-    return {s: np.concatenate([v, np.array([float(p[s]) for p in extra])]) for s, v in drawn.items()}
+def _floats(edges: list[dict], drawn: Points) -> Points:
+    """Every point's coordinates as float arrays: the drawn points as drawn, then the edge points rounded."""
+    return {s: np.concatenate([v, np.array([as_float(p[s]) for p in edges])]) for s, v in drawn.items()}
 
 
 def _relative_gap(lhs: np.ndarray, rhs: np.ndarray) -> np.ndarray:

@@ -10,11 +10,20 @@ from functools import partial
 
 import sympy as sp
 
+from verifier import isolation
 from verifier.check import check_step
 from verifier.context import DEFAULT_BUDGET_SECONDS, Context
 from verifier.model import Derivation
-from verifier.numeric import cross_check
-from verifier.verdicts import DerivationResult, StepResult
+from verifier.numeric import TOLERANCE, cross_check
+from verifier.verdicts import DerivationResult, NumericCheck, StepResult
+
+# The numeric cross-check runs in the steps' worker (whose caches hold the prepared expressions) and is
+# stopped after this long: a function whose code will not finish gets a failed check, not a hang.
+NUMERIC_SECONDS = 60.0
+
+
+def _stopped(seconds: float) -> NumericCheck:
+    return NumericCheck(f"stopped after {seconds:.0f} s", 0, float("inf"), TOLERANCE)
 
 
 def verify(derivation: Derivation, budget_seconds: float = DEFAULT_BUDGET_SECONDS) -> DerivationResult:
@@ -29,7 +38,7 @@ def verify(derivation: Derivation, budget_seconds: float = DEFAULT_BUDGET_SECOND
         if verdict.verdict != "refuted":
             accepted = step.expr
     if derivation.numeric_override is None:
-        numeric = cross_check(derivation, accepted, context)
+        numeric = isolation.bounded(cross_check, (derivation, accepted, context), NUMERIC_SECONDS, _stopped)
     else:
         numeric = derivation.numeric_override()
     return DerivationResult(derivation, tuple(results), numeric, time.perf_counter() - started)
