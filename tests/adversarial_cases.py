@@ -322,7 +322,7 @@ CASES: list[Case] = [
          "principal log of the negative real -x is ln x + i*pi; both sides are that complex number"),
     # backproof's convention: two sides are equal where both are defined, and undefined at the same points
     Case("tan_pole_inside", "undefined", sp.tan(xp), sp.sin(xp) / sp.cos(xp), _on((xp, _iv(1, 2))), True,
-         "the definition of tan; at x = pi/2 both sides are undefined (SymPy: zoo), so neither has a value the other lacks"),
+         "the definition of tan; at x = pi/2 both sides are undefined (zoo): neither has a value the other lacks"),
     Case("tan_no_pole", "undefined", sp.tan(x), sp.sin(x) / sp.cos(x), _on((x, _iv(-1.5, 1.5))), True,
          "definition of tan; cos(x) > 0 on (-1.5, 1.5)"),
     Case("sinc_removable_at_zero", "undefined", sp.sin(x) / x, sp.sinc(x), _on((x, _iv(-1, 1))), False,

@@ -4,7 +4,7 @@ import pytest
 import sympy as sp
 
 from derivations import BY_ID
-from verifier import verify
+from verifier import Context, isolation, verify
 from verifier.caches import clear_all
 from verifier.context import _prepared
 from verifier.evaluate import instantiate, undefined_functions, witness
@@ -37,8 +37,11 @@ def test_stand_ins_equal_the_general_substitution(expr: sp.Expr) -> None:
     assert sp.simplify(instantiated - by_subs_and_doit(expr)) == 0
 
 
-def test_clear_all_empties_the_engines_memos() -> None:
+def test_clear_all_empties_the_engines_memos_and_stops_the_worker() -> None:
     verify(BY_ID["000-sigmoid"])
+    assert isolation._workers
+    Context.of(BY_ID["000-sigmoid"]).prepare(BY_ID["000-sigmoid"].start)
     assert _prepared.cache_info().currsize > 0
     clear_all()
     assert _prepared.cache_info().currsize == 0
+    assert not isolation._workers

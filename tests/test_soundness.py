@@ -102,7 +102,8 @@ CERTIFY = [
     (sp.Heaviside(x, 0), sp.Heaviside(x, 1), {x: 0}, True),
     (sp.log(x), sp.log(x) + 1, {x: 0}, False),  # both undefined, neither as written: not a difference
     ((x**2 - 1) / (x - 1), x + 1, {x: 1}, True),
-    (2**9999 * x, 2**9999 * x + 1, {x: 3}, False),  # past the precision cap: not decided, so not refuted
+    (2**9999 * x, 2**9999 * x + 1, {x: 3}, True),  # past the precision cap, decided in exact rationals
+    (2**9999 * sp.exp(x), 2**9999 * sp.exp(x) + 1, {x: 3}, False),  # past the cap, not rational: not refuted
 ]
 
 
@@ -137,10 +138,12 @@ def test_the_kink_itself_is_checked_against_the_stated_convention(final: sp.Expr
     assert result.steps[0].verdict.verdict == expected
 
 
-def test_a_breakpoint_under_a_derivative_is_not_a_counterexample() -> None:
-    # d/dx max(0, x) has no value at 0; SymPy's Heaviside(x) says 1/2 there, PyTorch 0: both are conventions
-    verdict = check_step(sp.Derivative(sp.Max(0, x), x), sp.Heaviside(x, 0), REAL)
-    assert verdict.verdict == "proved"
+@pytest.mark.parametrize("claim", [sp.Heaviside(x, 0), sp.Heaviside(x), sp.Heaviside(x, 1)])
+def test_a_derivative_at_an_undeclared_kink_is_neither_refuted_nor_proved(claim: sp.Expr) -> None:
+    # d/dx max(0, x) has no value at 0; SymPy's Heaviside(x) says 1/2 there, PyTorch 0: conventions, to be declared
+    verdict = check_step(sp.Derivative(sp.Max(0, x), x), claim, REAL)
+    assert verdict.verdict == "unproved"
+    assert "x = 0 the derivative does not exist" in verdict.method
 
 
 HARD_TRUE = (sp.expand((x + 1) ** 300) - (x + 1) ** 300 + 1, sp.S.One)

@@ -24,7 +24,10 @@ def memoised(maxsize: int) -> Callable[[Function], Function]:
 
 
 def clear_all() -> None:
-    """Forget everything the engine and SymPy have memoised (a benchmark's cold start)."""
+    """Forget everything the engine and SymPy have memoised (a benchmark's cold start), in the steps' worker too."""
+    from verifier import isolation  # the worker holds its own caches: it is stopped, and forked anew when needed
+
+    isolation.stop_workers()
     for cached in _MEMOISED:
         cached.cache_clear()
     clear_cache()

@@ -62,6 +62,7 @@ def certify(before: sp.Expr, after: sp.Expr, point: Point, literal_undefined: bo
     Both sides undefined is a difference only with `literal_undefined` (a side that is 1/0 or log 0
     as written, not a removable point of a formula defined around it).
     """
+    point = {symbol: sp.sympify(value, strict=True) for symbol, value in point.items()}
     for bits in PRECISIONS:
         lhs, rhs = enclose(before, point, bits), enclose(after, point, bits)
         if lhs is None or rhs is None:

@@ -12,7 +12,7 @@ import sympy as sp
 from verifier import isolation
 from verifier.budget import BudgetExceeded, Deadline
 from verifier.context import Context, Region
-from verifier.edges import Breakpoint, derivative_kinks
+from verifier.edges import NON_SMOOTH, Breakpoint, derivative_kinks
 from verifier.matrix import explicit, is_matrix, shape_problem, shape_text
 from verifier.model import Factor, Interval
 from verifier.proof import (
@@ -21,6 +21,7 @@ from verifier.proof import (
     decide_signs,
     prove_by_breakpoints,
     prove_by_cases,
+    prove_by_signs,
     prove_under_constraints,
     prove_zero,
 )
@@ -285,13 +286,23 @@ def _prove_on(
     method = prove_zero(difference, deadline, CHEAP_METHODS)
     if method is None and constraints:
         method = prove_under_constraints(difference, constraints, deadline)
+    method = method and prefix + method
+    method = method or _prove_by_parts(raw, region, context, deadline, kinks)
     method = method or prove_zero(difference, deadline, BUDGETED_METHODS)
     method = method or prove_by_cases(difference, context.variables, deadline)
     if method is None and constraints:
         method = prove_under_constraints(difference, constraints, deadline, thorough=True)
-    if method is None and not region.substitution:
-        return prove_by_breakpoints(raw, context.variables, deadline, kinks)
-    return method and prefix + method
+    return method
+
+
+def _prove_by_parts(
+    difference: sp.Expr, region: Region, context: Context, deadline: Deadline, kinks: frozenset[Breakpoint]
+) -> str | None:
+    """Piece by piece between breakpoints of one variable, else sign case by sign case of linear kinks."""
+    if region.substitution or not difference.has(*NON_SMOOTH, sp.floor, sp.ceiling, sp.frac):
+        return None
+    method = prove_by_breakpoints(difference, context.variables, deadline, kinks)
+    return method or (None if kinks else prove_by_signs(difference, context.variables, deadline))
 
 
 def _constraints_in(region: Region, context: Context) -> tuple[tuple[sp.Expr, sp.Expr], ...]:

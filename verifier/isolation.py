@@ -92,6 +92,14 @@ _lock = threading.Lock()
 _workers: dict[int, _Worker] = {}
 
 
+def stop_workers() -> None:
+    """Stop this process's worker (the next bounded call forks a fresh one, with this process's caches)."""
+    with _lock:
+        worker = _workers.pop(os.getpid(), None)
+        if worker is not None:
+            worker.stop()
+
+
 def available() -> bool:
     """Whether computations can be isolated here (fork exists, and this is not the worker itself)."""
     return hasattr(os, "fork") and not _IN_WORKER

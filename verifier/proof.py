@@ -178,23 +178,149 @@ def prove_by_breakpoints(
     return f"pieces between {len(roots)} breakpoint{'s' * (len(roots) != 1)} of {symbol}, then each"
 
 
+MAX_SIGN_CASES = 4  # distinct kink expressions: 3^4 = 81 sign patterns at most
+
+
+def prove_by_signs(difference: sp.Expr, variables: tuple[Var, ...], deadline: Deadline) -> str | None:
+    """Prove `difference == 0` for every sign pattern of its kinks when they are linear in several variables.
+
+    Each kink expression g (an argument of Abs, sign, Heaviside, a difference of two Max or Min arguments,
+    a Piecewise condition) is taken < 0, = 0 or > 0; each function then has one branch, and on the set
+    where the pattern holds the difference is a smooth expression, proved identically zero (after solving
+    the equalities g = 0 for one variable each). A pattern with no branch (a Max with no largest argument)
+    cannot hold and is skipped; any other pattern must be proved, so nothing is skipped unsoundly.
+    """
+    kinks = _linear_kinks(difference, variables)
+    if kinks is None:
+        return None
+    for pattern in itertools.product((-1, 0, 1), repeat=len(kinks)):
+        signs = dict(zip(kinks, pattern, strict=True))
+        smooth = _branches_by_sign(difference, signs)
+        if smooth is None:
+            continue
+        on_ties = _solve_ties([g for g, sign in signs.items() if sign == 0])
+        if on_ties is None:
+            continue  # the equalities contradict one another: the pattern cannot hold
+        if prove_zero(sp.expand(smooth.xreplace(on_ties)), deadline, CHEAP_METHODS) is None:
+            return None
+    return f"sign cases of {len(kinks)} kink{'s' * (len(kinks) != 1)} ({3 ** len(kinks)} patterns)"
+
+
+def _linear_kinks(difference: sp.Expr, variables: tuple[Var, ...]) -> list[sp.Expr] | None:
+    """The distinct kink expressions (up to sign), when all are linear with rational coefficients and few."""
+    if difference.has(sp.floor, sp.ceiling, sp.frac, sp.DiracDelta):
+        return None
+    domains = {v.symbol for v in variables if isinstance(v.domain, Interval)}
+    found: list[sp.Expr] = []
+    for g in critical_expressions(difference, poles=False):
+        g = sp.expand(g)
+        if not g.free_symbols or g in found or -g in found:
+            continue
+        if not g.free_symbols <= domains or not g.is_polynomial(*g.free_symbols):
+            return None
+        poly = sp.Poly(g, *sorted(g.free_symbols, key=lambda s: s.name))
+        if poly.total_degree() != 1 or not all(c.is_Rational for c in poly.coeffs()):
+            return None
+        found.append(g)
+    return found if 0 < len(found) <= MAX_SIGN_CASES else None
+
+
+def _sign_of(expr: sp.Expr, signs: dict[sp.Expr, int]) -> int | None:
+    g = sp.expand(expr)
+    if g.is_number:
+        return int(sp.sign(g))
+    if g in signs:
+        return signs[g]
+    return -signs[-g] if -g in signs else None
+
+
+def _branches_by_sign(expr: sp.Expr, signs: dict[sp.Expr, int]) -> sp.Expr | None:
+    """`expr` with each step function replaced by its branch under the sign pattern; None if none applies."""
+    class NoBranch(Exception):
+        pass
+
+    def sign(g: sp.Expr) -> int:
+        found = _sign_of(g, signs)
+        if found is None:
+            raise NoBranch
+        return found
+
+    def holds(condition: sp.Basic) -> bool:
+        if condition in (sp.true, sp.false):
+            return bool(condition)
+        if isinstance(condition, sp.And | sp.Or):
+            parts = [holds(c) for c in condition.args]
+            return all(parts) if isinstance(condition, sp.And) else any(parts)
+        if isinstance(condition, sp.core.relational.Relational):
+            s = sign(condition.lhs - condition.rhs)
+            return {"<": s < 0, "<=": s <= 0, ">": s > 0, ">=": s >= 0, "==": s == 0, "!=": s != 0}[condition.rel_op]
+        raise NoBranch
+
+    def branch(node: sp.Expr) -> sp.Expr:
+        if isinstance(node, sp.Max | sp.Min):
+            sense = 1 if isinstance(node, sp.Max) else -1
+            for a in node.args:
+                if all(sense * sign(a - b) >= 0 for b in node.args if b is not a):
+                    return a
+            raise NoBranch
+        if isinstance(node, sp.Piecewise):
+            return next((e for e, c in node.args if holds(c)), sp.nan)
+        s = sign(node.args[0])
+        if isinstance(node, sp.Heaviside):
+            at_zero = node.args[1] if len(node.args) > 1 else sp.S.Half
+            return {1: sp.S.One, -1: sp.S.Zero, 0: at_zero}[s]
+        return {sp.sign: sp.Integer(s), sp.Abs: s * node.args[0]}[type(node)]
+
+    try:
+        return expr.replace(lambda n: isinstance(n, NON_SMOOTH), branch)
+    except NoBranch:
+        return None
+
+
+def _solve_ties(ties: list[sp.Expr]) -> dict[sp.Symbol, sp.Expr] | None:
+    """One variable of each tie solved for, so the ties hold; None if they are inconsistent."""
+    if not ties:
+        return {}
+    unknowns = sorted(set().union(*(g.free_symbols for g in ties)), key=lambda s: s.name)
+    solution = sp.solve(ties, unknowns, dict=True)
+    return solution[0] if solution else None
+
+
 def _pieces(difference: sp.Expr, variables: tuple[Var, ...]) -> tuple[sp.Symbol, list, list] | None:
     """The variable with breakpoints, the piece ends (domain ends and roots), the roots; None if not complete."""
     critical = [g for g in critical_expressions(difference, poles=False) if g.free_symbols]
-    symbols = set().union(*(g.free_symbols for g in critical)) if critical else set()
+    jumps = [g for g in _jump_arguments(difference) if g.free_symbols]
+    symbols = set().union(*(g.free_symbols for g in critical + jumps)) if critical + jumps else set()
     domains = {v.symbol: v.domain for v in variables if isinstance(v.domain, Interval)}
-    if len(symbols) != 1 or not symbols <= set(domains) or difference.has(sp.floor, sp.ceiling, sp.frac):
+    if len(symbols) != 1 or not symbols <= set(domains):
         return None
     (symbol,) = symbols
     domain = domains[symbol]
     roots: set[sp.Expr] = set()
-    for g in critical:
-        poly = sp.Poly(g, symbol) if g.is_polynomial(symbol) else None
+    for g, levels in [(g, (0,)) for g in critical] + [(g, _integer_levels(g, symbol, domain)) for g in jumps]:
+        poly = sp.Poly(g, symbol) if g.is_polynomial(symbol) and levels is not None else None
         if poly is None or poly.degree() > MAX_ROOT_DEGREE or not all(c.is_Rational for c in poly.coeffs()):
             return None
-        roots |= {r for r in sp.real_roots(poly) if domain.lo < float(r) < domain.hi}
+        for level in levels:
+            roots |= {r for r in sp.real_roots(poly - level) if domain.lo < float(r) < domain.hi}
     ordered = sorted(roots, key=float)
     return symbol, [sp.Rational(domain.lo), *ordered, sp.Rational(domain.hi)], ordered
+
+
+MAX_LEVELS = 64
+
+
+def _jump_arguments(expr: sp.Expr) -> list[sp.Expr]:
+    return [node.args[0] for node in sp.preorder_traversal(expr) if isinstance(node, sp.floor | sp.ceiling | sp.frac)]
+
+
+def _integer_levels(argument: sp.Expr, symbol: sp.Symbol, domain: Interval) -> range | None:
+    """The integers a linear argument of floor or ceiling crosses on the domain (None: not linear, or too many)."""
+    if not argument.is_polynomial(symbol) or sp.degree(argument, symbol) != 1:
+        return None
+    ends = [argument.subs(symbol, sp.Rational(end)) for end in (domain.lo, domain.hi)]
+    low, high = int(sp.floor(min(ends))), int(sp.ceiling(max(ends)))
+    return range(low, high + 1) if high - low <= MAX_LEVELS else None
 
 
 def _branches(expr: sp.Expr, point: dict[sp.Symbol, sp.Expr]) -> sp.Expr | None:
@@ -206,11 +332,14 @@ def _branches(expr: sp.Expr, point: dict[sp.Symbol, sp.Expr]) -> sp.Expr | None:
             return pick(values, key=lambda va: va[0])[1]
         if isinstance(node, sp.Piecewise):
             return next(e for e, c in node.args if bool(c.xreplace(point)))
+        if isinstance(node, sp.floor | sp.ceiling | sp.frac):
+            level = sp.floor(node.args[0].xreplace(point))
+            return {sp.floor: level, sp.ceiling: level + 1, sp.frac: node.args[0] - level}[type(node)]
         sign = sp.sign(node.args[0].xreplace(point))
         return {sp.Heaviside: (sign + 1) / 2, sp.sign: sign, sp.Abs: sign * node.args[0], sp.DiracDelta: 0}[type(node)]
 
     try:
-        return expr.replace(lambda n: isinstance(n, NON_SMOOTH), branch)
+        return expr.replace(lambda n: isinstance(n, (*NON_SMOOTH, sp.floor, sp.ceiling, sp.frac)), branch)
     except (TypeError, StopIteration, KeyError):
         return None
 
