@@ -72,7 +72,10 @@ def check_step_here(
 def _check_scalar(before: sp.Expr, after: sp.Expr, context: Context, deadline: Deadline, started: float) -> StepVerdict:
     kinks = _derivative_kinks(before, after, context)
     sides = {region: _sides(before, after, region, context, deadline) for region in context.regions}
+    open_kinks = _kinks_inside(kinks, context)
     if all(lhs == rhs for lhs, rhs in sides.values()) and not _undefined(*sides[context.regions[0]]):
+        if open_kinks:
+            return StepVerdict("unproved", _no_value_at(open_kinks), time.perf_counter() - started)
         return StepVerdict("proved", "structural", time.perf_counter() - started)
     example, agreeing = _screen_regions(sides, context, deadline, kinks)
     if example is not None:
@@ -80,7 +83,6 @@ def _check_scalar(before: sp.Expr, after: sp.Expr, context: Context, deadline: D
     try:
         if not any(_undefined(*pair) for pair in sides.values()):
             methods = [_prove_on(r, *sides[r], context, deadline, kinks) for r in context.regions]
-            open_kinks = _kinks_inside(kinks, context)
             if all(m is not None for m in methods) and open_kinks:
                 return StepVerdict("unproved", _no_value_at(open_kinks), time.perf_counter() - started,
                                    points_agreeing=agreeing)

@@ -49,7 +49,7 @@ def integer_breaks(expr: sp.Basic) -> Iterator[sp.Expr]:
 def breakpoints(exprs: Iterable[sp.Basic], variables: tuple[Var, ...], base: Point) -> list[Breakpoint]:
     """Exact values of each interval variable, the others at `base`, where a non-smooth function breaks."""
     frozen = tuple(sorted(base.items(), key=lambda kv: kv[0].name))
-    return [b for expr in exprs for b in _breakpoints_of(expr, variables, frozen)]
+    return list(dict.fromkeys(b for expr in exprs for b in _breakpoints_of(expr, variables, frozen)))
 
 
 @memoised(1024)  # a step's side is screened again as the side the next step is checked against
@@ -98,7 +98,8 @@ def edge_points(
         candidates += [{**base, symbol: value} for value in values]
         if len(candidates) > 4 * MAX_POINTS:
             break
-    return _first_inside(candidates, domains)
+    allowed = [p for p in candidates if not any((s, v) in excluded for s, v in p.items())]
+    return _first_inside(allowed, domains)
 
 
 def _first_inside(candidates: list[Point], domains: dict) -> list[Point]:
