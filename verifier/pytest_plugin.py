@@ -40,7 +40,8 @@ class DerivationFile(pytest.File):
         for read in document.derivations:
             yield DerivationItem.from_parent(self, name=read.derivation.id, read=read)
         for error in document.errors:
-            yield UnreadableItem.from_parent(self, name=f"line {error.line}", error=error)
+            place = location(error.path, error.line, error.column).removeprefix(f"{error.path}:")
+            yield UnreadableItem.from_parent(self, name=f"line {place}", error=error)
 
 
 class DerivationItem(pytest.Item):
@@ -64,7 +65,8 @@ class DerivationItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int, str]:
         """Where the derivation's heading stands."""
-        return self.path, self.read.heading_line - 1, f"derivation {self.name}"
+        read = self.read
+        return self.path, read.heading_line - 1, f"derivation {self.name} at {location(read.path, read.heading_line)}"
 
 
 class UnreadableItem(pytest.Item):
@@ -85,7 +87,8 @@ class UnreadableItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int, str]:
         """Where the block stands."""
-        return self.path, self.error.line - 1, f"unreadable block at line {self.error.line}"
+        error = self.error
+        return self.path, error.line - 1, f"unreadable block at {location(error.path, error.line, error.column)}"
 
 
 def _failure(read: TextDerivation, result: DerivationResult) -> str:
