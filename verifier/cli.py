@@ -515,7 +515,7 @@ def quiet_interrupts() -> Iterator[None]:
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)  # None: set outside Python
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "backproof") -> int:
