@@ -85,11 +85,29 @@ ADVERSARIAL = [
 ]
 
 
+# found by an independent review of this engine: each was a false verdict or a crash
+REVIEWED = [
+    ("a bound of 1 - 1e-30 is not rounded to 1", sp.Max(x, 1), x, on((x, 1 - R(1, 10**30), 2)), "unproved"),
+    ("a breakpoint a hair inside the domain", sp.Abs(3 * x - 1), 3 * x - 1, on((x, R(1, 3) - R(1, 10**20), 1)),
+     "unproved"),
+    ("x^y against exp(y log x) at x = 0", sp.exp(y * sp.log(x)), x**y, on((x, -3, 3), (y, R(1, 2), 3)), "refuted"),
+    ("polygamma's order and argument", sp.polygamma(1, x + 1), sp.polygamma(1, x) - 1 / x**2, on((x, 0.1, 6)),
+     "not refuted"),
+    ("a finite domain's exact value pi", sp.sin(y), sp.S.Zero, Context((Var(y, Choice((sp.pi,))),)), "proved"),
+    ("a finite domain's exact value 1/10", sp.Heaviside(1000 * y**3 - 1), R(1, 2),
+     Context((Var(y, Choice((R(1, 10),))),)), "proved"),
+    ("no variables at all", sp.Integer(2), sp.Integer(3), Context(()), "refuted"),
+    ("a kink under a derivative that is no polynomial root", sp.Derivative(sp.Abs(sp.sin(x)), x),
+     sp.cos(x) * sp.sign(sp.sin(x)), REAL, "unproved"),
+]
+ADVERSARIAL += REVIEWED
+
+
 @pytest.mark.parametrize(("name", "before", "after", "context", "expected"), ADVERSARIAL,
                          ids=[case[0] for case in ADVERSARIAL])
 def test_adversarial_identities(name: str, before: sp.Expr, after: sp.Expr, context: Context, expected: str) -> None:
     verdict = check_step(before, after, context)
-    assert verdict.verdict == expected, verdict
+    assert verdict.verdict != "refuted" if expected == "not refuted" else verdict.verdict == expected, verdict
     if expected == "refuted":
         example = verdict.counterexample
         assert example is not None and (example.bound is not None or "undefined" in example.lhs + example.rhs)
@@ -143,7 +161,7 @@ def test_a_derivative_at_an_undeclared_kink_is_neither_refuted_nor_proved(claim:
     # d/dx max(0, x) has no value at 0; SymPy's Heaviside(x) says 1/2 there, PyTorch 0: conventions, to be declared
     verdict = check_step(sp.Derivative(sp.Max(0, x), x), claim, REAL)
     assert verdict.verdict == "unproved"
-    assert "x = 0 the derivative does not exist" in verdict.method
+    assert "kink (x = 0)" in verdict.method
 
 
 HARD_TRUE = (sp.expand((x + 1) ** 300) - (x + 1) ** 300 + 1, sp.S.One)

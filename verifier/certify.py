@@ -183,7 +183,7 @@ ANALYTIC: dict[type, Callable[..., acb]] = {
     sp.acsc: lambda z: acb.asin(_reciprocal(z)),
     sp.sinc: acb.sinc,
     sp.factorial: lambda z: acb.gamma(z + 1),
-    sp.polygamma: lambda n, z: acb.polygamma(n, z),
+    sp.polygamma: lambda n, z: z.polygamma(n),  # a method of the argument: z.polygamma(n) is psi^(n)(z)
     sp.polylog: lambda s, z: acb.polylog(z, s),
     sp.beta: lambda a, b: acb.gamma(a) * acb.gamma(b) / acb.gamma(a + b),
     sp.besseli: lambda n, z: acb.bessel_i(z, n), sp.besselj: lambda n, z: acb.bessel_j(z, n),

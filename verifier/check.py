@@ -12,7 +12,7 @@ import sympy as sp
 from verifier import isolation
 from verifier.budget import BudgetExceeded, Deadline
 from verifier.context import Context, Region
-from verifier.edges import NON_SMOOTH, Breakpoint, derivative_kinks
+from verifier.edges import NON_SMOOTH, Breakpoint, derivative_kinks, unlocated_kinks
 from verifier.matrix import explicit, is_matrix, shape_problem, shape_text
 from verifier.model import Factor, Interval
 from verifier.proof import (
@@ -72,7 +72,7 @@ def check_step_here(
 def _check_scalar(before: sp.Expr, after: sp.Expr, context: Context, deadline: Deadline, started: float) -> StepVerdict:
     kinks = _derivative_kinks(before, after, context)
     sides = {region: _sides(before, after, region, context, deadline) for region in context.regions}
-    open_kinks = _kinks_inside(kinks, context)
+    open_kinks = _kinks_inside(kinks, context) + _unlocated(before, after, context)
     if all(lhs == rhs for lhs, rhs in sides.values()) and not _undefined(*sides[context.regions[0]]):
         if open_kinks:
             return StepVerdict("unproved", _no_value_at(open_kinks), time.perf_counter() - started)
@@ -141,7 +141,7 @@ def _at_kink(side: sp.Expr, region: Region) -> sp.Expr:
     )
 
 
-def _kinks_inside(kinks: frozenset[Breakpoint], context: Context) -> list[Breakpoint]:
+def _kinks_inside(kinks: frozenset[Breakpoint], context: Context) -> list:
     """Kinks under a derivative that some region samples around without a convention for them."""
     inside = []
     for symbol, value in kinks:
@@ -155,10 +155,17 @@ def _kinks_inside(kinks: frozenset[Breakpoint], context: Context) -> list[Breakp
     return sorted(set(inside), key=lambda kink: (kink[0].name, float(kink[1])))
 
 
-def _no_value_at(kinks: list[Breakpoint]) -> str:
-    where = ", ".join(f"{symbol} = {value}" for symbol, value in kinks)
-    return (f"holds everywhere else, but at {where} the derivative does not exist (a kink): declare the value "
-            "the derivation takes there (a kink convention) to have it checked")
+def _unlocated(before: sp.Expr, after: sp.Expr, context: Context) -> list[sp.Expr]:
+    """Kinks under a derivative whose zeros cannot all be located: the derivative may not exist somewhere."""
+    declared = any(region.substitution for region in context.regions)
+    return unlocated_kinks((before, after), context.variables, dict(context.definitions), declared)
+
+
+def _no_value_at(kinks: list) -> str:
+    """Why a step that holds wherever the derivative exists is not called proved."""
+    where = ", ".join(f"{k[0]} = {k[1]}" if isinstance(k, tuple) else f"where {k} = 0" for k in kinks)
+    return (f"holds wherever the derivative exists, but the function under it has a kink ({where}), where the "
+            "derivative may have no value: declare the value the derivation takes there (a kink convention)")
 
 
 def _derivative_kinks(before: sp.Expr, after: sp.Expr, context: Context) -> frozenset[Breakpoint]:

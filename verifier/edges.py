@@ -67,6 +67,36 @@ def _breakpoints_of(expr: sp.Basic, variables: tuple[Var, ...], frozen: tuple) -
     return list(found)
 
 
+def exact_floats(expr: sp.Expr) -> sp.Expr:
+    """`expr` with each float constant as the binary fraction it is (0.001 is a rational, if not one tenth)."""
+    return expr.xreplace({f: sp.Rational(f) for f in expr.atoms(sp.Float)})
+
+
+def unlocated_kinks(
+    exprs: Iterable[sp.Basic], variables: tuple[Var, ...], meaning: dict[sp.Symbol, sp.Expr], declared: bool
+) -> list[sp.Expr]:
+    """Kink expressions under a derivative whose zeros cannot all be found exactly (not a polynomial of degree
+    at most 4 in one variable with rational coefficients; with no kink declared, any in several variables)."""
+    intervals = {v.symbol for v in variables if isinstance(v.domain, Interval)}
+    found = []
+    for d in (d for e in exprs for d in e.atoms(sp.Derivative)):
+        for g in critical_expressions(d.expr.xreplace(meaning).xreplace(meaning), poles=False):
+            g = exact_floats(g)
+            if not g.free_symbols & set(d.variables) or g in found:
+                continue
+            several = len(g.free_symbols) > 1
+            if (several and not declared) or (not several and not _solvable(g, g.free_symbols & intervals)):
+                found.append(g)
+    return found
+
+
+def _solvable(g: sp.Expr, symbols: set[sp.Symbol]) -> bool:
+    if len(symbols) != 1 or not g.is_polynomial(*symbols):
+        return False
+    poly = sp.Poly(g, *symbols)
+    return poly.degree() <= MAX_ROOT_DEGREE and all(c.is_Rational for c in poly.coeffs())
+
+
 def derivative_kinks(
     exprs: Iterable[sp.Basic], variables: tuple[Var, ...], base: Point, meaning: dict[sp.Symbol, sp.Expr]
 ) -> set[Breakpoint]:
@@ -126,7 +156,7 @@ def _levels(argument: sp.Expr, base: Point) -> tuple[sp.Expr, ...]:
 def _roots(critical: sp.Expr, var: Var, base: Point) -> list[sp.Expr]:
     """Exact real roots in the variable's interval of a polynomial in it (others at base); none otherwise."""
     others = {s: v for s, v in base.items() if s != var.symbol}
-    univariate = critical.xreplace(others)
+    univariate = exact_floats(critical.xreplace(others))
     if univariate.free_symbols != {var.symbol}:
         return []
     try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import pickle
 import signal
 import threading
 import time
@@ -37,10 +38,15 @@ class _Worker:
         self.connection = parent_end
 
     def call(self, function: Callable[..., T], args: tuple, seconds: float) -> tuple[bool, Any]:
-        """(True, what `function` returned or raised) within `seconds`; (False, None) after a kill."""
+        """(True, what `function` returned or raised) within `seconds`, sending included; (False, None) after a kill.
+
+        Raises pickle's error, having sent nothing, when the arguments cannot be sent (a class made in a function).
+        """
+        started = time.perf_counter()
+        message = _pickled((function, args))
         try:
-            self.connection.send((function, args))
-            if self.connection.poll(seconds):
+            self.connection.send_bytes(message)
+            if self.connection.poll(max(0.0, seconds - (time.perf_counter() - started))):
                 return True, self.connection.recv()
         except (EOFError, OSError):  # the worker died (killed from outside, or out of memory)
             pass
@@ -54,6 +60,12 @@ class _Worker:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(self.pid, 0)
         self.connection.close()
+
+
+def _pickled(message: object) -> bytes:
+    from multiprocessing.reduction import ForkingPickler
+
+    return bytes(ForkingPickler.dumps(message))
 
 
 def _serve(connection: Connection) -> None:
@@ -116,7 +128,11 @@ def bounded(
         worker = _workers.get(os.getpid())
         if worker is None:
             worker = _workers[os.getpid()] = _Worker()
-        finished, reply = worker.call(function, args, budget_seconds + GRACE_SECONDS)
+        left = budget_seconds + GRACE_SECONDS - (time.perf_counter() - started)
+        try:
+            finished, reply = worker.call(function, args, left)
+        except (pickle.PicklingError, AttributeError, TypeError):  # cannot be sent: checked here, bounded as here
+            return function(*args)
         if not finished:
             del _workers[os.getpid()]
     if not finished:

@@ -302,9 +302,14 @@ def _pieces(difference: sp.Expr, variables: tuple[Var, ...]) -> tuple[sp.Symbol,
         if poly is None or poly.degree() > MAX_ROOT_DEGREE or not all(c.is_Rational for c in poly.coeffs()):
             return None
         for level in levels:
-            roots |= {r for r in sp.real_roots(poly - level) if domain.lo < float(r) < domain.hi}
-    ordered = sorted(roots, key=float)
-    return symbol, [sp.Rational(domain.lo), *ordered, sp.Rational(domain.hi)], ordered
+            roots |= {r for r in sp.real_roots(poly - level) if bool(_exact(domain.lo) < r < _exact(domain.hi))}
+    ordered = sorted(roots, key=lambda r: sp.N(r, 50))
+    return symbol, [_exact(domain.lo), *ordered, _exact(domain.hi)], ordered
+
+
+def _exact(bound: float | sp.Expr) -> sp.Expr:
+    """A domain bound as an exact number: a float as the binary fraction it is, a SymPy number as itself."""
+    return sp.Rational(bound) if isinstance(bound, float | int) else sp.sympify(bound, strict=True)
 
 
 MAX_LEVELS = 64
@@ -318,7 +323,7 @@ def _integer_levels(argument: sp.Expr, symbol: sp.Symbol, domain: Interval) -> r
     """The integers a linear argument of floor or ceiling crosses on the domain (None: not linear, or too many)."""
     if not argument.is_polynomial(symbol) or sp.degree(argument, symbol) != 1:
         return None
-    ends = [argument.subs(symbol, sp.Rational(end)) for end in (domain.lo, domain.hi)]
+    ends = [argument.subs(symbol, _exact(end)) for end in (domain.lo, domain.hi)]
     low, high = int(sp.floor(min(ends))), int(sp.ceiling(max(ends)))
     return range(low, high + 1) if high - low <= MAX_LEVELS else None
 
@@ -379,7 +384,7 @@ def _pairwise_heaviside(extreme: sp.Expr) -> sp.Expr:
 
 def _from_positive(interval: Interval) -> sp.Expr:
     u = sp.Dummy("u", positive=True)
-    lo, hi = sp.nsimplify(interval.lo), sp.nsimplify(interval.hi)
+    lo, hi = _exact(interval.lo), _exact(interval.hi)  # never nsimplify: 1 - 10^-30 is not 1
     return lo + (hi - lo) * u / (1 + u)
 
 

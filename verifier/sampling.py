@@ -33,9 +33,24 @@ def draw(variables: tuple[Var, ...], count: int, rng: np.random.Generator, skewe
     return points
 
 
-def exact_point(points: Points, index: int) -> dict[sp.Symbol, sp.Rational]:
-    """The `index`-th point as exact rationals (floats are exact binary fractions)."""
-    return {symbol: sp.Rational(float(values[index])) for symbol, values in points.items()}
+def exact_point(
+    points: Points, index: int, exact_values: dict[sp.Symbol, dict[float, sp.Expr]] | None = None
+) -> dict[sp.Symbol, sp.Expr]:
+    """The `index`-th point as exact numbers: each coordinate the shortest decimal that rounds to its float
+    (so the point printed is the point certified), or the exact value a finite domain lists for it (pi, 1/3)."""
+    exact_values = exact_values or {}
+    point = {}
+    for symbol, values in points.items():
+        value = float(values[index])
+        listed = exact_values.get(symbol, {})
+        point[symbol] = listed[value] if value in listed else sp.Rational(repr(value))
+    return point
+
+
+def listed_values(variables: tuple[Var, ...]) -> dict[sp.Symbol, dict[float, sp.Expr]]:
+    """The exact values of each finite-domain variable, by their floats."""
+    return {v.symbol: {float(value): sp.sympify(value) for value in v.domain.values}
+            for v in variables if isinstance(v.domain, Choice)}
 
 
 def shown(value: sp.Expr) -> str:
@@ -43,7 +58,7 @@ def shown(value: sp.Expr) -> str:
     if value.is_integer or not value.is_Rational:
         return str(value)
     as_float = float(value)
-    return repr(as_float) if sp.Rational(as_float) == value else str(value)
+    return repr(as_float) if sp.Rational(repr(as_float)) == value else str(value)
 
 
 def within(values: np.ndarray, domain: Interval | Choice) -> np.ndarray:

@@ -10,9 +10,9 @@ import sympy as sp
 
 from verifier.certify import Certificate, certify
 from verifier.context import EVERYWHERE, Context, Region
-from verifier.edges import Breakpoint, as_float, edge_points
+from verifier.edges import Breakpoint, as_float, breakpoints, edge_points
 from verifier.evaluate import evaluate_complex, instantiate, undefined_functions, witness_names
-from verifier.sampling import Points, exact_point, shown
+from verifier.sampling import Points, exact_point, listed_values, shown
 from verifier.sized import concrete, concrete_context, size_cases
 from verifier.verdicts import Counterexample
 
@@ -55,23 +55,44 @@ def screen(
     variables = context.sampled(region)
     drawn = context.draw(variables, context.samples, rng)
     count = _count(drawn)
+    listed = listed_values(variables)
     edges: list[dict] = []
     if count and with_edges:  # edge points vary the coordinates of the first drawn point
-        edges = _admissible(context, edge_points((before, after), variables, exact_point(drawn, 0), set(excluded)))
+        base = exact_point(drawn, 0, listed)
+        edges = _admissible(context, edge_points((before, after), variables, base, set(excluded)))
     points = _floats(edges, drawn)
     lhs, rhs = evaluate_complex(before, points), evaluate_complex(after, points)
     gap = _relative_gap(lhs, rhs)
     agreeing = int(np.sum(gap <= SCREEN_RTOL))
     literal = before.has(*UNDEFINED_CONSTANTS) or after.has(*UNDEFINED_CONSTANTS)
-    for index in np.argsort(-np.nan_to_num(gap, nan=np.inf), kind="stable")[:MAX_CANDIDATES]:
-        if not gap[index] > threshold:
-            break
-        point = exact_point(drawn, int(index)) if index < count else edges[int(index) - count]
+    for index in _candidates(gap, threshold, count, _at_breakpoints(edges, (before, after), variables)):
+        point = exact_point(drawn, index, listed) if index < count else _edge(edges, index - count)
         certificate = certify(before, after, point, literal_undefined=literal)
         if certificate is not None:
             example = _counterexample(before, after, point, certificate, region, context.seed)
             return ScreenResult(dataclasses.replace(example, witnesses=stand_ins), agreeing)
     return ScreenResult(None, agreeing)
+
+
+def _candidates(gap: np.ndarray, threshold: float, count: int, forced: list[int]) -> list[int]:
+    """The points to certify: edge points at breakpoints whatever their gap (floats can agree where a side is
+    undefined: exp(y log 0) is 0 in NumPy), then the largest gaps above `threshold`."""
+    largest = [int(i) for i in np.argsort(-np.nan_to_num(gap, nan=np.inf), kind="stable")[:MAX_CANDIDATES]]
+    chosen = [count + i for i in forced[:MAX_CANDIDATES]] + [i for i in largest if gap[i] > threshold]
+    return list(dict.fromkeys(chosen))
+
+
+def _at_breakpoints(edges: list[dict], exprs: tuple[sp.Expr, sp.Expr], variables: tuple) -> list[int]:
+    """Which edge points sit exactly on a breakpoint of either side (a pole, a log of 0, a kink)."""
+    if not edges:
+        return []
+    found = set(breakpoints(exprs, variables, edges[0]))
+    return [i for i, point in enumerate(edges) if any((s, v) in found for s, v in point.items())]
+
+
+def _edge(edges: list[dict], index: int) -> dict:
+    """An edge point; with no variables at all, the only point there is."""
+    return edges[index] if index < len(edges) else {}
 
 
 def _count(points: Points) -> int:
