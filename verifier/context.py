@@ -43,6 +43,8 @@ def regions_around(kink: Kink, variables: tuple[Var, ...]) -> tuple[Region, ...]
     if not isinstance(domain, Interval):
         raise ValueError(f"a kink needs an interval domain for {kink.symbol}")
     at = float(kink.at)
+    if not domain.lo < at < domain.hi:
+        raise ValueError(f"the kink {kink.symbol} = {kink.at} is outside {kink.symbol}'s domain {domain.describe()}")
     offset = sp.Dummy("t", positive=True)
     below = Region(
         f"{kink.symbol} < {kink.at}",
