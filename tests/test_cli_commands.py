@@ -39,7 +39,7 @@ def test_python_m_verifier_runs_the_command_line() -> None:
 
 def test_no_top_level_cli_module_is_installed() -> None:
     text = (ROOT / "pyproject.toml").read_text()
-    assert 'backproof = "verifier.cli:run"' in text and "py-modules" not in text
+    assert 'backproof = "verifier.launch:run"' in text and "py-modules" not in text
 
 
 @pytest.mark.parametrize(
@@ -129,3 +129,19 @@ def test_consoles_never_read_markup_or_emoji(monkeypatch: pytest.MonkeyPatch) ->
     with console.capture() as captured:
         console.print("file.md:100:28 [bold]x[/bold]")
     assert captured.get().strip() == "file.md:100:28 [bold]x[/bold]"
+
+
+def test_ctrl_c_while_the_package_imports_is_one_line() -> None:
+    # the interrupt arrives inside the first heavy import (the SIGINT is raised by the import itself)
+    code = ("import signal, builtins, os\n"
+            "real = builtins.__import__\n"
+            "def interrupted(name, *args, **kwargs):\n"
+            "    if name == 'sympy':\n"
+            "        os.kill(os.getpid(), signal.SIGINT)\n"
+            "    return real(name, *args, **kwargs)\n"
+            "builtins.__import__ = interrupted\n"
+            "from verifier.launch import run\n"
+            "run()\n")
+    done = subprocess.run([sys.executable, "-c", code, "list"], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 130, done.stderr
+    assert done.stderr.strip() == "backproof: interrupted"

@@ -9,11 +9,26 @@ __version__ = "0.1.0"
 if hasattr(sys, "get_int_max_str_digits") and 0 < sys.get_int_max_str_digits() < 100_000:
     sys.set_int_max_str_digits(100_000)
 
-from verifier.check import check_step
-from verifier.context import Context, Region
-from verifier.model import Choice, Constraint, Derivation, Interval, Kink, Step, Var
-from verifier.verdicts import Counterexample, DerivationResult, NumericCheck, StepResult, StepVerdict
-from verifier.verify import verify, verify_all
+# The public names are imported when first used (PEP 562), so that `import verifier.launch` stays light and
+# Ctrl-C while SymPy loads can be answered with one line.
+_EXPORTS = {
+    "check_step": "verifier.check", "Context": "verifier.context", "Region": "verifier.context",
+    "Choice": "verifier.model", "Constraint": "verifier.model", "Derivation": "verifier.model",
+    "Interval": "verifier.model", "Kink": "verifier.model", "Step": "verifier.model", "Var": "verifier.model",
+    "Counterexample": "verifier.verdicts", "DerivationResult": "verifier.verdicts", "NumericCheck": "verifier.verdicts",
+    "StepResult": "verifier.verdicts", "StepVerdict": "verifier.verdicts", "verify": "verifier.verify",
+    "verify_all": "verifier.verify",
+}
+
+
+def __getattr__(name: str) -> object:
+    """A public name, imported from its module on first use."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'verifier' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(_EXPORTS[name]), name)
+
 
 __all__ = [
     "Choice",

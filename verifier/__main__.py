@@ -1,7 +1,5 @@
 """`python -m verifier ...`: the same command line as the installed `backproof`."""
 
-import sys
+from verifier.launch import run
 
-from verifier.cli import main
-
-sys.exit(main(prog="python -m verifier"))
+run(prog="python -m verifier")
