@@ -16,8 +16,8 @@ _EXPORTS = {
     "Choice": "verifier.model", "Constraint": "verifier.model", "Derivation": "verifier.model",
     "Interval": "verifier.model", "Kink": "verifier.model", "Step": "verifier.model", "Var": "verifier.model",
     "Counterexample": "verifier.verdicts", "DerivationResult": "verifier.verdicts", "NumericCheck": "verifier.verdicts",
-    "StepResult": "verifier.verdicts", "StepVerdict": "verifier.verdicts", "verify": "verifier.verify",
-    "verify_all": "verifier.verify",
+    "StepResult": "verifier.verdicts", "StepVerdict": "verifier.verdicts", "verify": "verifier.verification",
+    "verify_all": "verifier.verification",
 }
 
 

@@ -34,7 +34,7 @@ from verifier.reader.notebook import with_cells
 from verifier.reader.sources import SUFFIXES, location
 from verifier.serialize import counted, report, summary, summary_line
 from verifier.texbuild import TEX_HINT, BuildResult, compile_pdf, tex_engine, write_atomically
-from verifier.verify import verify_all
+from verifier.verification import verify_all
 
 VERDICT_STYLE = {"proved": "green", "refuted": "red", "unproved": "yellow"}
 

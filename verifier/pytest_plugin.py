@@ -11,7 +11,7 @@ import pytest
 from verifier.reader.document import BlockError, TextDerivation, read_file
 from verifier.reader.sources import SUFFIXES, location
 from verifier.verdicts import DerivationResult
-from verifier.verify import verify
+from verifier.verification import verify
 
 
 class DerivationFailed(Exception):

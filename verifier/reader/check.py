@@ -11,7 +11,7 @@ from verifier.context import DEFAULT_BUDGET_SECONDS
 from verifier.reader.document import Document, TextDerivation, read_file
 from verifier.serialize import derivation_dict, summary
 from verifier.verdicts import DerivationResult
-from verifier.verify import verify_all
+from verifier.verification import verify_all
 
 
 @dataclass(frozen=True)
