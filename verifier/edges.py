@@ -155,6 +155,8 @@ def _levels(argument: sp.Expr, base: Point) -> tuple[sp.Expr, ...]:
 
 def _roots(critical: sp.Expr, var: Var, base: Point) -> list[sp.Expr]:
     """Exact real roots in the variable's interval of a polynomial in it (others at base); none otherwise."""
+    if not critical.is_polynomial(var.symbol):  # a sum of exponentials, say: no exact roots to find
+        return []
     others = {s: v for s, v in base.items() if s != var.symbol}
     univariate = exact_floats(critical.xreplace(others))
     if univariate.free_symbols != {var.symbol}:
