@@ -217,8 +217,8 @@ def test_the_verdict_does_not_depend_on_the_thread() -> None:
     assert main.method == found["v"].method
 
 
-def test_an_entry_reached_by_symmetry_is_still_screened() -> None:
-    # entries 2 and 3 are renamings of entry 1 in the true column; the wrong column breaks only entry 3
+def test_a_wrong_entry_among_renamings_of_a_proved_one_is_refuted() -> None:
+    # entries 2 and 3 are renamings of entry 1 in the true column; the wrong column breaks the renaming at entry 3
     context = Context(tuple(Var(v, Interval(-3, 3)) for v in (z1, z2, z3)))
     true = sp.ImmutableMatrix([sp.exp(v) / S3 for v in (z1, z2, z3)])
     wrong = sp.ImmutableMatrix([sp.exp(z1) / S3, sp.exp(z2) / S3, sp.exp(z3) / S3 * R(1000001, 1000000)])
