@@ -20,7 +20,7 @@ from multiprocessing.connection import Connection, Pipe
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-GRACE_SECONDS = 0.35  # past the budget before the worker is killed (it normally stops itself at the budget)
+GRACE_SECONDS = 0.25  # past the budget before the worker is killed (it normally stops itself at the budget)
 _IN_WORKER = False  # set in the worker itself: nested bounded calls run inline there
 
 
@@ -54,12 +54,16 @@ class _Worker:
         return False, None
 
     def stop(self) -> None:
-        """Kill the process and reap it."""
+        """Kill the process; it is reaped in the background (freeing a large process's memory takes time)."""
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(self.pid, 0)
         self.connection.close()
+        threading.Thread(target=_reap, args=(self.pid,), daemon=True).start()
+
+
+def _reap(pid: int) -> None:
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
 
 
 def _pickled(message: object) -> bytes:
