@@ -53,10 +53,8 @@ def step_variable(derivation: Derivation, expr: sp.Expr) -> sp.Symbol | None:
     return declared[0] if declared else None
 
 
-@pytest.mark.parametrize(("derivation_id", "index", "mutation"), mutated_steps())
-def test_planted_error_is_refuted_at_its_step(
-    derivation_id: str, index: int, mutation: str, corpus_results: Results
-) -> None:
+def planted(derivation_id: str, index: int, mutation: str) -> tuple[sp.Expr, Context]:
+    """The mutated step and the context it is checked in; skips the test when the mutation changes nothing."""
     derivation = BY_ID[derivation_id]
     original = derivation.steps[index].expr
     variable = step_variable(derivation, original)
@@ -64,6 +62,14 @@ def test_planted_error_is_refuted_at_its_step(
     context = context_with_swap(derivation, variable) if variable is not None else Context.of(derivation)
     if mutant is None or context.prepare(mutant) == context.prepare(original):
         pytest.skip(f"'{mutation}' does not change this step")
+    return mutant, context
+
+
+@pytest.mark.parametrize(("derivation_id", "index", "mutation"), mutated_steps())
+def test_planted_error_is_refuted_at_its_step(
+    derivation_id: str, index: int, mutation: str, corpus_results: Results
+) -> None:
+    mutant, context = planted(derivation_id, index, mutation)
     verdict = check_step(reference_before(derivation_id, index, corpus_results), mutant, context)
     assert verdict.verdict == "refuted", f"{mutation}: {mutant} -> {verdict}"
     assert verdict.counterexample is not None or verdict.shape_error is not None
@@ -95,12 +101,6 @@ def test_the_exact_methods_alone_never_prove_a_planted_error(
     derivation_id: str, index: int, mutation: str, corpus_results: Results
 ) -> None:
     """autograd's test-the-tester: with the screen switched off, no prover may close a wrong step."""
-    derivation = BY_ID[derivation_id]
-    original = derivation.steps[index].expr
-    variable = step_variable(derivation, original)
-    mutant = MUTATIONS[mutation](original, variable)
-    context = context_with_swap(derivation, variable) if variable is not None else Context.of(derivation)
-    if mutant is None or context.prepare(mutant) == context.prepare(original):
-        pytest.skip(f"'{mutation}' does not change this step")
+    mutant, context = planted(derivation_id, index, mutation)
     context = dataclasses.replace(context, budget_seconds=0.25)  # a wrong step fails the cheap methods at once
     assert prove_step(reference_before(derivation_id, index, corpus_results), mutant, context) is None

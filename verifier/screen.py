@@ -57,6 +57,7 @@ def screen(
     count = _count(drawn)
     listed = listed_values(variables)
     edges: list[dict] = []
+    base: dict = {}
     if count and with_edges:  # edge points vary the coordinates of the first drawn point
         base = exact_point(drawn, 0, listed)
         edges = _admissible(context, edge_points((before, after), variables, base, set(excluded)))
@@ -65,7 +66,7 @@ def screen(
     gap = _relative_gap(lhs, rhs)
     agreeing = int(np.sum(gap <= SCREEN_RTOL))
     literal = before.has(*UNDEFINED_CONSTANTS) or after.has(*UNDEFINED_CONSTANTS)
-    for index in _candidates(gap, threshold, count, _at_breakpoints(edges, (before, after), variables)):
+    for index in _candidates(gap, threshold, count, _at_breakpoints(edges, (before, after), variables, base)):
         point = exact_point(drawn, index, listed) if index < count else _edge(edges, index - count)
         certificate = certify(before, after, point, literal_undefined=literal)
         if certificate is not None:
@@ -82,11 +83,14 @@ def _candidates(gap: np.ndarray, threshold: float, count: int, forced: list[int]
     return list(dict.fromkeys(chosen))
 
 
-def _at_breakpoints(edges: list[dict], exprs: tuple[sp.Expr, sp.Expr], variables: tuple) -> list[int]:
-    """Which edge points sit exactly on a breakpoint of either side (a pole, a log of 0, a kink)."""
+def _at_breakpoints(edges: list[dict], exprs: tuple[sp.Expr, sp.Expr], variables: tuple, base: dict) -> list[int]:
+    """Which edge points sit exactly on a breakpoint of either side (a pole, a log of 0, a kink).
+
+    The breakpoints are the ones the edge points were built from (same base point: memoised, not recomputed).
+    """
     if not edges:
         return []
-    found = set(breakpoints(exprs, variables, edges[0]))
+    found = set(breakpoints(exprs, variables, base))
     return [i for i, point in enumerate(edges) if any((s, v) in found for s, v in point.items())]
 
 
