@@ -32,15 +32,16 @@ from verifier.reader.check import CheckedFile, check_files, check_report, exit_c
 from verifier.reader.names import DEFAULT_DOMAIN
 from verifier.reader.notebook import with_cells
 from verifier.reader.sources import SUFFIXES, location
-from verifier.serialize import counted, report, summary, summary_line
+from verifier.serialize import ambiguous_part, counted, letter_products, report, spelled, summary, summary_line
 from verifier.texbuild import TEX_HINT, BuildResult, compile_pdf, tex_engine, write_atomically
+from verifier.verdicts import READINGS_FIX, StepVerdict
 from verifier.verification import verify_all
 
-VERDICT_STYLE = {"proved": "green", "refuted": "red", "unproved": "yellow"}
+VERDICT_STYLE = {"proved": "green", "refuted": "red", "unproved": "yellow", "ambiguous": "magenta"}
 
 # The exit codes, as the README's table lists them.
 EXIT_OK = 0  # every verdict is what was expected
-EXIT_FAILED = 1  # a step refuted or unproved, a numeric check failed, or the PDF asked for not built
+EXIT_FAILED = 1  # a step refuted, unproved or ambiguous, a numeric check failed, or the PDF asked for not built
 EXIT_USAGE = 2  # bad command line, unknown id, missing file, unwritable output; check: a block unreadable
 EXIT_NOTHING = 3  # check: no derivation found in the files given
 EXIT_INTERNAL = 4  # a bug in backproof (the traceback is printed)
@@ -255,6 +256,7 @@ def show(result: DerivationResult, console: Console) -> None:
     lines += [f"constraint: {c.statement}" for c in d.constraints]
     lines += [f"kink convention: {d.kink.describe()}"] if d.kink is not None else []
     lines += [f"remarks: {d.remarks}"] if d.remarks else []
+    lines += [letters_line(d)] if letter_products(d) else []
     if d.variable is None:
         lines.append(f"starts from: {d.function}")
     else:
@@ -279,6 +281,10 @@ def show_step(r: StepResult, console: Console) -> None:
     console.print("  as written:    ", r.step.latex or "(not in the note: added by backproof)")
     label = f"expression ({shape_text(r.step.expr)}):" if is_matrix(r.step.expr) else "expression:"
     console.print(f"  {label:<15}", str(r.step.expr))
+    if r.step.read_as:
+        console.print("  read as:       ", r.step.read_as)
+    for line in readings_lines(v, every=True):
+        console.print(f"  {line}")
     console.print("  justification: ", r.step.justification)
     if r.step.explanation:
         console.print("  what is wrong: ", r.step.explanation)
@@ -286,6 +292,26 @@ def show_step(r: StepResult, console: Console) -> None:
         console.print("  shape error:   ", v.shape_error)
     if v.counterexample is not None:
         console.print("  counterexample:", f"[{v.counterexample.region}]", v.counterexample.describe())
+
+
+def readings_lines(verdict: StepVerdict, every: bool = False) -> list[str]:
+    """An ambiguous step's readings, each with its verdict, and the fix (with `every`: any step's readings)."""
+    if not verdict.readings or not (every or verdict.verdict == "ambiguous"):
+        return []
+    lines = []
+    for reading in verdict.readings:
+        which = "as read" if reading.chosen else "read otherwise"
+        lines.append(f"{which}: {reading.description}: {reading.verdict} by {reading.method}")
+        if reading.counterexample is not None:
+            lines.append(f"  counterexample: {reading.counterexample.describe()}")
+    if verdict.verdict == "ambiguous":
+        lines.append(f"fix: {READINGS_FIX}")
+    return lines
+
+
+def letters_line(derivation: Derivation) -> str:
+    """`read as products of letters: tanh -> t·a·n·h`."""
+    return "read as products of letters: " + ", ".join(f"{n} -> {spelled(n)}" for n in letter_products(derivation))
 
 
 def show_numeric(result: DerivationResult, console: Console) -> None:
@@ -372,12 +398,18 @@ def check_table(checked: CheckedFile) -> Table:
         if read.undeclared:
             heading.append(f"\nundeclared, taken as real in {DEFAULT_DOMAIN.describe()}: {', '.join(read.undeclared)}",
                            style="yellow")
+        if letter_products(result.derivation):
+            heading.append(f"\n{letters_line(result.derivation)}", style="yellow")
         rows.append((read.heading_line, [location(path, read.heading_line), heading, numeric_verdict(result), ""]))
         for where, step in zip(read.steps, result.steps, strict=True):
             verdict = step.verdict
             text = Text(step.step.latex or "")
             if step.step.justification:
                 text.append(f"   ({step.step.justification})", style="dim")
+            if step.step.read_as:
+                text.append(f"\nread as: {step.step.read_as}", style="dim")
+            for line in readings_lines(verdict):
+                text.append(f"\n{line}", style=VERDICT_STYLE["ambiguous"])
             if verdict.counterexample is not None:
                 text.append(f"\ncounterexample: {verdict.counterexample.describe()}", style="red")
             cells = [location(path, where.line, where.column), text,
@@ -402,9 +434,10 @@ def numeric_verdict(result: DerivationResult) -> Text:
 
 
 def check_summary_line(counts: dict[str, int]) -> str:
-    """`N derivations, S steps: P proved, R refuted, U unproved; B blocks could not be read`."""
+    """`N derivations, S steps: P proved, R refuted, U unproved[, A ambiguous]; B blocks could not be read`."""
     return (f"{counted(counts['derivations'], 'derivation')}, {counted(counts['steps'], 'step')}: "
-            f"{counts['proved']} proved, {counts['refuted']} refuted, {counts['unproved']} unproved; "
+            f"{counts['proved']} proved, {counts['refuted']} refuted, {counts['unproved']} unproved"
+            f"{ambiguous_part(counts)}; "
             f"{counted(counts['unreadable'], 'block')} could not be read")
 
 

@@ -10,8 +10,8 @@ import sympy as sp
 from verifier.matrix import is_matrix, shape_text
 from verifier.model import Derivation
 from verifier.reader.texmacros import closing_brace
-from verifier.serialize import counted
-from verifier.verdicts import DerivationResult, StepResult
+from verifier.serialize import ambiguous_part, counted, letter_products, spelled, summary
+from verifier.verdicts import READINGS_FIX, Counterexample, DerivationResult, StepResult
 
 TEXT_ESCAPES = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
@@ -37,6 +37,7 @@ MATH_MACROS = frozenset(
 )
 MATH_ENVIRONMENTS = frozenset({"cases"})
 MAX_MATH_LENGTH = 2000
+VERDICT_MACROS = {"proved": r"\proved", "refuted": r"\refuted", "unproved": r"\unproved", "ambiguous": r"\ambiguous"}
 
 
 def escape(text: str) -> str:
@@ -365,7 +366,7 @@ def _top_level_terms(latex: str) -> list[str]:
 
 def verdict_mark(result: StepResult) -> str:
     """Coloured, shaped and worded, so it reads in black and white too."""
-    name = {"proved": r"\proved", "refuted": r"\refuted", "unproved": r"\unproved"}[result.verdict.verdict]
+    name = VERDICT_MACROS[result.verdict.verdict]
     method = escape(result.verdict.method)
     flag = "" if result.as_expected else r"\newline \textbf{UNEXPECTED}"
     return rf"{name}\newline{{\scriptsize {method}}}{flag}"
@@ -373,9 +374,13 @@ def verdict_mark(result: StepResult) -> str:
 
 def counterexample_text(result: StepResult) -> str:
     """Where the step fails and both sides' values there."""
-    example = result.verdict.counterexample
-    if result.verdict.shape_error is not None:
-        return escape(result.verdict.shape_error[0].upper() + result.verdict.shape_error[1:]) + "."
+    return evidence_text(result.verdict.counterexample, result.verdict.shape_error)
+
+
+def evidence_text(example: Counterexample | None, shape_error: str | None) -> str:
+    """A shape error, or where the two sides differ and their values there; empty when there is neither."""
+    if shape_error is not None:
+        return escape(shape_error[0].upper() + shape_error[1:]) + "."
     if example is None:
         return ""
     point = ", ".join(f"${math(sp.Symbol(k))} = {escape(v)}$" for k, v in example.point.items()) or "every point"
@@ -391,6 +396,22 @@ def counterexample_text(result: StepResult) -> str:
     )
 
 
+def readings_text(result: StepResult) -> list[str]:
+    """A line read several ways: the reading chosen, each reading's verdict, and the fix when they disagree."""
+    verdict = result.verdict
+    if not verdict.readings:
+        return []
+    lines = [r"\textbf{Read as:} " + escape(result.step.read_as)]
+    for reading in verdict.readings:
+        which = "as read" if reading.chosen else "read otherwise"
+        line = rf"{VERDICT_MACROS[reading.verdict]}{{}} {escape(f'{which}: {reading.description} ({reading.method})')}"
+        evidence = evidence_text(reading.counterexample, reading.shape_error)
+        lines.append(line + (rf"\newline {evidence}" if evidence else ""))
+    if verdict.verdict == "ambiguous":
+        lines.append(r"\textbf{Fix:} " + escape(READINGS_FIX) + ".")
+    return lines
+
+
 PREAMBLE = r"""\documentclass[10pt]{article}
 \usepackage[a4paper,margin=2cm]{geometry}
 \usepackage{amsmath,amssymb}
@@ -400,9 +421,11 @@ PREAMBLE = r"""\documentclass[10pt]{article}
 \definecolor{ok}{rgb}{0.0,0.45,0.15}
 \definecolor{bad}{rgb}{0.75,0.0,0.0}
 \definecolor{open}{rgb}{0.75,0.45,0.0}
+\definecolor{twoway}{rgb}{0.45,0.1,0.6}
 \newcommand{\proved}{\textcolor{ok}{$\checkmark$\,\textbf{proved}}}
 \newcommand{\refuted}{\textcolor{bad}{$\boldsymbol{\times}$\,\textbf{REFUTED}}}
 \newcommand{\unproved}{\textcolor{open}{\textbf{?\,unproved}}}
+\newcommand{\ambiguous}{\textcolor{twoway}{$\boldsymbol{\leftrightarrow}$\,\textbf{AMBIGUOUS}}}
 \newsavebox{\fitbox}
 \newcommand{\fitmath}[1]{\sbox{\fitbox}{$\displaystyle #1$}\ifdim\wd\fitbox>\linewidth
   \typeout{backproof fitmath: \the\wd\fitbox\space into \the\linewidth}\resizebox{\linewidth}{!}{\usebox{\fitbox}}
@@ -434,6 +457,7 @@ def document(results: list[DerivationResult], versions: dict[str, str], date: st
 
 
 def _summary_table(results: list[DerivationResult]) -> str:
+    two_way = any(r.count("ambiguous") for r in results)  # the ambiguous column only when some step is
     rows = []
     for r in results:
         numeric = r.numeric
@@ -441,19 +465,25 @@ def _summary_table(results: list[DerivationResult]) -> str:
         error = "--" if numeric is None else f"{numeric.max_rel_error:.1e}"
         refuted = r.count("refuted")
         shown = rf"\textcolor{{bad}}{{\textbf{{{refuted}}}}}" if refuted else "0"
+        ambiguous = rf" & {_ambiguous_cell(r.count('ambiguous'))}" if two_way else ""
         rows.append(
             rf"{escape(r.derivation.id)} & {escape(note_name(r.derivation.note))} & {len(r.steps)} & "
-            rf"{r.count('proved')} & {shown} & {r.count('unproved')} & {method} & {error} \\"
+            rf"{r.count('proved')} & {shown} & {r.count('unproved')}{ambiguous} & {method} & {error} \\"
         )
     return "\n".join([
         r"\section*{Summary}",
         escape(summary_sentence(results)),
-        r"{\footnotesize\begin{longtable}{@{}l l r r r r l r@{}}",
-        r"\toprule derivation & note & steps & proved & refuted & unproved & numeric check & max error \\",
+        r"{\footnotesize\begin{longtable}{@{}l l r r r r " + ("r " if two_way else "") + "l r@{}}",
+        r"\toprule derivation & note & steps & proved & refuted & unproved & " + ("ambiguous & " if two_way else "")
+        + r"numeric check & max error \\",
         r"\midrule\endhead",
         *rows,
         r"\bottomrule\end{longtable}}",
     ])
+
+
+def _ambiguous_cell(count: int) -> str:
+    return rf"\textcolor{{twoway}}{{\textbf{{{count}}}}}" if count else "0"
 
 
 def note_name(note: str) -> str:
@@ -462,14 +492,16 @@ def note_name(note: str) -> str:
 
 
 def summary_sentence(results: list[DerivationResult]) -> str:
-    """`N derivations, S steps: P proved, R refuted (E of them errors in the notes found), U unproved, X unexpected.`"""
+    """`N derivations, S steps: P proved, R refuted (E of them errors in the notes found), U unproved[, A ambiguous],
+    X unexpected.`"""
     refuted = sum(r.count("refuted") for r in results)
     found = sum(r.errors_found for r in results)
     known = f" ({found} of them errors the notes are known to make)" if found else ""
     return (
         f"{counted(len(results), 'derivation')}, {counted(sum(len(r.steps) for r in results), 'step')}: "
         f"{sum(r.count('proved') for r in results)} proved, {refuted} refuted{known}, "
-        f"{sum(r.count('unproved') for r in results)} unproved, {sum(r.unexpected for r in results)} unexpected."
+        f"{sum(r.count('unproved') for r in results)} unproved{ambiguous_part(summary(results))}, "
+        f"{sum(r.unexpected for r in results)} unexpected."
     )
 
 
@@ -478,7 +510,7 @@ def _refuted(results: Iterable[DerivationResult]) -> list[tuple[DerivationResult
 
 
 def _correction(result: DerivationResult, refuted: StepResult) -> StepResult | None:
-    later = [s for s in result.steps[refuted.index + 1:] if s.verdict.verdict != "refuted"]
+    later = [s for s in result.steps[refuted.index + 1:] if s.verdict.verdict not in ("refuted", "ambiguous")]
     return later[0] if later else None
 
 
@@ -538,6 +570,9 @@ def _derivation(result: DerivationResult, note_math: bool) -> str:
         lines.append(rf"Kink convention: {escape(d.kink.describe())}.")
     if d.remarks:
         lines.append(r"\textit{" + escape(d.remarks) + "}")
+    if letter_products(d):
+        spellings = ", ".join(f"{name} as {spelled(name)}" for name in letter_products(d))
+        lines.append(escape(f"Read as products of single letters: {spellings}."))
     lines.append(_steps_table(result, note_math))
     lines.append(_numeric_line(result))
     return "\n\n".join(lines)
@@ -564,6 +599,7 @@ def _steps_table(result: DerivationResult, note_math: bool) -> str:
         content.append(r"{\small\textit{" + escape(s.step.justification) + "}}")
         if s.step.explanation:
             content.append(r"{\small " + escape(f"{s.step.expected}: {s.step.explanation}") + "}")
+        content += [r"{\small " + line + "}" for line in readings_text(s)]
         if s.verdict.counterexample is not None or s.verdict.shape_error is not None:
             content.append(r"{\small " + counterexample_text(s) + "}")
         rows.append(rf"{s.index} & " + r"\newline ".join(content) + rf" & {verdict_mark(s)} \\ \midrule")

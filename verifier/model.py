@@ -127,6 +127,24 @@ class Factor:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """Another way to read a line: what it becomes read that way, and that reading in words."""
+
+    expr: sp.Expr
+    description: str  # e.g. "d/dx applies to x^2 only, not to the product x^2 \cdot e^x"
+    products: tuple[tuple[Factor, ...], ...] = ()  # matrix products as this reading takes them, shapes included
+    # what the step is checked against read this way, when the reading changes the line before it (the scope of
+    # the derivative a chain starts with); None: the same previous expression as the chosen reading
+    before: sp.Expr | None = None
+
+    @property
+    def free_symbols(self) -> set[sp.Basic]:
+        """The symbols this reading uses, in the line and in what it is checked against."""
+        before = set() if self.before is None else self.before.free_symbols
+        return self.expr.free_symbols | before
+
+
+@dataclass(frozen=True)
 class Step:
     """One line of a derivation: the expression it claims equals the previous one."""
 
@@ -136,12 +154,17 @@ class Step:
     expected: Expected = "valid"
     explanation: str = ""
     products: tuple[tuple[Factor, ...], ...] = ()  # matrix products as the line writes them, shapes included
+    read_as: str = ""  # the chosen reading in words, when the line has another one (see `alternatives`)
+    alternatives: tuple[Reading, ...] = ()  # the other readings of the line, each checked too
+    letter_products: tuple[str, ...] = ()  # names in the line read as a product of single letters ("tanh")
 
     def __post_init__(self) -> None:
         if self.expected not in EXPECTED_KINDS:
             raise ValueError(f"expected must be one of {EXPECTED_KINDS}, not {self.expected!r}")
         if self.expected in ("error", "slip") and not self.explanation:
             raise ValueError("an error or slip step needs a one-line explanation")
+        if self.alternatives and not self.read_as:
+            raise ValueError("a step with alternative readings needs `read_as`, the chosen reading in words")
 
 
 @dataclass(frozen=True)
@@ -171,7 +194,7 @@ class Derivation:
         declared = {v.symbol for v in self.variables} | {s for s, _ in self.definitions}
         used = set(self.function.free_symbols)
         for step in self.steps:
-            used |= step.expr.free_symbols
+            used |= step.expr.free_symbols.union(*(r.free_symbols for r in step.alternatives))
         bases = {f.base.label for f in self.families} | {f.base for f in self.families}
         indices = {r.index for r in self.index_ranges}
         undeclared = sorted(

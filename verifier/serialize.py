@@ -9,6 +9,7 @@ from typing import Any
 import sympy as sp
 
 from verifier.matrix import is_matrix, shape_text
+from verifier.model import Derivation
 from verifier.verdicts import DerivationResult, NumericCheck, StepResult
 
 
@@ -21,17 +22,24 @@ def summary(results: list[DerivationResult]) -> dict[str, int]:
         "errors_found": sum(r.errors_found for r in results),
         "refuted": sum(r.count("refuted") for r in results),
         "unproved": sum(r.count("unproved") for r in results),
+        "ambiguous": sum(r.count("ambiguous") for r in results),
         "unexpected": sum(r.unexpected for r in results),
     }
 
 
 def summary_line(counts: dict[str, int]) -> str:
-    """`N derivations, S steps: P proved, E errors in the notes found, U unproved, X unexpected`."""
+    """`N derivations, S steps: P proved, E errors in the notes found, U unproved[, A ambiguous], X unexpected`."""
     return (
         f"{counted(counts['derivations'], 'derivation')}, {counted(counts['steps'], 'step')}: "
         f"{counts['proved']} proved, {counted(counts['errors_found'], 'error')} in the notes found, "
-        f"{counts['unproved']} unproved, {counts['unexpected']} unexpected"
+        f"{counts['unproved']} unproved{ambiguous_part(counts)}, {counts['unexpected']} unexpected"
     )
+
+
+def ambiguous_part(counts: dict[str, int]) -> str:
+    """`, A ambiguous` for a summary line when some step is ambiguous, else nothing."""
+    ambiguous = counts.get("ambiguous", 0)
+    return f", {ambiguous} ambiguous" if ambiguous else ""
 
 
 def counted(count: int, noun: str) -> str:
@@ -56,7 +64,22 @@ def step_dict(result: StepResult) -> dict[str, Any]:
         "counterexample": None if verdict.counterexample is None else asdict(verdict.counterexample),
         "shape": shape_text(step.expr) if is_matrix(step.expr) else None,
         "shape_error": verdict.shape_error,
+        "read_as": step.read_as or None,
+        "readings": [asdict(r) for r in verdict.readings],  # each ReadingVerdict's fields
     }
+
+
+def letter_products(derivation: Derivation) -> list[str]:
+    """The names its lines read as products of single letters, each once, in order."""
+    return list(dict.fromkeys(name for step in derivation.steps for name in step.letter_products))
+
+
+def spelled(name: str) -> str:
+    """A name as the product it was read as: `tanh` -> `t·a·n·h`, `ab_1` -> `a·b_1`."""
+    letters, subscript, rest = name.partition("_")
+    if not letters:
+        return name
+    return "\u00b7".join(letters) + subscript + rest
 
 
 def numeric_dict(numeric: NumericCheck | None) -> dict[str, Any] | None:
@@ -88,6 +111,7 @@ def derivation_dict(result: DerivationResult) -> dict[str, Any]:
         "constraints": [c.statement for c in d.constraints],
         "kink_convention": None if d.kink is None else d.kink.describe(),
         "remarks": d.remarks or None,
+        "letter_products": letter_products(d),
         "steps": [step_dict(s) for s in result.steps],
         "numeric": numeric_dict(result.numeric),
         "ok": result.ok,

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from verifier.model import Derivation, Step
 
-Verdict = Literal["proved", "refuted", "unproved"]
+# "ambiguous": the line as read is refuted, but another reading of it holds (proved or unproved)
+Verdict = Literal["proved", "refuted", "unproved", "ambiguous"]
+AMBIGUOUS_METHOD = "readings disagree (refuted only as read)"
+READINGS_FIX = "add parentheses or braces to say which reading is meant"
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,25 @@ class Counterexample:
 
 
 @dataclass(frozen=True)
+class ReadingVerdict:
+    """One reading of a line that has several, and the verdict on the step read that way."""
+
+    description: str
+    verdict: Verdict  # never "ambiguous": each reading is decided on its own
+    method: str
+    seconds: float
+    counterexample: Counterexample | None = None
+    shape_error: str | None = None
+    chosen: bool = False  # the reading the step was given (the literature's); the others are its alternatives
+
+    @classmethod
+    def of(cls, description: str, verdict: StepVerdict, chosen: bool = False) -> ReadingVerdict:
+        """The reading `description` with the engine's `verdict` on it."""
+        return cls(description, verdict.verdict, verdict.method, verdict.seconds, verdict.counterexample,
+                   verdict.shape_error, chosen)
+
+
+@dataclass(frozen=True)
 class StepVerdict:
     """The engine's verdict on one step against the expression before it."""
 
@@ -50,6 +74,20 @@ class StepVerdict:
     counterexample: Counterexample | None = None
     points_agreeing: int = 0
     shape_error: str | None = None
+    readings: tuple[ReadingVerdict, ...] = ()  # a line with several readings: the chosen one first, then the others
+
+
+def with_readings(chosen: StepVerdict, read_as: str, others: Sequence[tuple[str, StepVerdict]]) -> StepVerdict:
+    """The verdict on a line read several ways: ambiguous when the chosen reading is refuted and another is not.
+
+    Otherwise the chosen reading's verdict stands; every reading's verdict is kept in `readings`, and the
+    time is that of all of them.
+    """
+    readings = (ReadingVerdict.of(read_as, chosen, chosen=True), *(ReadingVerdict.of(d, v) for d, v in others))
+    seconds = sum(r.seconds for r in readings)
+    if chosen.verdict == "refuted" and any(r.verdict != "refuted" for r in readings[1:]):
+        return StepVerdict("ambiguous", AMBIGUOUS_METHOD, seconds, readings=readings)
+    return dataclasses.replace(chosen, seconds=seconds, readings=readings)
 
 
 @dataclass(frozen=True)
@@ -91,7 +129,7 @@ class StepResult:
 
     @property
     def as_expected(self) -> bool:
-        """Valid and completion steps proved; error and slip steps refuted."""
+        """Valid and completion steps proved; error and slip steps refuted (an ambiguous step is neither)."""
         if self.step.expected in ("error", "slip"):
             return self.verdict.verdict == "refuted"
         return self.verdict.verdict == "proved"

@@ -13,9 +13,9 @@ import sympy as sp
 from verifier import isolation
 from verifier.check import check_step
 from verifier.context import DEFAULT_BUDGET_SECONDS, Context
-from verifier.model import Derivation
+from verifier.model import Derivation, Step
 from verifier.numeric import TOLERANCE, cross_check
-from verifier.verdicts import DerivationResult, NumericCheck, StepResult
+from verifier.verdicts import DerivationResult, NumericCheck, StepResult, StepVerdict, with_readings
 
 # The numeric cross-check runs in the steps' worker (whose caches hold the prepared expressions) and is
 # stopped after this long: a function whose code will not finish gets a failed check, not a hang.
@@ -27,21 +27,53 @@ def _stopped(seconds: float) -> NumericCheck:
 
 
 def verify(derivation: Derivation, budget_seconds: float = DEFAULT_BUDGET_SECONDS) -> DerivationResult:
-    """Check every step; a refuted step is set aside and the next is checked against the one before it."""
+    """Check every step; a refuted step is set aside and the next is checked against the one before it.
+
+    An ambiguous step (refuted as read, another reading holds) is followed from the reading that holds.
+    The numeric cross-check takes the last step whose chosen reading was not refuted: never an alternative.
+    """
     started = time.perf_counter()
     context = Context.of(derivation, budget_seconds)
-    accepted: sp.Expr = derivation.start
+    accepted = held = derivation.start
     results = []
     for index, step in enumerate(derivation.steps):
-        verdict = check_step(accepted, step.expr, context, step.products)
+        verdict = check_readings(accepted, step, context)
         results.append(StepResult(index, step, verdict))
-        if verdict.verdict != "refuted":
-            accepted = step.expr
+        accepted = following(accepted, step, verdict)
+        held = held if verdict.verdict in ("refuted", "ambiguous") else step.expr
     if derivation.numeric_override is None:
-        numeric = isolation.bounded(cross_check, (derivation, accepted, context), NUMERIC_SECONDS, _stopped)
+        numeric = isolation.bounded(cross_check, (derivation, held, context), NUMERIC_SECONDS, _stopped)
     else:
         numeric = derivation.numeric_override()
     return DerivationResult(derivation, tuple(results), numeric, time.perf_counter() - started)
+
+
+def check_readings(before: sp.Expr, step: Step, context: Context) -> StepVerdict:
+    """The step as read against `before`; with alternative readings, each of those too (each in its own budget)."""
+    chosen = check_step(before, step.expr, context, step.products)
+    if not step.alternatives:
+        return chosen
+    others = [
+        (r.description, check_step(before if r.before is None else r.before, r.expr, context, r.products))
+        for r in step.alternatives
+    ]
+    return with_readings(chosen, step.read_as, others)
+
+
+def following(accepted: sp.Expr, step: Step, verdict: StepVerdict) -> sp.Expr:
+    """What the next step is checked against: this step unless refuted; an ambiguous one's reading that holds.
+
+    The reading that holds is the first alternative proved, else the first unproved. Proved against the
+    same previous expression, it equals that expression, so the next verdict is the one a refutation would
+    give; read with another line before it (a derivative's scope), the chain goes on in that reading.
+    """
+    if verdict.verdict == "refuted":
+        return accepted
+    if verdict.verdict != "ambiguous":
+        return step.expr
+    readings = list(zip(step.alternatives, verdict.readings[1:], strict=True))
+    held = [r for r, v in readings if v.verdict == "proved"] or [r for r, v in readings if v.verdict != "refuted"]
+    return held[0].expr
 
 
 def verify_all(
