@@ -55,6 +55,7 @@ class Var:
 
     symbol: sp.Symbol
     domain: Domain
+    reason: str = ""  # why this domain: "declared", or "natural domain: log(x) needs x > 0"
 
     def describe(self) -> str:
         """`name in domain`."""

@@ -111,6 +111,8 @@ class NumericCheck:
     max_rel_error: float
     tolerance: float
     kink: KinkCheck | None = None
+    undefined_points: int = 0  # points where the function or the final derivative is not finite or not real
+    hint: str = ""  # the fix when the check fails only at such points: "declare the domain, e.g. `x in (0, 6)`"
 
     @property
     def passed(self) -> bool:
