@@ -72,7 +72,7 @@ def test_check_exits_2_on_an_unreadable_block_and_still_checks_the_rest(tmp_path
     document = json.loads(done.stdout)
     assert document["errors"][0] | {"file": None} == {
         "file": None, "line": 3, "column": 6,
-        "message": "found '*', expected (, +, -, [, \\frac, \\text{...}, a letter, a macro, ...",
+        "message": "found '*', expected a Greek letter, a function such as \\log, a letter, a number, (, +, -, [, ...",
     }
     steps = document["derivations"][0]["steps"]
     assert [(s["line"], s["verdict"]) for s in steps] == [(7, "proved"), (7, "refuted")]

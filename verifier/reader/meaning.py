@@ -1,0 +1,916 @@
+"""The meaning of each grammar rule: a Lark Transformer from a formula's parse tree to SymPy, one method per rule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy as sp
+from lark import Token, Transformer, Tree, v_args
+from lark.tree import Meta
+
+from verifier.reader.formula import MAX_ELEMENTS, Element, Label, ParseError, power
+from verifier.reader.names import Names
+
+MAX_DIGITS = 40
+MAX_SUM_TERMS = 100  # terms of one sum
+MAX_TERMS_WRITTEN = 2_000  # terms written out by all the sums of one formula (nested sums multiply)
+OTHERWISE = {"otherwise", "else", "sonst"}
+INVERSES = {"sin": sp.asin, "cos": sp.acos, "tan": sp.atan, "sinh": sp.asinh, "cosh": sp.acosh, "tanh": sp.atanh,
+            "sec": sp.asec, "csc": sp.acsc, "cot": sp.acot}
+RELATIONS = {
+    "<": sp.Lt, "\\lt": sp.Lt, ">": sp.Gt, "\\gt": sp.Gt, "\\leq": sp.Le, "\\le": sp.Le, "\u2264": sp.Le,
+    "\\leqslant": sp.Le, "\\geq": sp.Ge, "\\ge": sp.Ge, "\u2265": sp.Ge, "\\geqslant": sp.Ge, "\\neq": sp.Ne,
+    "\\ne": sp.Ne, "\u2260": sp.Ne, "=": sp.Eq,
+}
+ACCENTS = {"widehat": "hat", "overline": "bar", "widetilde": "tilde"}
+
+
+# -- what a rule may hand to the rule above it before it is a SymPy expression ----------------------
+@dataclass(frozen=True)
+class Name:
+    """A name before its scripts: x, \\sigma, \\hat{y}, \\text{ReLU}."""
+
+    base: str
+    position: tuple[int, int]
+    letter: bool = False  # one plain letter, which may spell a function name with its neighbours
+
+
+@dataclass(frozen=True)
+class Letter:
+    """A lone letter read as a symbol (kept apart so that `t a n h` next to `(x)` can be seen)."""
+
+    value: sp.Expr
+    letter: str
+    position: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Words:
+    """A `\\text{...}` that names nothing: a justification at the end, a condition's `if`, else an error."""
+
+    text: str
+    position: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Grouped:
+    """A bracketed group or an argument list, with the scripts written after it."""
+
+    args: tuple[Any, ...]
+    scripts: tuple[tuple[Any, ...], ...] = ()
+    position: tuple[int, int] = (1, 1)
+
+
+@dataclass(frozen=True)
+class Head:
+    """A function waiting for its argument: `\\log_2`, `\\tanh^2`, `\\sigma'`."""
+
+    name: str
+    function: Any
+    subscript: tuple[IndexPart, ...]
+    sups: tuple[Any, ...]
+    primes: int
+    position: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Primed:
+    """`f'(x)` or `\\sigma'(z)`: a derivative's name when it stands alone, else its value."""
+
+    variable: sp.Symbol
+    of: sp.Expr | None
+    value: sp.Expr
+
+
+@dataclass(frozen=True)
+class PrimedName:
+    """A name with primes that is not a known function: `f'`, `y'`."""
+
+    value: sp.Expr
+    primes: int
+    position: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Leibniz:
+    """`\\frac{dy}{dx}`: a derivative's name when it stands alone, else the derivative of its numerator."""
+
+    variable: sp.Symbol
+    order: int
+    numerator: tuple[Any, ...]
+    position: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Operator:
+    """`\\frac{d}{dx}`, `\\nabla_x`, `\\sum_{i=1}^{K}` or `\\prod`: applies to the rest of the term."""
+
+    kind: str  # "derivative", "sum" or "product"
+    position: tuple[int, int]
+    variable: sp.Expr | None = None
+    order: int = 1
+    index: sp.Dummy | None = None
+    lower: sp.Expr | None = None
+    upper: sp.Expr | None = None
+    condition: sp.Basic | None = None
+
+
+@dataclass(frozen=True)
+class IndexPart:
+    """One index of a subscript: its text in a name, and its value (a number, an index, a letter)."""
+
+    text: str
+    value: sp.Expr
+
+
+@dataclass(frozen=True)
+class Part:
+    """A factor of a product, and how it was joined: by `\\cdot` (explicit) or side by side."""
+
+    value: sp.Expr
+    grouped: bool = False
+    explicit: bool = False
+
+
+@dataclass(frozen=True)
+class Product:
+    """Factors of a term, kept apart so that an operator can tell where its scope could end."""
+
+    parts: tuple[Part, ...]
+
+
+@dataclass(frozen=True)
+class Noted:
+    """A value with the words written before it (a condition's `if`) or after it (a justification)."""
+
+    value: Any
+    note: str = ""
+    lead: Words | None = None
+
+
+@dataclass(frozen=True)
+class Body:
+    """The expression (or bare operator) of one piece of a chain, and where it stands."""
+
+    value: Any
+    meta: Meta
+
+
+@dataclass(frozen=True)
+class Readings:
+    """One reading of a chain: its elements with their spans, and the ambiguous constructs met on the way."""
+
+    elements: tuple[Element, ...]
+    spans: tuple[tuple[int, int], ...]
+    continues: bool
+    dangling: bool
+    undeclared: frozenset[str]
+    ambiguities: dict[int, tuple[str, str]]
+
+
+@dataclass
+class _State:
+    """What one reading of a formula accumulates."""
+
+    variable: sp.Symbol | None
+    elements: list[tuple[Element, tuple[int, int]]] = field(default_factory=list)
+    undeclared: set[str] = field(default_factory=set)
+    ambiguities: dict[int, tuple[str, str]] = field(default_factory=dict)
+    terms_written: int = 0
+
+
+def _position(meta: Meta) -> tuple[int, int]:
+    return (meta.line, meta.column) if not getattr(meta, "empty", True) else (1, 1)
+
+
+def _token_position(token: Token) -> tuple[int, int]:
+    return token.line or 1, token.column or 1
+
+
+@v_args(meta=True, inline=True)
+class Reader(Transformer):  # type: ignore[type-arg]
+    """Reads one formula once; `flipped` names the ambiguous constructs to read the other way."""
+
+    def __init__(self, text: str, names: Names, variable: sp.Symbol | None, labels: bool,
+                 indices: dict[str, int], flipped: frozenset[int]) -> None:
+        super().__init__()
+        self.text, self.names, self.labels, self.flipped = text, names, labels, flipped
+        self.indices = {name: sp.Integer(value) for name, value in indices.items()}
+        self.state = _State(variable)
+        self.dummies: dict[str, sp.Dummy] = {}
+
+    def read(self, tree: Tree) -> Readings:
+        """The chain this tree reads as."""
+        for node in tree.find_data("index_name"):
+            letter = str(node.children[0])
+            self.dummies.setdefault(letter, sp.Dummy(letter, integer=True))
+        return self.transform(tree)
+
+    # -- chains ------------------------------------------------------------------------------------
+    def start(self, meta: Meta, chain: Readings) -> Readings:
+        return chain
+
+    def chain(self, meta: Meta, *children: Any) -> Readings:
+        pieces = [c for c in children if not isinstance(c, Token)]
+        if len(pieces) > MAX_ELEMENTS:
+            raise ParseError(f"a chain of {len(pieces)} expressions: the limit is {MAX_ELEMENTS}")
+        for index, piece in enumerate(pieces):
+            if piece is None and 0 < index < len(pieces) - 1:
+                raise ParseError("nothing between two '=' signs", *_position(meta))
+        if not self.state.elements:
+            raise ParseError("no expression in the formula")
+        elements, spans = zip(*self.state.elements, strict=True)
+        return Readings(elements, spans, pieces[0] is None, len(pieces) > 1 and pieces[-1] is None,
+                        frozenset(self.state.undeclared), dict(self.state.ambiguities))
+
+    def link(self, meta: Meta, token: Token) -> Token:
+        if token.type == "APPROX":
+            raise ParseError("\\approx is not an equality: backproof checks equal steps only",
+                             *_token_position(token))
+        return token
+
+    def piece(self, meta: Meta, *children: Any) -> Element | None:
+        bodies = [c for c in children if isinstance(c, Body)]
+        if not bodies:
+            return None
+        body = bodies[0]
+        label = self._label(body.value) if self.labels and not self.state.elements else None
+        if label is not None:
+            self.state.variable = self.state.variable if self.state.variable is not None else label.variable
+            expr, note = None, ""
+        else:
+            expr, note = self._unnote(body.value)
+            expr = self._final(expr)
+        source = self.text[body.meta.start_pos:body.meta.end_pos]
+        element = Element(expr, label, source, *_position(body.meta), note)
+        self.state.elements.append((element, (body.meta.start_pos, body.meta.end_pos)))
+        return element
+
+    def element(self, meta: Meta, expr: Any, *end: Token) -> Body:
+        return Body(expr, meta)
+
+    def bare_operator(self, meta: Meta, operator: Operator, *end: Token) -> Body:
+        return Body(operator, meta)
+
+    def _label(self, value: Any) -> Label | None:
+        if isinstance(value, Operator) and value.kind == "derivative":
+            return Label(value.variable, None, value.order)
+        if isinstance(value, Primed):
+            return Label(value.variable, value.of, 1)
+        if isinstance(value, Leibniz):
+            lone = self._lone_symbol(value.numerator)
+            if lone is None:
+                return None
+            defined = any(symbol == lone for symbol, _ in self.names.definitions)
+            return Label(value.variable, lone if defined else None, value.order)
+        return None
+
+    def _lone_symbol(self, items: tuple[Any, ...]) -> Any:
+        """The one name a derivative's numerator holds (y, \\hat{y}_i, (\\text{relu})), else None."""
+        if len(items) != 1:
+            return None
+        item = items[0]
+        if isinstance(item, Grouped) and len(item.args) == 1 and not item.scripts:
+            inner = item.args[0]
+            return self._lone_symbol((inner,)) if not isinstance(inner, tuple) else None
+        if isinstance(item, Letter):
+            return item.value
+        if isinstance(item, Words) or (isinstance(item, Noted) and item.value is None and item.lead is None):
+            return item  # a word such as (\text{softmax}): the derivative's name, with no meaning of its own
+        if isinstance(item, Head) and not (item.subscript or item.sups or item.primes):
+            return item
+        return item if isinstance(item, sp.Symbol) else None
+
+    def _final(self, value: Any) -> sp.Expr:
+        expr = self._v(value)
+        leftover = [d for d in self.dummies.values() if expr.has(d)]
+        if leftover:
+            raise ParseError(f"the index {leftover[0].name} is used outside its sum")
+        return expr
+
+    # -- arithmetic ----------------------------------------------------------------------------------
+    def add(self, meta: Meta, left: Any, sign: Token, right: Any) -> Any:
+        value, note = self._unnote(right)
+        return self._noted(self._v(left) + self._v(value), note)
+
+    def sub(self, meta: Meta, left: Any, sign: Token, right: Any) -> Any:
+        value, note = self._unnote(right)
+        return self._noted(self._v(left) - self._v(value), note)
+
+    def plus_minus(self, meta: Meta, left: Any, sign: Token, right: Any) -> Any:
+        raise ParseError(f"'{sign}' stands for two formulas: write each case as its own line",
+                         *_token_position(sign))
+
+    def neg(self, meta: Meta, sign: Token, operand: Any) -> Any:
+        value, note = self._unnote(operand)
+        return self._noted(-self._v(value), note)
+
+    def pos(self, meta: Meta, sign: Token, operand: Any) -> Any:
+        return operand
+
+    def times(self, meta: Meta, left: Any, sign: Token, right: Any) -> Any:
+        value, note = self._unnote(right)
+        right_parts = self._parts(value)
+        joined = (Part(right_parts[0].value, right_parts[0].grouped, True), *right_parts[1:])
+        return self._noted(Product((*self._parts(left), *joined)), note)
+
+    def divide(self, meta: Meta, left: Any, sign: Token, right: Any) -> Any:
+        value, note = self._unnote(right)
+        return self._noted(self._v(left) / self._v(value), note)
+
+    def scoped(self, meta: Meta, operator: Operator, operand: Any) -> Any:
+        value, note = self._unnote(operand)
+        return self._noted(self._apply(operator, value), note)
+
+    def scoped_after(self, meta: Meta, left: Any, operator: Operator, operand: Any) -> Any:
+        value, note = self._unnote(operand)
+        return self._noted(Product((*self._parts(left), Part(self._apply(operator, value)))), note)
+
+    def juxtaposed(self, meta: Meta, *items: Any) -> Any:
+        items_left = list(items)
+        lead = items_left.pop(0) if len(items_left) > 1 and isinstance(items_left[0], Words) else None
+        notes: list[str] = []
+        while items_left and isinstance(items_left[-1], Words) and (len(items_left) > 1 or lead is None):
+            notes.insert(0, items_left.pop().text)
+        if not items_left:
+            return Noted(None, " ".join(notes), lead)
+        parts = self._applied(self._spelled(items_left))
+        if len(parts) == 1:
+            only = parts[0]
+            value = only.value if isinstance(only, Part) and not only.grouped else only
+        else:
+            value = Product(tuple(p if isinstance(p, Part) else Part(self._v(p)) for p in parts))
+        return Noted(value, " ".join(notes), lead) if notes or lead else value
+
+    def _applied(self, items: list[Any]) -> list[Any]:
+        """Each function applied to the item after it; a lone pending item (a name, a derivative) kept as is."""
+        if len(items) == 1 and isinstance(items[0], (Head, Leibniz, Letter, PrimedName)):
+            return items
+        if len(items) == 2 and isinstance(items[0], PrimedName) and isinstance(items[1], Grouped):
+            primed = self._primed_call(items[0], items[1])
+            if primed is not None:
+                return [primed]
+        parts: list[Any] = []
+        index = 0
+        while index < len(items):
+            item = items[index]
+            if isinstance(item, Head):
+                if index + 1 >= len(items):
+                    raise ParseError(f"the function {item.name} needs an argument", *item.position)
+                parts.append(self._applied_head(item, items[index + 1]))
+                index += 2
+                continue
+            parts.append(Part(self._v(item), grouped=isinstance(item, Grouped)))
+            index += 1
+        return parts
+
+    def _applied_head(self, head: Head, argument: Any) -> Any:
+        if isinstance(argument, Grouped):
+            value = self._call(head, [self._v(a) for a in argument.args])
+            if len(argument.args) == 1 and head.primes == 1 and not argument.scripts and not head.sups:
+                point = self._v(argument.args[0])
+                if isinstance(point, sp.Symbol):
+                    function = head.function
+                    return Primed(point, function(point) if callable(function) else None, value)
+            return Part(self._scripted(value, argument.scripts))
+        return Part(self._call(head, [self._v(argument)]))
+
+    def _primed_call(self, name: PrimedName, group: Grouped) -> Primed | None:
+        if name.primes != 1 or len(group.args) != 1 or group.scripts:
+            return None
+        point = self._v(group.args[0])
+        if not isinstance(point, sp.Symbol):
+            return None
+        return Primed(point, None, self._v(name) * point)
+
+    def _spelled(self, items: list[Any]) -> list[Any]:
+        """Letters that spell a function's name before a bracket (`tanh(x)`): the function, or (flipped) letters."""
+        for start in range(len(items)):
+            for end in range(start + 2, len(items)):
+                word = items[start:end]
+                if not all(isinstance(i, Letter) for i in word) or not isinstance(items[end], Grouped):
+                    continue
+                name = "".join(i.letter for i in word)
+                function = self.names.function(name)
+                if function is None or self.names.is_declared(name):
+                    continue
+                key = self._key(word[0].position)
+                chosen = f"'{name}' read as the function {name}"
+                other = f"'{name}' read as the product " + " \\cdot ".join(i.letter for i in word)
+                if self._choose(key, chosen, other):
+                    continue
+                head = Head(name, function, (), (), 0, word[0].position)
+                return [*items[:start], head, *self._spelled(items[end:])]
+        return items
+
+    # -- operators -------------------------------------------------------------------------------------
+    def _apply(self, operator: Operator, operand: Any) -> sp.Expr:
+        if operator.kind in ("sum", "product"):
+            return self._written_out(operator, self._v(operand))
+        parts = self._parts(operand)
+        whole = self._differentiate(operator, Product(parts))
+        if len(parts) > 1 and parts[0].grouped:
+            first = self._differentiate(operator, parts[0].value) * self._v(Product(parts[1:]))
+            chosen, other = "the derivative of the bracket only", "the derivative of the whole product"
+            return whole if self._ambiguous(operator, first, whole, chosen, other) else first
+        cut = next((i for i, p in enumerate(parts) if p.explicit), None)
+        if cut is None:
+            return whole
+        up_to = self._differentiate(operator, Product(parts[:cut])) * self._v(Product(parts[cut:]))
+        chosen, other = "the derivative of the whole product", "the derivative of the factors before \\cdot only"
+        return up_to if self._ambiguous(operator, whole, up_to, chosen, other) else whole
+
+    def _ambiguous(self, operator: Operator, chosen_value: sp.Expr, other_value: sp.Expr, chosen: str,
+                   other: str) -> bool:
+        """Whether to take the other reading (only asked when the two readings differ)."""
+        if chosen_value == other_value:
+            return False
+        return self._choose(self._key(operator.position), chosen, other)
+
+    def _differentiate(self, operator: Operator, operand: Any) -> sp.Expr:
+        return sp.Derivative(self._v(operand), (operator.variable, operator.order))
+
+    def _written_out(self, operator: Operator, body: sp.Expr) -> sp.Expr:
+        lower, upper = (self._size(v, operator.position) for v in (operator.lower, operator.upper))
+        if upper - lower + 1 > MAX_SUM_TERMS:
+            raise ParseError(f"a sum of more than {MAX_SUM_TERMS} terms", *operator.position)
+        self.state.terms_written += max(0, upper - lower + 1)
+        if self.state.terms_written > MAX_TERMS_WRITTEN:
+            raise ParseError(f"the sums of this formula write out more than {MAX_TERMS_WRITTEN} terms",
+                             *operator.position)
+        terms = []
+        for value in range(lower, upper + 1):
+            at = {operator.index: sp.Integer(value)}
+            if operator.condition is not None:
+                holds = operator.condition.xreplace(at)
+                if holds not in (sp.true, sp.false):
+                    raise ParseError("a sum's condition must compare its indices", *operator.position)
+                if holds is sp.false:
+                    continue
+            terms.append(self._entries(body.xreplace(at)))
+        return sp.Add(*terms) if operator.kind == "sum" else sp.Mul(*terms)
+
+    def _size(self, value: sp.Expr | None, position: tuple[int, int]) -> int:
+        if value is None:
+            sizes = [v for _, v in self.names.definitions if v.is_Integer]
+            if len(sizes) != 1:
+                raise ParseError("say where the sum runs, as in \\sum_{i=1}^{K}, or define one size K in a where "
+                                 "block", *position)
+            return int(sizes[0])
+        value = value.xreplace({s: v for s, v in self.names.definitions if v.is_Integer})
+        if not value.is_Integer:
+            raise ParseError(f"the sum runs to {value}: text files take sums of a given size, e.g. "
+                             "\\sum_{i=1}^{3}, or K defined as a number in a where block", *position)
+        return int(value)
+
+    def _entries(self, expr: sp.Expr) -> sp.Expr:
+        """Entries whose indices all have values become the plain symbols they name (x[2] is x_2)."""
+        dummies = set(self.dummies.values())
+        return expr.replace(
+            lambda e: isinstance(e, sp.Indexed) and not any(i.free_symbols & dummies for i in e.indices),
+            lambda e: self._symbol(f"{e.base.label}_" + "".join(str(i) for i in e.indices)),
+        )
+
+    def derivative_operator(self, meta: Meta, token: Token, denominator: tuple[sp.Expr, int]) -> Operator:
+        variable, order = denominator
+        written = str(token)
+        above = int("".join(c for c in written.split("^", 1)[1] if c.isdigit())) if "^" in written else 1
+        if above != order:
+            raise ParseError("the orders of the d's above and below differ", *_position(meta))
+        return Operator("derivative", _position(meta), variable, order)
+
+    def denominator(self, meta: Meta, diff: Token, factor: Any) -> tuple[sp.Expr, int]:
+        value = self._v(factor)
+        if isinstance(value, sp.Pow) and value.exp.is_Integer and 1 < value.exp <= 3:
+            return value.base, int(value.exp)
+        if not isinstance(value, (sp.Symbol, sp.Indexed)):
+            raise ParseError("a derivative is taken with respect to a name, as in dx", *_position(meta))
+        return value, 1
+
+    def nabla(self, meta: Meta, token: Token, sub: Token, parts: tuple[IndexPart, ...]) -> Operator:
+        variable = self._name_value(Name(parts[0].text, _position(meta)), parts[1:], _position(meta))
+        return Operator("derivative", _position(meta), variable, 1)
+
+    def big_operator(self, meta: Meta, token: Token, limits: tuple[Any, ...] | None = None) -> Operator:
+        kind = "sum" if str(token) == "\\sum" else "product"
+        if limits is None:
+            raise ParseError(f"a {kind} needs its index, as in {token}_{{i=1}}^{{3}}", *_position(meta))
+        letter, lower, upper, condition = limits
+        return Operator(kind, _position(meta), None, 1, self.dummies[letter], lower, upper, condition)
+
+    def limits(self, meta: Meta, sub: Token, lower: tuple[Any, ...], sup: Token | None = None,
+               bound: Any = None) -> tuple[Any, ...]:
+        letter, first, condition = lower
+        return letter, first, None if bound is None else self._arg(bound), condition
+
+    def limits_swapped(self, meta: Meta, sup: Token, bound: Any, sub: Token, lower: tuple[Any, ...]) -> tuple[Any, ...]:
+        return self.limits(meta, sub, lower, sup, bound)
+
+    def upper_only(self, meta: Meta, sup: Token, bound: Any) -> tuple[Any, ...]:
+        raise ParseError("a sum needs its index, as in \\sum_{i=1}^{K}", *_position(meta))
+
+    def index_only(self, meta: Meta, letter: str) -> tuple[Any, ...]:
+        return letter, sp.Integer(1), None
+
+    def index_from(self, meta: Meta, letter: str, eq: Token, first: Any) -> tuple[Any, ...]:
+        return letter, self._v(first), None
+
+    def index_except(self, meta: Meta, letter: str, relation: Token, other: str) -> tuple[Any, ...]:
+        return letter, sp.Integer(1), self._relation(relation, letter, other)
+
+    def index_from_except(self, meta: Meta, substack: Token, letter: str, eq: Token, first: Any,
+                          *rest: Any) -> tuple[Any, ...]:
+        left, relation, right = [r for r in rest if not (isinstance(r, Token) and r.type == "COMMA")]
+        return letter, self._v(first), self._relation(relation, left, right)
+
+    def index_name(self, meta: Meta, letter: Token) -> str:
+        return str(letter)
+
+    index_value = index_name
+
+    def _relation(self, relation: Token, left: str, right: str) -> sp.Basic:
+        values = [self._index_value(letter) for letter in (left, right)]
+        return RELATIONS[str(relation)](*values)
+
+    def _index_value(self, letter: str) -> sp.Expr:
+        if letter.isdigit():
+            return sp.Integer(letter)
+        if letter in self.dummies:
+            return self.dummies[letter]
+        if letter in self.indices:
+            return self.indices[letter]
+        return self._symbol(letter)
+
+    # -- functions -----------------------------------------------------------------------------------------
+    def application(self, meta: Meta, token: Token, *rest: Any) -> Any:
+        *scripts, argument = rest
+        name = str(token).lstrip("\\")
+        function = self.names.function(name)
+        if function is None:
+            raise ParseError(f"the function \\{name} is not known", *_token_position(token))
+        head = self._head(name, function, scripts, _token_position(token))
+        kind, value = argument
+        if kind == "value":
+            return Part(self._call(head, [self._v(value)]))
+        first, *others = value
+        if not isinstance(first, Grouped):
+            return Part(self._call(head, [self._v(self.juxtaposed(Meta(), *value))]))
+        applied = self._applied_head(head, first)
+        if not others:
+            return applied
+        rest = self._v(self.juxtaposed(Meta(), *others))
+        return Product((Part(self._v(applied)), Part(rest)))
+
+    def argument_factors(self, meta: Meta, *factors: Any) -> tuple[str, tuple[Any, ...]]:
+        return "factors", factors
+
+    def argument_application(self, meta: Meta, application: Any) -> tuple[str, Any]:
+        return "value", application
+
+    def argument_operator(self, meta: Meta, operator: Operator, operand: Any) -> tuple[str, Any]:
+        return "value", self._apply(operator, self._unnote(operand)[0])
+
+    def _head(self, name: str, function: Any, scripts: list[tuple[Any, ...]], position: tuple[int, int]) -> Head:
+        subscript: tuple[IndexPart, ...] = ()
+        sups: list[Any] = []
+        primes = 0
+        for script in scripts:
+            if script[0] == "sub":
+                subscript = script[1]
+            elif script[0] == "sup":
+                sups.append(self._arg(script[1]))
+            elif script[0] == "prime":
+                primes += 1
+            else:
+                raise ParseError(f"cannot read this script on the function {name}", *position)
+        return Head(name, function, subscript, tuple(sups), primes, position)
+
+    def _call(self, head: Head, arguments: list[sp.Expr]) -> sp.Expr:
+        if head.subscript:
+            if head.name != "log" or head.primes or len(arguments) != 1:
+                raise ParseError(f"a subscript on the function {head.name}", *head.position)
+            return sp.log(arguments[0], self._number("".join(p.text for p in head.subscript), head.position))
+        arity = head.function.nargs if isinstance(head.function, sp.Lambda) else None
+        if arity is not None and len(arguments) not in arity:
+            raise ParseError(f"{head.name} takes {min(arity)} argument(s), not {len(arguments)}", *head.position)
+        value = self._primed(head, arguments) if head.primes else head.function(*arguments)
+        for sup in head.sups:
+            value = self._function_power(head, value, arguments, sup)
+        return value
+
+    def _primed(self, head: Head, arguments: list[sp.Expr]) -> sp.Expr:
+        if len(arguments) != 1 or head.primes > 3:
+            raise ParseError("a prime needs a function of one argument", *head.position)
+        dummy = sp.Dummy("t", real=True)
+        derivative = sp.Derivative(head.function(dummy), (dummy, head.primes))
+        point = arguments[0]
+        return derivative.subs(dummy, point) if isinstance(point, sp.Symbol) else sp.Subs(derivative, dummy, point)
+
+    def _function_power(self, head: Head, value: sp.Expr, arguments: list[sp.Expr], sup: sp.Expr) -> sp.Expr:
+        """`\\tanh^2 x` is a power; `\\sinh^{-1} x` is read as the inverse function (or, flipped, 1/sinh x)."""
+        if sup == -1 and head.name in INVERSES and len(arguments) == 1:
+            inverse = INVERSES[head.name](arguments[0])
+            chosen = f"\\{head.name}^{{-1}} read as the inverse function"
+            other = f"\\{head.name}^{{-1}} read as 1/\\{head.name}"
+            return 1 / value if self._choose(self._key(head.position), chosen, other) else inverse
+        return power(value, sup, head.position)
+
+    # -- factors ---------------------------------------------------------------------------------------------
+    def factor(self, meta: Meta, atom: Any, *scripts: tuple[Any, ...]) -> Any:
+        if isinstance(atom, Name):
+            return self._named(atom, scripts)
+        if isinstance(atom, Grouped):
+            return Grouped(atom.args, (*atom.scripts, *scripts), atom.position)
+        if not scripts:
+            return atom
+        return self._scripted(self._v(atom), scripts)
+
+    def _named(self, name: Name, scripts: tuple[tuple[Any, ...], ...]) -> Any:
+        subs = [s for s in scripts if s[0] == "sub"]
+        if len(subs) > 1:
+            raise ParseError("double subscript", *subs[1][2])
+        parts = (*(subs[0][1] if subs else ()), *(p for s in scripts if s[0] == "layer" for p in s[1]))
+        rest = tuple(s for s in scripts if s[0] not in ("sub", "layer"))
+        full = self._full_name(name.base, parts)
+        function = self.names.function(name.base) if not parts or name.base == "log" else None
+        if function is not None and not self.names.is_declared(full) and name.base not in self.dummies:
+            return self._head(name.base, function, [*((("sub", subs[0][1]),) if subs else ()), *rest],
+                              name.position)
+        value = self._name_value(name, parts, name.position)
+        primes = sum(1 for s in rest if s[0] == "prime")
+        if primes and len(rest) == primes:
+            return PrimedName(value, primes, name.position)
+        if not rest and name.letter and not parts:
+            return Letter(value, name.base, name.position) if isinstance(value, sp.Symbol) else value
+        return self._scripted(value, rest)
+
+    def _scripted(self, value: sp.Expr, scripts: tuple[tuple[Any, ...], ...]) -> sp.Expr:
+        sups = [s for s in scripts if s[0] == "sup"]
+        if len(sups) > 1:
+            raise ParseError("double superscript: use braces, x^{a^{b}}", *sups[1][2])
+        for script in scripts:
+            kind = script[0]
+            if kind == "sup":
+                value = self._superscript(value, script[1], script[2])
+            elif kind == "prime":
+                value = sp.Derivative(value, self._variable(script[1]))
+            elif kind == "factorial":
+                value = sp.factorial(value)
+            elif kind == "transpose":
+                continue  # the transpose of a scalar is itself
+            else:
+                raise ParseError("a subscript on something that is not a name", *script[2])
+        return value
+
+    def _superscript(self, value: sp.Expr, exponent: Any, position: tuple[int, int]) -> sp.Expr:
+        """A power; `w^T` with T undeclared is read as a transpose (flipped: the power T)."""
+        if isinstance(exponent, Name) and exponent.base == "T" and not self.names.is_declared("T"):
+            chosen, other = "^T read as a transpose", "^T read as the power T"
+            if not self._choose(self._key(position), chosen, other):
+                return value
+        return power(value, self._arg(exponent), position)
+
+    def _variable(self, position: tuple[int, int]) -> sp.Symbol:
+        if self.state.variable is None:
+            raise ParseError("a prime needs to know the variable: start with \\frac{d}{dx}", *position)
+        return self.state.variable
+
+    def sup_script(self, meta: Meta, sup: Token, arg: Any) -> tuple[Any, ...]:
+        return "sup", arg, _token_position(sup)
+
+    def sub_script(self, meta: Meta, sub: Token, parts: tuple[IndexPart, ...]) -> tuple[Any, ...]:
+        return "sub", parts, _token_position(sub)
+
+    def layer(self, meta: Meta, token: Token) -> tuple[Any, ...]:
+        inner = str(token).split("{", 1)[1].strip(" }").strip("()[] ")
+        return "layer", (self._index_part(inner, token),), _token_position(token)
+
+    def transpose(self, meta: Meta, token: Token) -> tuple[Any, ...]:
+        return "transpose", None, _token_position(token)
+
+    def prime(self, meta: Meta, token: Token) -> tuple[Any, ...]:
+        return "prime", _token_position(token), _token_position(token)
+
+    def factorial(self, meta: Meta, token: Token) -> tuple[Any, ...]:
+        return "factorial", None, _token_position(token)
+
+    def subscript(self, meta: Meta, token: Token) -> tuple[IndexPart, ...]:
+        if token.type == "NUMBER" and len(token) > 1:
+            raise ParseError(f"x_{token} reads as x_{token[0]} {token[1:]} in LaTeX: write x_{{{token}}}",
+                             *_token_position(token))
+        return (self._index_part(str(token), token),)
+
+    def subscript_list(self, meta: Meta, *tokens: Token) -> tuple[IndexPart, ...]:
+        return tuple(self._index_part(str(t), t) for t in tokens if t.type != "COMMA")
+
+    def subscript_offset(self, meta: Meta, token: Token, sign: Token, number: Token) -> tuple[IndexPart, ...]:
+        part = self._index_part(str(token), token)
+        offset = sp.Integer(str(number)) * (-1 if sign.type == "MINUS" else 1)
+        value = part.value + offset
+        return (IndexPart(str(value) if value.is_Integer else f"{part.text}{sign}{number}", value),)
+
+    def _index_part(self, text: str, token: Token) -> IndexPart:
+        if token.type == "COMMA":
+            raise ParseError("a comma cannot start a subscript", *_token_position(token))
+        if text.isdigit():
+            return IndexPart(text, sp.Integer(text))
+        text = text.lstrip("\\")
+        if text in self.dummies:
+            return IndexPart(text, self.dummies[text])
+        if text in self.indices:
+            return IndexPart(str(self.indices[text]), self.indices[text])
+        return IndexPart(text, sp.Symbol(text))
+
+    def _full_name(self, base: str, parts: tuple[IndexPart, ...]) -> str:
+        return base if not parts else f"{base}_" + "".join(p.text for p in parts)
+
+    def _name_value(self, name: Name, parts: tuple[IndexPart, ...], position: tuple[int, int]) -> sp.Expr:
+        base = name.base
+        if not parts and base in self.dummies:
+            return self.dummies[base]
+        if not parts and base in self.indices:
+            return self.indices[base]
+        full = self._full_name(base, parts)
+        if base == "delta" and len(parts) == 2 and not self.names.is_declared(full) and all(
+                p.value.is_Integer or p.value in self.dummies.values() for p in parts):
+            return sp.KroneckerDelta(parts[0].value, parts[1].value)
+        if any(p.value.free_symbols & set(self.dummies.values()) for p in parts):
+            return sp.Indexed(sp.IndexedBase(base), *(p.value for p in parts))
+        if self.names.is_declared(full):
+            return self.names.symbol(full)
+        if full == "e" and self.names.euler:
+            return sp.E
+        if full == "pi":
+            return sp.pi
+        if self.names.function(full) is not None:
+            raise ParseError(f"the function {full} needs an argument", *position)
+        return self._symbol(full)
+
+    def _symbol(self, full: str) -> sp.Symbol:
+        if not self.names.is_declared(full):
+            self.state.undeclared.add(full)
+        return self.names.symbol(full)
+
+    # -- atoms ---------------------------------------------------------------------------------------------
+    def number(self, meta: Meta, token: Token) -> sp.Expr:
+        return self._number(str(token), _token_position(token))
+
+    def _number(self, text: str, position: tuple[int, int]) -> sp.Rational:
+        if len(text) > MAX_DIGITS:
+            raise ParseError(f"a number of {len(text)} digits: the limit is {MAX_DIGITS}", *position)
+        return sp.Rational(text)
+
+    def letter(self, meta: Meta, token: Token) -> Name:
+        return Name(str(token), _token_position(token), letter=True)
+
+    def greek(self, meta: Meta, token: Token) -> Name:
+        return Name(str(token)[1:], _token_position(token))
+
+    def named(self, meta: Meta, token: Token) -> Name | Words:
+        words = str(token).split("{", 1)[1].rstrip("}").strip()
+        if self.names.is_declared(words) or self.names.function(words) is not None:
+            return Name(words, _token_position(token))
+        return Words(words, _token_position(token))
+
+    def accent(self, meta: Meta, token: Token, arg: Any) -> Name:
+        kind = str(token)[1:]
+        inner = arg.base if isinstance(arg, Name) else arg.letter if isinstance(arg, Letter) else None
+        if inner is None and isinstance(arg, sp.Symbol):
+            inner = arg.name
+        if inner is None:
+            raise ParseError(f"an accent goes on a single name, as in \\{kind}{{y}}", *_token_position(token))
+        return Name(f"{inner}{ACCENTS.get(kind, kind)}", _token_position(token))
+
+    def group(self, meta: Meta, expr: Any) -> Grouped:
+        return Grouped((expr,), (), _position(meta))
+
+    braces = group
+
+    def arguments(self, meta: Meta, *exprs: Any) -> Grouped:
+        return Grouped(tuple(self._unnote(e)[0] for e in exprs), (), _position(meta))
+
+    def absolute(self, meta: Meta, left: Token, expr: Any, right: Token) -> sp.Expr:
+        return sp.Abs(self._v(self._unnote(expr)[0]))
+
+    def fraction(self, meta: Meta, token: Token, numerator: Any, denominator: Any) -> sp.Expr:
+        return self._arg(numerator) / self._arg(denominator)
+
+    def leibniz(self, meta: Meta, token: Token, diff: Token, *rest: Any) -> Leibniz:
+        *order, numerator, (variable, below) = rest
+        above = order[0] if order else 1
+        if above != below:
+            raise ParseError("the orders of the d's above and below differ", *_position(meta))
+        return Leibniz(variable, below, numerator, _position(meta))
+
+    def differential_order(self, meta: Meta, sup: Token, number: Token) -> int:
+        return int(str(number))
+
+    def numerator(self, meta: Meta, *items: Any) -> tuple[Any, ...]:
+        return items
+
+    def root(self, meta: Meta, token: Token, *args: Any) -> sp.Expr:
+        if len(args) == 2:
+            return sp.root(self._arg(args[1]), self._v(args[0]))
+        return sp.sqrt(self._arg(args[0]))
+
+    def cases(self, meta: Meta, *children: Any) -> sp.Expr:
+        return sp.Piecewise(*(c for c in children if isinstance(c, tuple)))
+
+    def case(self, meta: Meta, value: Any, *rest: Any) -> tuple[sp.Expr, sp.Basic]:
+        return self._v(self._unnote(value)[0]), rest[-1]
+
+    def condition(self, meta: Meta, *children: Any) -> sp.Basic:
+        if len(children) == 1:
+            only = children[0]
+            if isinstance(only, Noted) and only.value is None and only.note.strip().lower() in OTHERWISE:
+                return sp.true
+            raise ParseError("a condition needs a comparison such as x > 0, or \\text{otherwise}", *_position(meta))
+        first = children[0]
+        if isinstance(first, Noted):
+            if first.value is None:
+                raise ParseError("a condition needs an expression before its comparison", *_position(meta))
+            first = first.value
+        values = [self._v(first), *(self._v(self._unnote(c)[0]) for c in children[2::2])]
+        relations = [RELATIONS[str(op)](left, right) for left, op, right in
+                     zip(values, children[1::2], values[1:], strict=False)]
+        return sp.And(*relations)
+
+    # -- conversions ---------------------------------------------------------------------------------------
+    def _arg(self, value: Any) -> sp.Expr:
+        if isinstance(value, Token):  # a sum's bound written as one token
+            if value.type == "NUMBER":
+                return self._number(str(value), _token_position(value))
+            name = Name(str(value).lstrip("\\"), _token_position(value), letter=value.type == "LETTER")
+            return self._name_value(name, (), name.position)
+        if isinstance(value, Name):
+            return self._v(self._named(value, ()))
+        return self._v(self._unnote(value)[0])
+
+    def _parts(self, value: Any) -> tuple[Part, ...]:
+        if isinstance(value, Product):
+            return value.parts
+        if isinstance(value, Part):
+            return (value,)
+        return (Part(self._v(value), grouped=isinstance(value, Grouped)),)
+
+    def _unnote(self, value: Any) -> tuple[Any, str]:
+        if isinstance(value, Noted):
+            if value.lead is not None:
+                self._v(value.lead)
+            if value.value is None:
+                raise ParseError(f"'{value.note}' in the middle of a formula: if it is a name, declare it in a "
+                                 "where block")
+            return value.value, value.note
+        return value, ""
+
+    def _noted(self, value: Any, note: str) -> Any:
+        return Noted(value, note) if note else value
+
+    def _v(self, value: Any) -> sp.Expr:
+        """A SymPy expression for whatever a rule handed up; pending things that cannot be values are errors."""
+        if isinstance(value, sp.Basic):
+            return value
+        if isinstance(value, (Letter, Part, Primed)):
+            return value.value
+        if isinstance(value, Product):
+            return sp.Mul(*(p.value for p in value.parts))
+        if isinstance(value, Grouped):
+            if len(value.args) != 1:
+                raise ParseError("a list of arguments needs a function before it", *value.position)
+            return self._scripted(self._v(value.args[0]), value.scripts)
+        if isinstance(value, PrimedName):
+            derivative = value.value
+            for _ in range(value.primes):
+                derivative = sp.Derivative(derivative, self._variable(value.position))
+            return derivative
+        if isinstance(value, Leibniz):
+            if not value.numerator:
+                raise ParseError("the derivative must be followed by what it differentiates", *value.position)
+            numerator = self.juxtaposed(Meta(), *value.numerator)
+            return sp.Derivative(self._v(numerator), (value.variable, value.order))
+        if isinstance(value, Head):
+            raise ParseError(f"the function {value.name} needs an argument", *value.position)
+        if isinstance(value, Words):
+            raise ParseError(f"'\\text{{{value.text}}}' in the middle of a formula: if it is a name, declare it in "
+                             "a where block", *value.position)
+        if isinstance(value, Operator):
+            what = "differentiates" if value.kind == "derivative" else "adds up"
+            raise ParseError(f"an operator must be followed by what it {what}", *value.position)
+        if isinstance(value, Noted):
+            return self._v(self._unnote(value)[0])
+        if isinstance(value, Name):
+            return self._v(self._named(value, ()))
+        raise ParseError(f"cannot read {value!r} here")
+
+    # -- readings ------------------------------------------------------------------------------------------
+    def _key(self, position: tuple[int, int]) -> int:
+        line, column = position
+        lines = self.text.split("\n")
+        return sum(len(text) + 1 for text in lines[:line - 1]) + column - 1
+
+    def _choose(self, key: int, chosen: str, other: str) -> bool:
+        """Record an ambiguous construct at `key`; True when this reading takes its other meaning."""
+        self.state.ambiguities[key] = (chosen, other)
+        return key in self.flipped
+
