@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 
@@ -183,3 +184,36 @@ def test_the_report_words_and_colours_ambiguous_and_escapes_the_readings(ambiguo
     assert r"\textbf{Fix:} " + READINGS_FIX in tex
     assert "1 ambiguous" in tex and "ambiguous & numeric check" in tex
     assert r"tanh as t$\cdot$a$\cdot$n$\cdot$h" in tex
+
+
+# The domain chosen for a symbol and the numeric check's hint (fields the natural-domain inference fills).
+NATURAL = "natural domain: log(x) needs x > 0"
+
+
+@pytest.fixture(scope="module")
+def natural() -> DerivationResult:
+    """d/dx log x = 1/x on a natural domain, its numeric check failed only where a side is undefined."""
+    y = sp.Symbol("y", real=True)
+    d = Derivation("log", "Log", "notes.md", "line 1", (Var(x, Interval(0, 6), NATURAL), Var(y, Interval(-6, 6),
+                                                                                              "declared")),
+                   sp.log(x) + y, (Step(1 / x, "", r"\frac{1}{x}"),), variable=x)
+    result = verify(d, BUDGET)
+    assert result.numeric is not None
+    failed = dataclasses.replace(result.numeric, max_rel_error=1e21, undefined_points=12,
+                                 hint="declare the domain, e.g. `x in (0, 6)`")
+    return dataclasses.replace(result, numeric=failed)
+
+
+def test_a_chosen_domain_and_the_hint_are_shown_everywhere(natural: DerivationResult) -> None:
+    hint = "fails only where a side is undefined at 12 points: declare the domain, e.g. `x in (0, 6)`"
+    table = printed(check_table(checked_file(natural)))
+    assert f"domain: x in (0, 6) ({NATURAL})" in table and "declared)" not in table
+    assert f"numeric check {hint}" in table
+    shown = printed(lambda console: show(natural, console))
+    assert f"domain: x in (0, 6) ({NATURAL})" in shown and f"numeric check {hint}" in shown
+    entry = derivation_dict(natural)
+    assert entry["domains"][0] == {"symbol": "x", "domain": "(0, 6)", "reason": NATURAL}
+    assert entry["numeric"]["hint"].startswith("declare") and entry["numeric"]["undefined_points"] == 12
+    tex = document([natural], {"backproof": "test"}, "today")
+    assert "in (0, 6) (natural domain: log(x) needs x \\textgreater{} 0)" in tex
+    assert "The check fails only where a side is undefined at 12 points" in tex

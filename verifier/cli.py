@@ -32,7 +32,17 @@ from verifier.reader.check import CheckedFile, check_files, check_report, exit_c
 from verifier.reader.names import DEFAULT_DOMAIN
 from verifier.reader.notebook import with_cells
 from verifier.reader.sources import SUFFIXES, location
-from verifier.serialize import ambiguous_part, counted, letter_products, report, spelled, summary, summary_line
+from verifier.serialize import (
+    ambiguous_part,
+    counted,
+    explained_domains,
+    letter_products,
+    numeric_hint,
+    report,
+    spelled,
+    summary,
+    summary_line,
+)
 from verifier.texbuild import TEX_HINT, BuildResult, compile_pdf, tex_engine, write_atomically
 from verifier.verdicts import READINGS_FIX, StepVerdict
 from verifier.verification import verify_all
@@ -257,6 +267,7 @@ def show(result: DerivationResult, console: Console) -> None:
     lines += [f"kink convention: {d.kink.describe()}"] if d.kink is not None else []
     lines += [f"remarks: {d.remarks}"] if d.remarks else []
     lines += [letters_line(d)] if letter_products(d) else []
+    lines += [f"domain: {domain}" for domain in explained_domains(d)]
     if d.variable is None:
         lines.append(f"starts from: {d.function}")
     else:
@@ -324,6 +335,8 @@ def show_numeric(result: DerivationResult, console: Console) -> None:
     verdict = "[green]passed[/green]" if numeric.passed else "[red]FAILED[/red]"
     console.print(f"numeric check: {verdict}, {escape(numeric.method)}, {numeric.points} points, "
                   f"max relative error {numeric.max_rel_error:.2e} (tolerance {numeric.tolerance:.0e})", markup=True)
+    if numeric_hint(numeric):
+        console.print(f"numeric check {numeric_hint(numeric)}")
     if numeric.kink is not None:
         k = numeric.kink
         console.print(f"at the kink {k.at}: left derivative {k.left:.6g}, right {k.right:.6g}"
@@ -400,6 +413,10 @@ def check_table(checked: CheckedFile) -> Table:
                            style="yellow")
         if letter_products(result.derivation):
             heading.append(f"\n{letters_line(result.derivation)}", style="yellow")
+        for domain in explained_domains(result.derivation):
+            heading.append(f"\ndomain: {domain}", style="dim")
+        if numeric_hint(result.numeric):
+            heading.append(f"\nnumeric check {numeric_hint(result.numeric)}", style="red")
         rows.append((read.heading_line, [location(path, read.heading_line), heading, numeric_verdict(result), ""]))
         for where, step in zip(read.steps, result.steps, strict=True):
             verdict = step.verdict

@@ -8,9 +8,9 @@ from collections.abc import Iterable
 import sympy as sp
 
 from verifier.matrix import is_matrix, shape_text
-from verifier.model import Derivation
+from verifier.model import Derivation, Var
 from verifier.reader.texmacros import closing_brace
-from verifier.serialize import ambiguous_part, counted, letter_products, spelled, summary
+from verifier.serialize import ambiguous_part, counted, letter_products, numeric_hint, spelled, summary
 from verifier.verdicts import READINGS_FIX, Counterexample, DerivationResult, StepResult
 
 TEXT_ESCAPES = {
@@ -559,7 +559,7 @@ def _derivation(result: DerivationResult, note_math: bool) -> str:
         rf"\subsection{{{title(d.title, note_math)}}}",
         rf"\textbf{{{escape(d.id)}}}, {escape(d.where)}. Symbols: "
         + "; ".join(
-            [rf"${math(v.symbol)}$ in {escape(v.domain.describe())}" for v in d.variables]
+            [rf"${math(v.symbol)}$ in {escape(v.domain.describe())}{_reason(v)}" for v in d.variables]
             + [escape(text) for text in d.symbols_described()[len(d.variables):]]
         ) + ".",
     ]
@@ -576,6 +576,11 @@ def _derivation(result: DerivationResult, note_math: bool) -> str:
     lines.append(_steps_table(result, note_math))
     lines.append(_numeric_line(result))
     return "\n\n".join(lines)
+
+
+def _reason(var: Var) -> str:
+    """` (natural domain: log(x) needs x > 0)` for a domain chosen for a reason, nothing for a declared one."""
+    return f" ({escape(var.reason)})" if var.reason and var.reason != "declared" else ""
 
 
 def _shape(expr: sp.Basic) -> str:
@@ -621,6 +626,8 @@ def _numeric_line(result: DerivationResult) -> str:
         f"(tolerance {numeric.tolerance:.0e})"
     )
     line = rf"Numeric check: {status}{{}} {escape(text)}."
+    if numeric_hint(numeric):
+        line += " " + escape(f"The check {numeric_hint(numeric)}.")
     if numeric.kink is not None:
         k = numeric.kink
         jump = ", the function jumps there" if k.jump else ""

@@ -74,6 +74,22 @@ def letter_products(derivation: Derivation) -> list[str]:
     return list(dict.fromkeys(name for step in derivation.steps for name in step.letter_products))
 
 
+def explained_domains(derivation: Derivation) -> list[str]:
+    """`x in (0, 6) (natural domain: log(x) needs x > 0)` for each symbol whose domain was chosen for a reason.
+
+    A domain the where block declares is the user's own line and is not repeated.
+    """
+    return [f"{v.describe()} ({v.reason})" for v in derivation.variables if v.reason and v.reason != "declared"]
+
+
+def numeric_hint(numeric: NumericCheck | None) -> str:
+    """A failed check's fix when it fails only where a side is undefined, else nothing."""
+    if numeric is None or numeric.passed or not numeric.hint:
+        return ""
+    where = f" at {counted(numeric.undefined_points, 'point')}" if numeric.undefined_points else ""
+    return f"fails only where a side is undefined{where}: {numeric.hint}"
+
+
 def spelled(name: str) -> str:
     """A name as the product it was read as: `tanh` -> `t·a·n·h`, `ab_1` -> `a·b_1`."""
     letters, subscript, rest = name.partition("_")
@@ -94,6 +110,8 @@ def numeric_dict(numeric: NumericCheck | None) -> dict[str, Any] | None:
         "tolerance": numeric.tolerance,
         "passed": numeric.passed,
         "kink": None if numeric.kink is None else asdict(numeric.kink),
+        "undefined_points": numeric.undefined_points,
+        "hint": numeric.hint or None,
     }
 
 
@@ -106,6 +124,8 @@ def derivation_dict(result: DerivationResult) -> dict[str, Any]:
         "note": d.note,
         "where": d.where,
         "variables": d.symbols_described(),
+        "domains": [{"symbol": str(v.symbol), "domain": v.domain.describe(), "reason": v.reason or None}
+                    for v in d.variables],
         "function": sp.sstr(d.function),
         "variable": None if d.variable is None else sp.sstr(d.variable),
         "constraints": [c.statement for c in d.constraints],
