@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import re
 
 import pytest
 import sympy as sp
@@ -140,10 +141,10 @@ def test_the_summary_counts_ambiguous_steps_apart(ambiguous: DerivationResult) -
     assert "ambiguous" not in summary_line(counts | {"ambiguous": 0})
 
 
-def checked_file(result: DerivationResult) -> CheckedFile:
+def checked_file(result: DerivationResult, undeclared: tuple[str, ...] = ()) -> CheckedFile:
     """The result as `check` would hold it for a file notes.md."""
     located = tuple(Located(3 + i, 1) for i in range(len(result.steps)))
-    read = TextDerivation(result.derivation, "notes.md", 1, located)
+    read = TextDerivation(result.derivation, "notes.md", 1, located, undeclared)
     return CheckedFile(Document("notes.md", (read,), ()), ((read, result),))
 
 
@@ -193,10 +194,11 @@ NATURAL = "natural domain: log(x) needs x > 0"
 @pytest.fixture(scope="module")
 def natural() -> DerivationResult:
     """d/dx log x = 1/x on a natural domain, its numeric check failed only where a side is undefined."""
-    y = sp.Symbol("y", real=True)
-    d = Derivation("log", "Log", "notes.md", "line 1", (Var(x, Interval(0, 6), NATURAL), Var(y, Interval(-6, 6),
-                                                                                              "declared")),
-                   sp.log(x) + y, (Step(1 / x, "", r"\frac{1}{x}"),), variable=x)
+    y, q = sp.symbols("y q", real=True)
+    variables = (Var(x, Interval(0, 6), NATURAL), Var(y, Interval(-1, 1), "declared"),
+                 Var(q, Interval(-6, 6), "not declared: the default domain"))
+    d = Derivation("log", "Log", "notes.md", "line 1", variables, sp.log(x) + y + q, (Step(1 / x, "", None),),
+                   variable=x)
     result = verify(d, BUDGET)
     assert result.numeric is not None
     failed = dataclasses.replace(result.numeric, max_rel_error=1e21, undefined_points=12,
@@ -206,8 +208,9 @@ def natural() -> DerivationResult:
 
 def test_a_chosen_domain_and_the_hint_are_shown_everywhere(natural: DerivationResult) -> None:
     hint = "fails only where a side is undefined at 12 points: declare the domain, e.g. `x in (0, 6)`"
-    table = printed(check_table(checked_file(natural)))
-    assert f"domain: x in (0, 6) ({NATURAL})" in table and "declared)" not in table
+    table = printed(check_table(checked_file(natural, ("q", "x"))))
+    assert f"domain: x in (0, 6) ({NATURAL})" in table and "domain: y" not in table and "domain: q" not in table
+    assert re.search(r"undeclared, taken as real in \(-6, 6\): q\s", table)  # not x: its domain has its own line
     assert f"numeric check {hint}" in table
     shown = printed(lambda console: show(natural, console))
     assert f"domain: x in (0, 6) ({NATURAL})" in shown and f"numeric check {hint}" in shown

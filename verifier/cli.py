@@ -27,7 +27,7 @@ from verifier import DerivationResult, StepResult, __version__, verify
 from verifier.context import DEFAULT_BUDGET_SECONDS
 from verifier.latex import document
 from verifier.matrix import is_matrix, shape_text
-from verifier.model import Derivation
+from verifier.model import Derivation, Var
 from verifier.reader.check import CheckedFile, check_files, check_report, exit_code
 from verifier.reader.names import DEFAULT_DOMAIN
 from verifier.reader.notebook import with_cells
@@ -35,7 +35,6 @@ from verifier.reader.sources import SUFFIXES, location
 from verifier.serialize import (
     ambiguous_part,
     counted,
-    explained_domains,
     letter_products,
     numeric_hint,
     report,
@@ -267,7 +266,7 @@ def show(result: DerivationResult, console: Console) -> None:
     lines += [f"kink convention: {d.kink.describe()}"] if d.kink is not None else []
     lines += [f"remarks: {d.remarks}"] if d.remarks else []
     lines += [letters_line(d)] if letter_products(d) else []
-    lines += [f"domain: {domain}" for domain in explained_domains(d)]
+    lines += [f"domain: {v.describe()} ({v.reason})" for v in explained_domains(d)]
     if d.variable is None:
         lines.append(f"starts from: {d.function}")
     else:
@@ -318,6 +317,11 @@ def readings_lines(verdict: StepVerdict, every: bool = False) -> list[str]:
     if verdict.verdict == "ambiguous":
         lines.append(f"fix: {READINGS_FIX}")
     return lines
+
+
+def explained_domains(derivation: Derivation) -> list[Var]:
+    """Symbols whose domain was chosen for a reason (a natural domain): neither declared nor the default one."""
+    return [v for v in derivation.variables if v.reason and v.reason != "declared" and v.domain != DEFAULT_DOMAIN]
 
 
 def letters_line(derivation: Derivation) -> str:
@@ -408,13 +412,15 @@ def check_table(checked: CheckedFile) -> Table:
     rows: list[tuple[int, list[Text | str]]] = []
     for read, result in checked.results:
         heading = Text(f"{result.derivation.id}: {result.derivation.title}", style="bold")
-        if read.undeclared:
-            heading.append(f"\nundeclared, taken as real in {DEFAULT_DOMAIN.describe()}: {', '.join(read.undeclared)}",
+        explained = explained_domains(result.derivation)
+        undeclared = [n for n in read.undeclared if n not in {v.symbol.name for v in explained}]
+        if undeclared:
+            heading.append(f"\nundeclared, taken as real in {DEFAULT_DOMAIN.describe()}: {', '.join(undeclared)}",
                            style="yellow")
+        for v in explained:
+            heading.append(f"\ndomain: {v.describe()} ({v.reason})", style="yellow")
         if letter_products(result.derivation):
             heading.append(f"\n{letters_line(result.derivation)}", style="yellow")
-        for domain in explained_domains(result.derivation):
-            heading.append(f"\ndomain: {domain}", style="dim")
         if numeric_hint(result.numeric):
             heading.append(f"\nnumeric check {numeric_hint(result.numeric)}", style="red")
         rows.append((read.heading_line, [location(path, read.heading_line), heading, numeric_verdict(result), ""]))

@@ -74,14 +74,6 @@ def letter_products(derivation: Derivation) -> list[str]:
     return list(dict.fromkeys(name for step in derivation.steps for name in step.letter_products))
 
 
-def explained_domains(derivation: Derivation) -> list[str]:
-    """`x in (0, 6) (natural domain: log(x) needs x > 0)` for each symbol whose domain was chosen for a reason.
-
-    A domain the where block declares is the user's own line and is not repeated.
-    """
-    return [f"{v.describe()} ({v.reason})" for v in derivation.variables if v.reason and v.reason != "declared"]
-
-
 def numeric_hint(numeric: NumericCheck | None) -> str:
     """A failed check's fix when it fails only where a side is undefined, else nothing."""
     if numeric is None or numeric.passed or not numeric.hint:
