@@ -42,6 +42,7 @@ class Element:
     note: str = ""  # a trailing \text{...}
     read_as: str = ""  # how an ambiguous construct was read; empty when the line has one reading
     alternatives: tuple[tuple[sp.Expr, str], ...] = ()  # (expression, how it reads) for the other readings
+    letter_products: tuple[str, ...] = ()  # letters written side by side, read as a product of symbols ("xy")
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from importlib.resources import files
 
 import sympy as sp
@@ -95,8 +96,8 @@ def _add_reading(elements: list[Element], flipped: Readings, key: int, chosen: s
         start, end = flipped.spans[index]
         if alternative.expr != element.expr and start <= key < end:
             read_as = "; ".join(r for r in (element.read_as, chosen) if r)
-            elements[index] = Element(element.expr, None, element.source, element.line, element.column,
-                                      element.note, read_as, (*element.alternatives, (alternative.expr, other)))
+            elements[index] = replace(element, read_as=read_as,
+                                      alternatives=(*element.alternatives, (alternative.expr, other)))
 
 
 def parse_tree(text: str) -> Tree:

@@ -43,6 +43,7 @@ class Letter:
     value: sp.Expr
     letter: str
     position: tuple[int, int]
+    sups: tuple[Any, ...] = ()  # a power written on it (`tanh^2(x)` spelled out ends in h^2)
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,7 @@ class _State:
     undeclared: set[str] = field(default_factory=set)
     ambiguities: dict[int, tuple[str, str]] = field(default_factory=dict)
     terms_written: int = 0
+    letter_runs: list[str] = field(default_factory=list)  # letters side by side in the element being read
 
 
 def _position(meta: Meta) -> tuple[int, int]:
@@ -222,7 +224,14 @@ class Reader(Transformer):  # type: ignore[type-arg]
             raise ParseError("no expression in the formula")
         elements, spans = zip(*self.state.elements, strict=True)
         return Readings(elements, spans, pieces[0] is None, len(pieces) > 1 and pieces[-1] is None,
-                        frozenset(self.state.undeclared), dict(self.state.ambiguities))
+                        self._undeclared(elements), dict(self.state.ambiguities))
+
+    def _undeclared(self, elements: tuple[Element, ...]) -> frozenset[str]:
+        """The names used as read that no where block declares (letters of a function's name read as one are not)."""
+        used = {s for e in elements if e.expr is not None for s in e.expr.free_symbols}
+        used |= {e.label.variable for e in elements if e.label is not None and isinstance(e.label.variable, sp.Symbol)}
+        return frozenset(s.name for s in used if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy)
+                         and s.name in self.state.undeclared)
 
     def link(self, meta: Meta, token: Token) -> Token:
         if token.type == "APPROX":
@@ -243,7 +252,9 @@ class Reader(Transformer):  # type: ignore[type-arg]
             expr, note = self._unnote(body.value)
             expr = self._final(expr)
         source = self.text[body.meta.start_pos:body.meta.end_pos]
-        element = Element(expr, label, source, *_position(body.meta), note)
+        runs = tuple(dict.fromkeys(self.state.letter_runs))
+        self.state.letter_runs.clear()
+        element = Element(expr, label, source, *_position(body.meta), note, letter_products=runs)
         self.state.elements.append((element, (body.meta.start_pos, body.meta.end_pos)))
         return element
 
@@ -335,13 +346,26 @@ class Reader(Transformer):  # type: ignore[type-arg]
             notes.insert(0, items_left.pop().text)
         if not items_left:
             return Noted(None, " ".join(notes), lead)
-        parts = self._applied(self._spelled(items_left))
+        spelled = self._spelled(items_left)
+        self._note_letter_runs(spelled)
+        parts = self._applied(spelled)
         if len(parts) == 1:
             only = parts[0]
             value = only.value if isinstance(only, Part) and not only.grouped else only
         else:
             value = Product(tuple(p if isinstance(p, Part) else Part(self._v(p)) for p in parts))
         return Noted(value, " ".join(notes), lead) if notes or lead else value
+
+    def _note_letter_runs(self, items: list[Any]) -> None:
+        """Remember letters written side by side (`xy`, `ab`): each is its own symbol, which the output says."""
+        run: list[str] = []
+        for item in [*items, None]:
+            if isinstance(item, Letter) and not item.sups:
+                run.append(item.letter)
+                continue
+            if len(run) > 1:
+                self.state.letter_runs.append("".join(run))
+            run = []
 
     def _applied(self, items: list[Any]) -> list[Any]:
         """Each function applied to the item after it; a lone pending item (a name, a derivative) kept as is."""
@@ -391,6 +415,8 @@ class Reader(Transformer):  # type: ignore[type-arg]
                 word = items[start:end]
                 if not all(isinstance(i, Letter) for i in word) or not isinstance(items[end], Grouped):
                     continue
+                if any(i.sups for i in word[:-1]):
+                    continue
                 name = "".join(i.letter for i in word)
                 function = self.names.function(name)
                 if function is None or self.names.is_declared(name):
@@ -400,7 +426,7 @@ class Reader(Transformer):  # type: ignore[type-arg]
                 other = f"'{name}' read as the product " + " \\cdot ".join(i.letter for i in word)
                 if self._choose(key, chosen, other):
                     continue
-                head = Head(name, function, (), (), 0, word[0].position)
+                head = Head(name, function, (), word[-1].sups, 0, word[0].position)
                 return [*items[:start], head, *self._spelled(items[end:])]
         return items
 
@@ -641,9 +667,10 @@ class Reader(Transformer):  # type: ignore[type-arg]
         primes = sum(1 for s in rest if s[0] == "prime")
         if primes and len(rest) == primes:
             return PrimedName(value, primes, name.position)
-        if not rest and name.letter and not parts:
-            return Letter(value, name.base, name.position) if isinstance(value, sp.Symbol) else value
-        return self._scripted(value, rest)
+        scripted = self._scripted(value, rest)
+        if name.letter and not parts and isinstance(value, sp.Symbol) and all(s[0] == "sup" for s in rest):
+            return Letter(scripted, name.base, name.position, tuple(self._arg(s[1]) for s in rest))
+        return scripted
 
     def _scripted(self, value: sp.Expr, scripts: tuple[tuple[Any, ...], ...]) -> sp.Expr:
         sups = [s for s in scripts if s[0] == "sup"]
