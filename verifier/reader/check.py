@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import multiprocessing
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from verifier.context import DEFAULT_BUDGET_SECONDS
-from verifier.reader.document import Document, TextDerivation, read_file
+from verifier.model import Derivation
+from verifier.reader.document import BlockError, Document, TextDerivation, read_file
 from verifier.serialize import derivation_dict, summary
 from verifier.verdicts import DerivationResult
-from verifier.verification import verify_all
+from verifier.verification import _job_count, verify
 
 
 @dataclass(frozen=True)
@@ -28,14 +31,71 @@ def check_files(
     jobs: int | None = None,
     on_result: Callable[[DerivationResult], None] | None = None,
 ) -> list[CheckedFile]:
-    """Read and verify every derivation of every file, in one pool of workers."""
-    documents = [read_file(path) for path in paths]
+    """Read and verify every derivation of every file, in one pool of workers.
+
+    Nothing raises: a file or a derivation that makes the reader or the engine fail is an error at its
+    line, and every other derivation is still checked.
+    """
+    documents = [_read(path) for path in paths]
     everything = [d for document in documents for d in document.derivations]
-    results = verify_all([d.derivation for d in everything], budget_seconds, jobs, on_result)
-    by_position = iter(zip(everything, results, strict=True))
-    return [
-        CheckedFile(document, tuple(next(by_position) for _ in document.derivations)) for document in documents
+    outcomes = []
+    for outcome in _verified([d.derivation for d in everything], budget_seconds, jobs):
+        outcomes.append(outcome)
+        if on_result is not None and isinstance(outcome, DerivationResult):
+            on_result(outcome)
+    by_position = iter(zip(everything, outcomes, strict=True))
+    return [_checked(document, [next(by_position) for _ in document.derivations]) for document in documents]
+
+
+@dataclass(frozen=True)
+class Crash:
+    """A derivation whose verification raised: the exception, in words."""
+
+    message: str
+
+
+def verify_guarded(derivation: Derivation, budget_seconds: float = DEFAULT_BUDGET_SECONDS) -> DerivationResult | Crash:
+    """`verify`, with an exception turned into a Crash (it must not lose the other derivations)."""
+    try:
+        return verify(derivation, budget_seconds)
+    except Exception as error:
+        return Crash(f"{type(error).__name__}: {str(error).strip()[:200]}")
+
+
+def _verified(derivations: list[Derivation], budget_seconds: float,
+              jobs: int | None) -> Iterator[DerivationResult | Crash]:
+    """Each derivation's result (or crash), in order, across `jobs` forked processes."""
+    task = partial(verify_guarded, budget_seconds=budget_seconds)
+    jobs = _job_count(jobs, len(derivations))
+    if jobs == 1:
+        yield from map(task, derivations)
+        return
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        yield from pool.imap(task, derivations)
+
+
+def _read(path: str | Path) -> Document:
+    """`read_file`, with a failure of the reader itself as an error at the file's first line."""
+    try:
+        return read_file(path)
+    except Exception as error:
+        message = f"internal error while reading the file ({type(error).__name__}: {str(error).strip()[:200]})"
+        return Document(str(path), (), (BlockError(str(path), 1, 1, message),))
+
+
+def _checked(document: Document, results: list[tuple[TextDerivation, DerivationResult | Crash]]) -> CheckedFile:
+    """The file's verdicts; a derivation whose check crashed becomes an error at its first step."""
+    crashed = [
+        BlockError(document.path, read.steps[0].line, read.steps[0].column,
+                   f"internal error while checking this derivation ({outcome.message}); the others are checked",
+                   read.derivation.title)
+        for read, outcome in results if isinstance(outcome, Crash)
     ]
+    kept = tuple((read, outcome) for read, outcome in results if isinstance(outcome, DerivationResult))
+    if crashed:
+        errors = tuple(sorted((*document.errors, *crashed), key=lambda e: (e.line, e.column)))
+        document = replace(document, derivations=tuple(read for read, _ in kept), errors=errors)
+    return CheckedFile(document, kept)
 
 
 def exit_code(files: Sequence[CheckedFile]) -> int:

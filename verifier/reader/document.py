@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import sympy as sp
 
-from verifier.model import Derivation, Step, Var
+from verifier.budget import BudgetExceeded, budgets_available, time_limit
+from verifier.domains import natural_domains
+from verifier.model import Derivation, Reading, Step, Var
 from verifier.reader.declarations import Declarations, read_where
 from verifier.reader.latex import Chain, Element, Label, ParseError, read_chain
 from verifier.reader.markdown import Block, Layout, Section, read_layout
@@ -17,6 +23,12 @@ from verifier.reader.names import DEFAULT_DOMAIN, Names
 MAX_FILE_BYTES = 1_000_000
 MAX_STEPS_PER_FILE = 2_000
 COMMENT = re.compile(r"(?<!\\)%(.*)$")
+# Reading one block, one where block, or building one derivation (domains included) stops after this long:
+# the steps have their own budget in the engine, and this bounds everything before them.
+READ_SECONDS = 10.0
+READ_FILE_SECONDS = 120.0
+UNDECLARED = "not declared: the default domain"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -87,18 +99,23 @@ def read_text(text: str, path: str = "<text>") -> Document:
 
 def read_layout_document(layout: Layout, path: str) -> Document:
     """Read the derivations of a file already cut into sections (Markdown, a notebook, a .tex source)."""
-    errors: list[BlockError] = []
-    try:
-        header = read_where(layout.where, Declarations(Names()))
-    except ParseError as error:
-        errors.append(BlockError(path, error.line, error.column, error.message))
+    errors = [BlockError(path, p.line, p.column, p.message) for p in layout.problems]
+    first = layout.where[0][0] if layout.where else 1
+    header = _attempt(partial(declarations, layout.where, Declarations(Names())), path, "", (first, 1))
+    if isinstance(header, BlockError):
+        errors.append(header)
         header = Declarations(Names())
     if layout.unclosed is not None:
         errors.append(BlockError(path, layout.unclosed, 1, "'$$' opens a block that is never closed"))
     derivations: list[TextDerivation] = []
     ids: set[str] = set()
     steps = 0
+    started = time.perf_counter()
     for section in layout.sections:
+        if time.perf_counter() - started > READ_FILE_SECONDS:
+            errors.append(BlockError(path, section.line, 1, f"reading the file took more than {READ_FILE_SECONDS:g} s: "
+                                                            "the rest is not checked"))
+            break
         found, problems = _read_section(section, header, path, ids)
         steps += sum(len(d.steps) for d in found)
         if steps > MAX_STEPS_PER_FILE:
@@ -110,28 +127,82 @@ def read_layout_document(layout: Layout, path: str) -> Document:
     return Document(path, tuple(derivations), tuple(sorted(errors, key=lambda e: (e.line, e.column))))
 
 
+def declarations(lines: tuple[tuple[int, str], ...], declared: Declarations) -> Declarations:
+    """`read_where`, one line at a time, refusing a definition that refers to itself at the line that makes it."""
+    for line, text in lines:
+        declared = read_where(((line, text),), declared)
+        circular = _circular(declared.names.definitions)
+        if circular is not None:
+            column = len(text) - len(text.lstrip()) + 1
+            raise ParseError(f"where block: {circular} is defined in terms of itself (directly or through other "
+                             "definitions): a definition cannot be expanded", line, column)
+    return declared
+
+
+def _circular(definitions: tuple[tuple[sp.Symbol, sp.Expr], ...]) -> sp.Symbol | None:
+    """A defined symbol that its own definition depends on, through the others; None when there is none."""
+    meaning = dict(definitions)
+    for symbol in meaning:
+        seen: set[sp.Basic] = set()
+        todo = [symbol]
+        while todo:
+            for found in meaning[todo.pop()].free_symbols:
+                if found == symbol:
+                    return symbol
+                if found in meaning and found not in seen:
+                    seen.add(found)
+                    todo.append(found)
+    return None
+
+
+def _attempt(compute: Callable[[], T], path: str, section: str, at: tuple[int, int],
+             locate: Callable[[int, int], tuple[int, int]] | None = None) -> T | BlockError:
+    """`compute()` within READ_SECONDS, or the error it ends in as a BlockError: never an exception.
+
+    A ParseError is placed by `locate` (a position in a block to one in the file); anything else, at `at`.
+    """
+    try:
+        return _bounded(compute)
+    except ParseError as error:
+        line, column = (locate or (lambda ln, col: (ln, col)))(error.line, error.column)
+        return BlockError(path, line, column, error.message, section)
+    except BudgetExceeded:
+        message = (f"reading this took more than {READ_SECONDS:g} s and was stopped (nested sums written out "
+                   "term by term, or a tower of powers, grow too large): split it into smaller steps")
+    except RecursionError:
+        message = "nested too deeply to read (RecursionError): split it into smaller steps"
+    except Exception as error:  # a bug in the reader: reported where it happened, the rest is still read
+        message = f"internal error while reading this ({type(error).__name__}: {str(error)[:200]})"
+    return BlockError(path, at[0], at[1], message, section)
+
+
+def _bounded(compute: Callable[[], T]) -> T:
+    """`compute()`, stopped after READ_SECONDS where a timer can interrupt it (the main thread)."""
+    if not budgets_available():
+        return compute()
+    with time_limit(READ_SECONDS):
+        return compute()
+
+
 def _read_section(section: Section, header: Declarations, path: str,
                   ids: set[str]) -> tuple[list[TextDerivation], list[BlockError]]:
-    errors: list[BlockError] = []
-    try:
-        declared = read_where(section.where, header)
-    except ParseError as error:
-        return [], [BlockError(path, error.line, error.column, error.message, section.title)]
-    drafts: list[_Draft] = []
+    at = (section.where[0][0], 1) if section.where else (section.line, 1)
+    declared = _attempt(partial(declarations, section.where, header), path, section.title, at)
+    if isinstance(declared, BlockError):
+        return [], [declared]
+    drafts = _Drafts(section)
+    errors = []
     for block in section.blocks:
-        try:
-            variable = drafts[-1].variable if drafts else None
-            chain, notes = _read_block(block, declared, variable if isinstance(variable, sp.Symbol) else None)
-            _extend(drafts, chain, notes, block, section)
-        except ParseError as error:
-            line, column = _in_file(block, error.line, error.column)
-            errors.append(BlockError(path, line, column, error.message, section.title))
+        read = _attempt(partial(drafts.read, block, declared), path, section.title, (block.line, block.column),
+                        partial(_in_file, block))
+        if isinstance(read, BlockError):
+            errors.append(read)
     found = []
-    for number, draft in enumerate(d for d in drafts if d.elements):
-        try:
-            found.append(draft.finish(declared, path, _unique_id(section, number, ids)))
-        except ParseError as error:
-            errors.append(BlockError(path, error.line, error.column, error.message, section.title))
+    for number, draft in enumerate(d for d in drafts.drafts if d.elements):
+        first = draft.elements[0][2]
+        finish = partial(draft.finish, declared, path, _unique_id(section, number, ids))
+        done = _attempt(finish, path, section.title, (first.line, first.column))
+        (errors if isinstance(done, BlockError) else found).append(done)  # type: ignore[arg-type]
     return found, errors
 
 
@@ -169,27 +240,58 @@ def _column(chains: list[Chain]) -> Chain:
     return Chain(tuple(elements), first.continues, undeclared, first.dangling)
 
 
-def _extend(drafts: list[_Draft], chain: Chain, notes: dict[int, str], block: Block, section: Section) -> None:
-    elements = list(chain.elements)
-    label = elements[0].label
-    if label is not None:
-        elements = elements[1:]
-    current = drafts[-1] if drafts else None
-    same = label is not None and current is not None and current.variable == label.variable
-    continues = chain.continues or (current is not None and current.dangling)
-    if chain.continues and current is None:
-        raise ParseError("the block starts with '=' but nothing comes before it", 1, 1)
-    if current is None or not (continues or same):
-        if not elements and not chain.dangling:
-            raise ParseError("a derivative's name with nothing after it", 1, 1)
-        current = _Draft(section, label)
-        drafts.append(current)
-    for index, element in enumerate(elements):
-        following = elements[index + 1].line if index + 1 < len(elements) else None
-        note = element.note or _note_for(element.line, following, notes)
-        current.add(element, note, block)
-    current.undeclared |= chain.undeclared
-    current.dangling = chain.dangling
+class _Drafts:
+    """The derivations of a section being read, and the one the next block goes on with."""
+
+    def __init__(self, section: Section) -> None:
+        self.section = section
+        self.drafts: list[_Draft] = []
+        self.current: _Draft | None = None
+
+    def read(self, block: Block, declared: Declarations) -> None:
+        """Read `block` and add its elements to the derivation it continues or starts."""
+        variable = self.current.variable if self.current is not None else None
+        chain, notes = _read_block(block, declared, variable if isinstance(variable, sp.Symbol) else None)
+        self.extend(chain, notes, block)
+
+    def extend(self, chain: Chain, notes: dict[int, str], block: Block) -> None:
+        """Add a block's chain: to the derivation it continues, or to the one its label names, or to a new one."""
+        elements = list(chain.elements)
+        label = elements[0].label
+        if label is not None:
+            elements = elements[1:]
+        current = self.current
+        if chain.continues and current is None:
+            raise ParseError("the block starts with '=' but nothing comes before it", 1, 1)
+        if not chain.continues and not (current is not None and current.dangling):
+            current = self.named(label)
+        if current is None:
+            if not elements and not chain.dangling:
+                raise ParseError("a derivative's name with nothing after it", 1, 1)
+            current = _Draft(self.section, label)
+            self.drafts.append(current)
+        for index, element in enumerate(elements):
+            following = elements[index + 1].line if index + 1 < len(elements) else None
+            note = element.note or _note_for(element.line, following, notes)
+            current.add(element, note, block)
+        current.undeclared |= chain.undeclared
+        current.dangling = chain.dangling
+        self.current = current
+
+    def named(self, label: Label | None) -> _Draft | None:
+        """The derivation a block starting with `label` goes on with: the latest one of that derivative, if any.
+
+        The same name (dL/dw again) goes on with the derivation it named, however many came since; a name
+        that says only the variable (d/dx =) goes on with the latest derivation only, when it is in that variable.
+        """
+        if label is None:
+            return None
+        if label.of is not None:
+            for draft in reversed(self.drafts):
+                if draft.label is not None and (draft.label.variable, draft.label.of) == (label.variable, label.of):
+                    return draft
+        current = self.current
+        return current if current is not None and current.variable == label.variable else None
 
 
 def _note_for(first: int, following: int | None, notes: dict[int, str]) -> str:
@@ -231,7 +333,7 @@ class _Draft:
             if not elements:
                 where = self.elements[0][2]
                 raise ParseError("a single expression: nothing to check", where.line, where.column)
-        steps = tuple(Step(e.expr, note, e.source.strip(), "valid") for e, note, _ in elements)
+        steps = _steps([(e, note) for e, note, _ in elements])
         definitions = declared.names.definitions
         variables = _variables(declared.names, function, steps, definitions, variable)
         located = tuple(where for _, _, where in elements)
@@ -281,10 +383,14 @@ class _Draft:
 def _variables(names: Names, function: sp.Expr, steps: tuple[Step, ...],
                definitions: tuple[tuple[sp.Symbol, sp.Expr], ...],
                variable: sp.Basic | None) -> tuple[Var, ...]:
-    """The declared variables, and every other symbol used, real in the default interval."""
+    """The declared variables, and every other symbol used: real, in its natural domain within the default one.
+
+    The natural domain comes from the function, the steps as read and the definitions (never from another
+    reading of a line); declared symbols keep their domain.
+    """
     used = set(function.free_symbols)
     for step in steps:
-        used |= step.expr.free_symbols
+        used |= step.expr.free_symbols.union(*(r.free_symbols for r in step.alternatives))
     for _, meaning in definitions:
         used |= meaning.free_symbols
     if isinstance(variable, sp.MatrixBase):
@@ -292,10 +398,27 @@ def _variables(names: Names, function: sp.Expr, steps: tuple[Step, ...],
     elif variable is not None:
         used.add(variable)
     defined = {s for s, _ in definitions}
-    declared = {v.symbol for v in names.variables}
-    extra = sorted((s for s in used - declared - defined if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy)),
-                   key=lambda s: s.name)
-    return (*names.variables, *(Var(s, DEFAULT_DOMAIN) for s in extra))
+    declared = tuple(replace(v, reason=v.reason or "declared") for v in names.variables)
+    extra = sorted((s for s in used - {v.symbol for v in declared} - defined
+                    if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy)), key=lambda s: s.name)
+    expressions = (function, *(step.expr for step in steps))
+    natural = natural_domains(expressions, extra, definitions, DEFAULT_DOMAIN, declared)
+    return (*declared, *(var if var.reason else replace(var, reason=UNDECLARED) for var in natural))
+
+
+def _steps(elements: list[tuple[Element, str]]) -> tuple[Step, ...]:
+    """The steps as read; a line read another way is checked that way too, and so is the line after it."""
+    steps = []
+    for index, (element, note) in enumerate(elements):
+        own = [Reading(expr, description) for expr, description in element.alternatives]
+        before = elements[index - 1][0] if index > 0 else None
+        after = [Reading(element.expr, description, before=expr) for expr, description in
+                 (before.alternatives if before is not None else ())]
+        said = (element.read_as, *(before.read_as for _ in after[:1]))
+        read_as = "; ".join(dict.fromkeys(r for r in said if r))
+        steps.append(Step(element.expr, note, element.source.strip(), "valid", read_as=read_as,
+                          alternatives=(*own, *after), letter_products=element.letter_products))
+    return tuple(steps)
 
 
 def _section_id(section: Section) -> str:

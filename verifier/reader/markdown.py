@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*(?:\{#([A-Za-z0-9_.:-]+)\})?\s*#*\s*$")
 FENCE = re.compile(r"^\s*(```+|~~~+)\s*([A-Za-z]*)")
+INLINE_CODE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")  # `code`, ``co`de``: never math
+BOM = "\ufeff"
 
 
 @dataclass(frozen=True)
@@ -31,44 +33,89 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Problem:
+    """Something in the file's layout that could not be read (an unclosed fence), at line:column."""
+
+    line: int
+    column: int
+    message: str
+
+
+@dataclass(frozen=True)
 class Layout:
     """A file's file-wide where lines and its sections, in order."""
 
     where: tuple[tuple[int, str], ...]
     sections: tuple[Section, ...]
     unclosed: int | None  # the line of a `$$` that is never closed
+    problems: tuple[Problem, ...] = ()
 
 
 def read_layout(text: str, title: str) -> Layout:
-    """Cut `text` into sections; before the first heading: the file-wide where block."""
-    lines = text.split("\n")
-    header_where: list[tuple[int, str]] = []
-    sections: list[Section] = []
-    current = _Open(title, None, 1)
-    number = 0
-    unclosed = None
-    while number < len(lines):
-        line = lines[number]
-        heading = HEADING.match(line)
-        fence = FENCE.match(line)
-        if heading:
-            sections.extend(current.close())
-            current = _Open(heading.group(2), heading.group(3), number + 1)
-        elif fence:
-            body, number = _fenced(lines, number, fence.group(1))
-            if fence.group(2).lower() == "where":
-                (current.where if sections or current.started else header_where).extend(body)
-        elif "$$" in line:
-            block, number = _display(lines, number)
-            if block is None:
-                unclosed = number + 1
-                break
-            current.add(block)
+    """Cut `text` into sections; before the first heading: the file-wide where block.
+
+    A `$$` or a fence that is never closed is a problem at its line, and the lines after it are still read.
+    """
+    lines = [line[1:] if line.startswith(BOM) else line for line in text.split("\n")]
+    reader = _Reader(lines, title)
+    reader.run()
+    reader.sections.extend(reader.current.close())
+    return Layout(tuple(reader.header_where), tuple(reader.sections), None, tuple(reader.problems))
+
+
+class _Reader:
+    """The state of a pass over a file's lines."""
+
+    def __init__(self, lines: list[str], title: str) -> None:
+        self.lines = lines
+        self.header_where: list[tuple[int, str]] = []
+        self.sections: list[Section] = []
+        self.current = _Open(title, None, 1)
+        self.headed = False  # a heading has been read: where blocks belong to its section
+        self.problems: list[Problem] = []
+
+    def run(self) -> None:
+        number = 0
+        while number < len(self.lines):
+            number = self.read_line(number) + 1
+
+    def read_line(self, number: int) -> int:
+        """Read the construct that starts on line `number`; the last line it takes."""
+        line = self.lines[number]
+        if heading := HEADING.match(line):
+            self.sections.extend(self.current.close())
+            self.current = _Open(heading.group(2), heading.group(3), number + 1)
+            self.headed = True
+        elif fence := FENCE.match(line):
+            return self.fenced(number, fence)
+        elif "$$" in _masked(line):
+            return self.displays(number)
         else:
-            current.prose.append(line)
-        number += 1
-    sections.extend(current.close())
-    return Layout(tuple(header_where), tuple(sections), unclosed)
+            self.current.prose.append(line)
+        return number
+
+    def fenced(self, number: int, fence: re.Match[str]) -> int:
+        body, end = _fenced(self.lines, number, fence.group(1))
+        if end is None:
+            column = fence.start(1) + 1
+            self.problems.append(Problem(number + 1, column, f"'{fence.group(1)}' opens a fence that is never closed"))
+            self.current.prose.append(self.lines[number])
+            return number
+        if fence.group(2).lower() == "where":
+            (self.current.where if self.headed else self.header_where).extend(body)
+        return end
+
+    def displays(self, number: int) -> int:
+        """Every `$$ ... $$` from line `number` on, several on one line included; the last line they take."""
+        column = 0
+        while (opening := _masked(self.lines[number]).find("$$", column)) >= 0:
+            block, end = _display(self.lines, number, opening)
+            if block is None:
+                self.problems.append(Problem(number + 1, opening + 1, "'$$' opens a block that is never closed"))
+                return number
+            self.current.add(block)
+            number, column = end
+        return number
 
 
 class _Open:
@@ -79,7 +126,6 @@ class _Open:
         self.blocks: list[Block] = []
         self.where: list[tuple[int, str]] = []
         self.prose: list[str] = []
-        self.started = anchor is not None or line > 1
 
     def add(self, block: Block) -> None:
         prose = " ".join(p.strip() for p in self.prose if p.strip())
@@ -92,28 +138,35 @@ class _Open:
         return [Section(self.title, self.anchor, self.line, tuple(self.blocks), tuple(self.where))]
 
 
-def _fenced(lines: list[str], start: int, marker: str) -> tuple[list[tuple[int, str]], int]:
+def _masked(line: str) -> str:
+    """The line with its inline code spans blanked out (a `$$` in code is not math)."""
+    return INLINE_CODE.sub(lambda m: " " * len(m.group(0)), line)
+
+
+def _fenced(lines: list[str], start: int, marker: str) -> tuple[list[tuple[int, str]], int | None]:
+    """The lines inside the fence opening on line `start`, and the line that closes it (None: never closed)."""
     body = []
     number = start + 1
     while number < len(lines) and not lines[number].strip().startswith(marker):
         body.append((number + 1, lines[number]))
         number += 1
-    return body, number
+    return body, (number if number < len(lines) else None)
 
 
-def _display(lines: list[str], start: int) -> tuple[Block | None, int]:
-    """The `$$ ... $$` block opening on line `start` (0-based); None if it never closes."""
-    first = lines[start]
-    opening = first.index("$$")
-    rest = first[opening + 2:]
+def _display(lines: list[str], start: int, opening: int) -> tuple[Block | None, tuple[int, int]]:
+    """The block whose `$$` is at `opening` on line `start` (0-based); None if it never closes.
+
+    Also where reading goes on: the line of the closing `$$` and the column just after it.
+    """
+    rest = lines[start][opening + 2:]
     if "$$" in rest:
-        return Block(rest[:rest.index("$$")], start + 1, opening + 3), start
+        close = rest.index("$$")
+        return Block(rest[:close], start + 1, opening + 3), (start, opening + 2 + close + 2)
     parts = [rest]
-    number = start + 1
-    while number < len(lines):
+    for number in range(start + 1, len(lines)):
         if "$$" in lines[number]:
-            parts.append(lines[number][:lines[number].index("$$")])
-            return Block("\n".join(parts), start + 1, opening + 3), number
+            close = lines[number].index("$$")
+            parts.append(lines[number][:close])
+            return Block("\n".join(parts), start + 1, opening + 3), (number, close + 2)
         parts.append(lines[number])
-        number += 1
-    return None, start
+    return None, (start, len(lines[start]))
