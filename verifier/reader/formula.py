@@ -43,6 +43,7 @@ class Element:
     read_as: str = ""  # how an ambiguous construct was read; empty when the line has one reading
     alternatives: tuple[tuple[sp.Expr, str], ...] = ()  # (expression, how it reads) for the other readings
     letter_products: tuple[str, ...] = ()  # letters written side by side, read as a product of symbols ("xy")
+    restarts: bool = False  # written after \Rightarrow: a new statement, not equal to the expression before
 
 
 @dataclass(frozen=True)

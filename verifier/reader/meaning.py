@@ -180,6 +180,7 @@ class _State:
     ambiguities: dict[int, tuple[str, str]] = field(default_factory=dict)
     terms_written: int = 0
     letter_runs: list[str] = field(default_factory=list)  # letters side by side in the element being read
+    restart: bool = False  # the last link was \Rightarrow: the next expression starts a new statement
 
 
 def _position(meta: Meta) -> tuple[int, int]:
@@ -237,6 +238,7 @@ class Reader(Transformer):  # type: ignore[type-arg]
         if token.type == "APPROX":
             raise ParseError("\\approx is not an equality: backproof checks equal steps only",
                              *_token_position(token))
+        self.state.restart = token.type == "LEAD"
         return token
 
     def piece(self, meta: Meta, *children: Any) -> Element | None:
@@ -244,7 +246,9 @@ class Reader(Transformer):  # type: ignore[type-arg]
         if not bodies:
             return None
         body = bodies[0]
-        label = self._label(body.value) if self.labels and not self.state.elements else None
+        restarts, self.state.restart = self.state.restart and bool(self.state.elements), False
+        first = not self.state.elements or restarts
+        label = self._label(body.value) if self.labels and first else None
         if label is not None:
             self.state.variable = self.state.variable if self.state.variable is not None else label.variable
             expr, note = None, ""
@@ -254,7 +258,7 @@ class Reader(Transformer):  # type: ignore[type-arg]
         source = self.text[body.meta.start_pos:body.meta.end_pos]
         runs = tuple(dict.fromkeys(self.state.letter_runs))
         self.state.letter_runs.clear()
-        element = Element(expr, label, source, *_position(body.meta), note, letter_products=runs)
+        element = Element(expr, label, source, *_position(body.meta), note, letter_products=runs, restarts=restarts)
         self.state.elements.append((element, (body.meta.start_pos, body.meta.end_pos)))
         return element
 
@@ -813,6 +817,9 @@ class Reader(Transformer):  # type: ignore[type-arg]
         return Grouped((expr,), (), _position(meta))
 
     braces = group
+
+    def boxed(self, meta: Meta, token: Token, expr: Any) -> Grouped:
+        return self.group(meta, expr)
 
     def arguments(self, meta: Meta, *exprs: Any) -> Grouped:
         return Grouped(tuple(self._unnote(e)[0] for e in exprs), (), _position(meta))
