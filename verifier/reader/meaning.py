@@ -465,7 +465,7 @@ class Reader(Transformer):  # type: ignore[type-arg]
         lower, upper = (self._size(v, operator.position) for v in (operator.lower, operator.upper))
         if upper - lower + 1 > MAX_SUM_TERMS:
             raise ParseError(f"a sum of more than {MAX_SUM_TERMS} terms", *operator.position)
-        self.state.terms_written += max(0, upper - lower + 1)
+        self.state.terms_written += max(0, upper - lower + 1) * len(sp.Add.make_args(body))
         if self.state.terms_written > MAX_TERMS_WRITTEN:
             raise ParseError(f"the sums of this formula write out more than {MAX_TERMS_WRITTEN} terms",
                              *operator.position)

@@ -1,0 +1,134 @@
+"""The grammar's meaning, rule by rule: each formula against the SymPy expression it must read as, compared
+structurally (`==` on SymPy trees), so that d/dx x^2 is never confused with 2x."""
+
+import pytest
+import sympy as sp
+
+from verifier.reader.latex import ParseError, read_chain
+from verifier.reader.names import Names
+
+x, y, z, a, b, c, k, w, N = (sp.Symbol(name, real=True) for name in "xyzabckwN")
+x1, x2, x3 = (sp.Symbol(f"x_{i}", real=True) for i in (1, 2, 3))
+z1, z2, z3 = (sp.Symbol(f"z_{i}", real=True) for i in (1, 2, 3))
+
+
+def sigmoid(u: sp.Expr) -> sp.Expr:
+    return 1 / (1 + sp.exp(-u))
+
+
+def read(latex: str) -> list[sp.Expr | None]:
+    return [e.expr for e in read_chain(latex, Names(), labels=False).elements]
+
+
+STRUCTURE = [
+    # derivative operators and their scope
+    (r"\frac{d}{dx} x^2", sp.Derivative(x**2, x)),
+    (r"\frac{\mathrm{d}}{\mathrm{d}x} x^2", sp.Derivative(x**2, x)),
+    (r"\frac{d}{{dx}} x^2", sp.Derivative(x**2, x)),
+    (r"\frac{\partial^2}{\partial x^2} x^3", sp.Derivative(x**3, (x, 2))),
+    (r"\nabla_x x^2", sp.Derivative(x**2, x)),
+    (r"\frac{d}{dx} x^2 \cdot e^x", sp.Derivative(x**2 * sp.exp(x), x)),
+    (r"\frac{d}{dx} (x^2) \cdot e^x", sp.Derivative(x**2, x) * sp.exp(x)),
+    (r"\frac{d}{dx} x^2 + 1", sp.Derivative(x**2, x) + 1),
+    (r"2 \frac{d}{dx} x", 2 * sp.Derivative(x, x)),
+    (r"\frac{d}{dx}\sin x \cos x", sp.Derivative(sp.sin(x) * sp.cos(x), x)),
+    (r"\frac{\mathrm{d}y}{\mathrm{d}x}", sp.Derivative(y, x)),
+    # functions with and without parentheses
+    (r"\log \sigma(x)", sp.log(sigmoid(x))),
+    (r"\ln\sigma(z)", sp.log(sigmoid(z))),
+    (r"\log \sum_{j=1}^{3} e^{z_j}", sp.log(sp.exp(z1) + sp.exp(z2) + sp.exp(z3))),
+    (r"\sin^2 x + \cos^2 x", sp.sin(x) ** 2 + sp.cos(x) ** 2),
+    (r"\log(x) y", sp.log(x) * y),
+    (r"\log x y", sp.log(x * y)),
+    (r"\sigma(x)(1-\sigma(x))", sigmoid(x) * (1 - sigmoid(x))),
+    (r"\mathrm{ReLU}(x)", sp.Max(0, x)),
+    (r"\max\{0, x\}", sp.Max(0, x)),
+    (r"\sinh^{-1} x", sp.asinh(x)),
+    (r"tanh(x)", sp.tanh(x)),
+    (r"k!", sp.factorial(k)),
+    (r"\sqrt[3]{x}", sp.root(x, 3)),
+    # sums and products with their bounds
+    (r"\sum_{i=1}^{3} x_i", x1 + x2 + x3),
+    (r"\sum^{3}_{i=1} x_i", x1 + x2 + x3),
+    (r"\prod_{i=1}^{3} x_i", x1 * x2 * x3),
+    (r"\sum_{i=1}^{3} \sum_{j=1}^{3} \delta_{ij} x_i", x1 + x2 + x3),
+    (r"\sum_{i=1}^{3} x_{i+1} - x_4", sp.Symbol("x_2", real=True) + x3 + sp.Symbol("x_4", real=True)
+     - sp.Symbol("x_4", real=True)),
+    # absolute values and norms
+    (r"|x|", sp.Abs(x)),
+    (r"|x| |y|", sp.Abs(x) * sp.Abs(y)),
+    (r"\lvert x \rvert", sp.Abs(x)),
+    (r"\left| x - 1 \right|", sp.Abs(x - 1)),
+    (r"|x - |y||", sp.Abs(x - sp.Abs(y))),
+    (r"\|x\|^2", sp.Abs(x) ** 2),
+    # names
+    (r"\hat y", sp.Symbol("yhat", real=True)),
+    (r"\bar{x}", sp.Symbol("xbar", real=True)),
+    (r"\tilde{x}", sp.Symbol("xtilde", real=True)),
+    (r"\ell", sp.Symbol("ell", real=True)),
+    (r"W^{(2)}_{ij}", sp.Symbol("W_ij2", real=True)),
+    (r"w^{[l]}", sp.Symbol("w_l", real=True)),
+    # punctuation, dashes, boxes, transposes
+    (r"\boxed{x^2}", x**2),
+    (r"x^2,", x**2),
+    (r"x^2.", x**2),
+    ("x \u2013 y", x - y),
+    ("x \u2212 y", x - y),
+    (r"x^\top y", x * y),
+    (r"w^T x", w * x),
+    (r"\begin{cases} 1 & x = y \\ 0 & \text{otherwise} \end{cases}", sp.Piecewise((1, sp.Eq(x, y)), (0, True))),
+    (r"-\frac{1}{N}\sum_{i=1}^{2} y_i \log \hat{y}_i",
+     sp.Mul(-1, 1 / N, sp.Symbol("y_1", real=True) * sp.log(sp.Symbol("yhat_1", real=True))
+            + sp.Symbol("y_2", real=True) * sp.log(sp.Symbol("yhat_2", real=True)))),
+]
+
+
+@pytest.mark.parametrize(("latex", "expected"), STRUCTURE)
+def test_each_rule_reads_as_its_structure(latex: str, expected: sp.Expr) -> None:
+    assert read(latex) == [expected]
+
+
+def test_a_line_break_with_spacing_and_a_lead_in_between_expressions() -> None:
+    chain = read_chain(r"x \\[6pt] = x \Rightarrow y = y", Names(), labels=False)
+    assert [e.expr for e in chain.elements] == [x, x, y, y]
+    assert [e.restarts for e in chain.elements] == [False, False, True, False]
+
+
+READINGS = [  # (formula, the chosen reading in words, the other reading's expression)
+    (r"\frac{d}{dx} x^2 \cdot e^x", "the derivative of the whole product", sp.exp(x) * sp.Derivative(x**2, x)),
+    (r"\frac{d}{dx} (x^2) e^x", "the derivative of the bracket only", sp.Derivative(x**2 * sp.exp(x), x)),
+    (r"\sinh^{-1} x", "\\sinh^{-1} read as the inverse function", 1 / sp.sinh(x)),
+    (r"tanh(x)", "'tanh' read as the function tanh", sp.Symbol("t", real=True) * a * sp.Symbol("n", real=True)
+     * sp.Symbol("h", real=True) * x),
+    (r"w^T x", "^T read as a transpose", w ** sp.Symbol("T", real=True) * x),
+]
+
+
+@pytest.mark.parametrize(("latex", "chosen", "other"), READINGS)
+def test_an_ambiguous_construct_keeps_its_other_reading(latex: str, chosen: str, other: sp.Expr) -> None:
+    (element,) = read_chain(latex, Names(), labels=False).elements
+    assert element.read_as == chosen
+    assert [expr for expr, _ in element.alternatives] == [other]
+
+
+def test_letters_side_by_side_are_listed() -> None:
+    (element,) = read_chain("xy + ab", Names(), labels=False).elements
+    assert element.letter_products == ("xy", "ab")
+
+
+REFUSED = [
+    (r"x \approx y", "\\approx is not an equality"),
+    (r"x \pm y", "two formulas"),
+    (r"\sum_i x_i", "define one size"),
+    (r"\sum_{i=1}^{n} x_i", "sums of a given size"),
+    (r"x_i + \sum_{i=1}^{2} x_i", "used outside its sum"),
+    (r"\frac{d^2}{dx} x", "orders of the d's"),
+    (r"\sum_{i=1}^{50} \sum_{j=1}^{50} \sum_{k=1}^{50} x_{ijk}", "more than 2000 terms"),
+]
+
+
+@pytest.mark.parametrize(("latex", "message"), REFUSED)
+def test_what_cannot_be_read_is_refused_in_words(latex: str, message: str) -> None:
+    with pytest.raises(ParseError) as caught:
+        read_chain(latex, Names())
+    assert message in caught.value.message
