@@ -8,6 +8,7 @@ import numpy as np
 import sympy as sp
 
 from verifier.context import EVERYWHERE, Context
+from verifier.domains import natural_domains
 from verifier.evaluate import compiled_numpy, evaluate_floats, instantiate, undefined_functions
 from verifier.matrix import explicit, is_matrix
 from verifier.model import Derivation, Interval, Kink, Var
@@ -50,16 +51,23 @@ def sampled(derivation: Derivation, final: sp.Expr, context: Context) -> Sampled
 
 
 def cross_check(derivation: Derivation, final: sp.Expr, context: Context) -> NumericCheck | None:
-    """Compare `final` with the numerical derivative of the derivation's function at random points."""
+    """Compare `final` with the numerical derivative of the derivation's function at random points.
+
+    When it fails only at points where the function or `final` is undefined (not finite, not real),
+    the check says how many and how to fix it: declare the domain where they are defined.
+    """
     if derivation.variable is None:
         return None
     problem = sampled(derivation, final, context)
     function, pairs, points, steppable = problem.function, problem.pairs, problem.points, problem.steppable
     method = "complex step (h = 1e-20)" if steppable else "Richardson central differences (4 levels)"
-    worst = max(_max_error(function, v, d, points, steppable) for v, d in pairs)
+    compared = [_compared(function, v, d, points, steppable) for v, d in pairs]
+    worst = max(max_relative_error(numeric, exact) for numeric, exact in compared)
     kink = None if derivation.kink is None else _check_kink(derivation.kink, function, pairs[0][1], context)
     count = len(next(iter(points.values())))
-    return NumericCheck(method if len(pairs) == 1 else f"{method}, {len(pairs)} entries", count, worst, TOLERANCE, kink)
+    undefined, hint = (0, "") if worst <= TOLERANCE else _undefined(problem, compared, context)
+    method = method if len(pairs) == 1 else f"{method}, {len(pairs)} entries"
+    return NumericCheck(method, count, worst, TOLERANCE, kink, undefined, hint)
 
 
 def _entries(variable: sp.Basic, derivative: sp.Basic) -> list[tuple[sp.Symbol, sp.Expr]]:
@@ -71,10 +79,33 @@ def _entries(variable: sp.Basic, derivative: sp.Basic) -> list[tuple[sp.Symbol, 
     return list(zip(variable, claimed, strict=True))
 
 
-def _max_error(function: sp.Expr, variable: sp.Symbol, derivative: sp.Expr, points: Points, steppable: bool) -> float:
+def _compared(function: sp.Expr, variable: sp.Symbol, derivative: sp.Expr, points: Points,
+              steppable: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The numerical derivative and the claimed one at each point."""
     exact = evaluate_floats(derivative, points)
     numeric = (complex_step if steppable else richardson)(function, variable, points)
-    return max_relative_error(numeric, exact)
+    return numeric, exact
+
+
+def _undefined(problem: Sampled, compared: list[tuple[np.ndarray, np.ndarray]], context: Context) -> tuple[int, str]:
+    """How many points have the function or the final derivative undefined, and the fix when only they fail."""
+    function_defined = np.isfinite(evaluate_floats(problem.function, problem.points))
+    defined = function_defined & np.logical_and.reduce([np.isfinite(exact) for _, exact in compared])
+    count = int(np.count_nonzero(~defined))
+    if count == 0 or not defined.any():
+        return count, ""
+    if any(max_relative_error(numeric[defined], exact[defined]) > TOLERANCE for numeric, exact in compared):
+        return count, ""  # it fails where both sides are defined too: no hint would be honest
+    side = "the function" if not function_defined.all() else "the final derivative"
+    where = f"{side} is undefined (not finite or not real) at {count} of {len(defined)} points"
+    expressions = (problem.function, *(d for _, d in problem.pairs))
+    variables = context.sampled(EVERYWHERE)
+    for var in (v for v in variables if isinstance(v.domain, Interval)):
+        (natural,) = natural_domains(expressions, [var.symbol], box=var.domain, fixed=variables)
+        if natural.reason:
+            need = natural.reason.removeprefix("natural domain: ")
+            return count, f"{where} ({need}): declare the domain, e.g. `{var.symbol} in {natural.domain.describe()}`"
+    return count, f"{where}, and agrees everywhere else: declare the domain where both are defined"
 
 
 def max_relative_error(numeric: np.ndarray, exact: np.ndarray) -> float:

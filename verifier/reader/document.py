@@ -281,8 +281,9 @@ class _Drafts:
     def named(self, label: Label | None) -> _Draft | None:
         """The derivation a block starting with `label` goes on with: the latest one of that derivative, if any.
 
-        The same name (dL/dw again) goes on with the derivation it named, however many came since; a name
-        that says only the variable (d/dx =) goes on with the latest derivation only, when it is in that variable.
+        The same name (dL/dw again) goes on with the derivation it named, however many came since; another
+        name (dy/dw after dL/dw) starts one; a name that says only the variable (d/dx =), or one after a
+        derivation started from d/dx F, goes on with the latest derivation when it is in that variable.
         """
         if label is None:
             return None
@@ -290,6 +291,8 @@ class _Drafts:
             for draft in reversed(self.drafts):
                 if draft.label is not None and (draft.label.variable, draft.label.of) == (label.variable, label.of):
                     return draft
+            if self.current is not None and self.current.label is not None and self.current.label.of is not None:
+                return None  # another derivative's name: a derivation of its own
         current = self.current
         return current if current is not None and current.variable == label.variable else None
 

@@ -1,0 +1,128 @@
+"""Reading files as people write them: layout, which derivation a block belongs to, and input that must not crash."""
+
+import time
+
+import pytest
+
+from verifier.model import Derivation
+from verifier.reader.check import check_files, verify_guarded
+from verifier.reader.document import READ_SECONDS, read_text
+from verifier.verdicts import DerivationResult
+
+SUM_1000 = "$$\\frac{d}{dx} (" + " + ".join(["x"] * 1000) + ") = 1000$$"
+NESTED_20 = "$$\\frac{d}{dx} " + "".join(f"\\sum_{{{i}=1}}^{{2}} " for i in "ijklmnopqrstuvabcdeg") + "x = 1048576$$"
+TOWER_15 = "$$\\frac{d}{dx} " + "x^{" * 15 + "x" + "}" * 15 + " = 0$$"
+
+# (file text, expected derivations as (id, steps), expected errors as (line, column, part of the message))
+LAYOUTS = [
+    ("# A\n$$x + x = 2x$$ and $$y + y = 2y$$\n", [("a", 1), ("a-2", 1)], []),
+    ("# A\n$$x + x$$ then $$= 2x$$\n", [("a", 1)], []),
+    ("# A\n$$x + x\n= 2x$$ and $$y + y = 2y$$\n", [("a", 1), ("a-2", 1)], []),
+    ("\ufeff# A\n$$x + x = 2x$$\n", [("a", 1)], []),
+    ("\ufeff```where\nx in (0, 1)\n```\n# A\n$$x + x = 2x$$\n", [("a", 1)], []),
+    ("# A\n\ufeff```where\nx in (0, 1)\n```\n$$x + x = 2x$$\n", [("a", 1)], []),
+    ("# A\n```python\nprint(1)\n$$x + x = 2x$$\n", [("a", 1)], [(2, 1, "'```' opens a fence that is never closed")]),
+    ("# A\n$$x + x = 2x$$\n# B\ntext $$ y + y\n", [("a", 1)], [(4, 6, "'$$' opens a block that is never closed")]),
+    ("# A\nWrite `$$` to open a block, or ``a $$ b``.\n$$x + x = 2x$$\n", [("a", 1)], []),
+    ("# A\n$$x + x = 2x$$\n\n```where\nx in {-}\n```\n# B\n$$y + y = 2y$$\n", [("b", 1)], [(5, 1, "")]),
+    ("```where\nx in (1.2.3, 4)\n```\n# A\n$$x + x = 2x$$\n", [("a", 1)], [(2, 1, "")]),
+    ("```where\na = (a+1)(a+2)\n```\n# A\n$$x + x = 2x$$\n", [("a", 1)], [(2, 1, "a is defined in terms of itself")]),
+    ("# A\n```where\na = b + 1\nb = 2a\n```\n$$x + x = 2x$$\n# B\n$$y + y = 2y$$\n", [("b", 1)],
+     [(4, 1, "a is defined in terms of itself")]),
+    (f"# A\n{SUM_1000}\n# B\n$$y + y = 2y$$\n", None, []),
+    (f"# A\n{NESTED_20}\n# B\n$$y + y = 2y$$\n", None, []),
+    (f"# A\n{TOWER_15}\n# B\n$$y + y = 2y$$\n", None, []),
+]
+
+
+@pytest.mark.parametrize(("text", "derivations", "errors"), LAYOUTS)
+def test_a_file_reads_into_these_derivations_and_errors(text: str, derivations: list[tuple[str, int]] | None,
+                                                        errors: list[tuple[int, int, str]]) -> None:
+    started = time.perf_counter()
+    document = read_text(text, "notes.md")
+    assert time.perf_counter() - started < READ_SECONDS * 2 + 5
+    if derivations is None:  # hostile input: an error or a derivation, never an exception; the rest is read
+        assert document.derivations and document.derivations[-1].derivation.id == "b"
+        return
+    assert [(d.derivation.id, len(d.steps)) for d in document.derivations] == derivations
+    found = [(e.line, e.column, e.message) for e in document.errors]
+    assert [(line, column) for line, column, _ in found] == [(line, column) for line, column, _ in errors]
+    for (_, _, message), (_, _, part) in zip(found, errors, strict=True):
+        assert part in message
+
+
+def domains(text: str) -> dict[str, list[str]]:
+    return {d.derivation.id: [v.describe() for v in d.derivation.variables] for d in read_text(text).derivations}
+
+
+def test_a_where_block_under_a_heading_is_that_sections_only() -> None:
+    text = "# A\n```where\nx in (0, 1)\n```\n$$x + x = 2x$$\n# B\n$$x + x = 2x$$\n"
+    assert domains(text) == {"a": ["x in (0, 1)"], "b": ["x in (-6, 6)"]}
+    assert domains("```where\nx in (0, 1)\n```\n" + text.replace("x in (0, 1)", "x in (0, 2)")) == {
+        "a": ["x in (0, 2)"], "b": ["x in (0, 1)"]}
+
+
+CONTINUES = """# Two derivatives
+```where
+w real
+L = w^2
+y = w^3
+```
+$$\\frac{dL}{dw} = 2w$$
+$$\\frac{dy}{dw} = 3w^2$$
+$$\\frac{dL}{dw} = w + w$$
+$$= 2w$$
+"""
+
+
+def test_a_block_starting_with_an_earlier_derivatives_name_continues_that_derivation() -> None:
+    document = read_text(CONTINUES, "notes.md")
+    assert document.errors == ()
+    lines = {d.derivation.id: [where.line for where in d.steps] for d in document.derivations}
+    assert lines == {"two-derivatives": [7, 9, 10], "two-derivatives-2": [8]}
+
+
+def test_undeclared_symbols_get_their_natural_domain_and_declared_ones_keep_theirs() -> None:
+    text = "# A\n```where\ny in (-1, 1)\n```\n$$\\frac{d}{dx} \\log x + \\log y = \\frac{1}{x}$$\n"
+    (read,) = read_text(text).derivations
+    reasons = {str(v.symbol): (v.domain.describe(), v.reason) for v in read.derivation.variables}
+    assert reasons == {"y": ("(-1, 1)", "declared"), "x": ("(0, 6)", "natural domain: log(x) needs x > 0")}
+
+
+@pytest.mark.parametrize(("final", "verdict"), [("\\frac{1}{x}", "proved"), ("\\frac{2}{x}", "refuted")])
+def test_the_derivative_of_log_x_is_checked_on_its_natural_domain(final: str, verdict: str) -> None:
+    (checked,) = check_files_text(f"# Log\n$$\\frac{{d}}{{dx}} \\log x = {final}$$\n")
+    ((_, result),) = checked.results
+    assert [s.verdict.verdict for s in result.steps] == ["proved", verdict]
+    assert result.numeric is not None and result.numeric.passed  # on the last step that held
+    assert result.numeric.max_rel_error < 1e-12
+
+
+def check_files_text(text: str) -> list:
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "notes.md"
+        path.write_text(text, encoding="utf-8")
+        return check_files([path], jobs=1)
+
+
+def test_a_derivation_whose_check_raises_is_an_error_and_the_others_are_checked(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import verifier.reader.check as check
+
+    real = check.verify
+
+    def verify(derivation: Derivation, budget_seconds: float) -> DerivationResult:
+        if derivation.id == "a":
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(derivation, budget_seconds)
+
+    monkeypatch.setattr(check, "verify", verify)
+    (checked,) = check_files_text("# A\n$$x + x = 2x$$\n# B\n$$y + y = 2y$$\n")
+    assert [read.derivation.id for read, _ in checked.results] == ["b"]
+    ((error),) = checked.document.errors
+    assert (error.line, error.column) == (2, 11)  # its first step
+    assert "internal error while checking this derivation (RecursionError" in error.message
+    assert isinstance(verify_guarded(checked.results[0][0].derivation), DerivationResult)
