@@ -132,3 +132,8 @@ def test_what_cannot_be_read_is_refused_in_words(latex: str, message: str) -> No
     with pytest.raises(ParseError) as caught:
         read_chain(latex, Names())
     assert message in caught.value.message
+
+
+def test_a_thousand_term_sum_reads_term_by_term() -> None:
+    (element, one) = read_chain(" + ".join(f"x_{{{i}}}" for i in range(1000)) + " = 1", Names()).elements
+    assert len(element.expr.args) == 1000 and one.expr == 1

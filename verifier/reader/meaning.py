@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sympy as sp
-from lark import Token, Transformer, Tree, v_args
+from lark import Token, Tree, v_args
 from lark.tree import Meta
+from lark.visitors import Transformer_NonRecursive
 
 from verifier.reader.formula import MAX_ELEMENTS, Element, Label, ParseError, power
 from verifier.reader.names import Names
@@ -142,6 +143,13 @@ class Product:
 
 
 @dataclass(frozen=True)
+class Terms:
+    """The terms of a sum written with + and -, added up once at the end (a long sum stays linear)."""
+
+    terms: tuple[sp.Expr, ...]
+
+
+@dataclass(frozen=True)
 class Noted:
     """A value with the words written before it (a condition's `if`) or after it (a justification)."""
 
@@ -192,7 +200,7 @@ def _token_position(token: Token) -> tuple[int, int]:
 
 
 @v_args(meta=True, inline=True)
-class Reader(Transformer):  # type: ignore[type-arg]
+class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is 1,000 deep
     """Reads one formula once; `flipped` names the ambiguous constructs to read the other way."""
 
     def __init__(self, text: str, names: Names, variable: sp.Symbol | None, labels: bool,
@@ -307,11 +315,14 @@ class Reader(Transformer):  # type: ignore[type-arg]
     # -- arithmetic ----------------------------------------------------------------------------------
     def add(self, meta: Meta, left: Any, sign: Token, right: Any) -> Any:
         value, note = self._unnote(right)
-        return self._noted(self._v(left) + self._v(value), note)
+        return self._noted(Terms((*self._terms(left), self._v(value))), note)
 
     def sub(self, meta: Meta, left: Any, sign: Token, right: Any) -> Any:
         value, note = self._unnote(right)
-        return self._noted(self._v(left) - self._v(value), note)
+        return self._noted(Terms((*self._terms(left), -self._v(value))), note)
+
+    def _terms(self, value: Any) -> tuple[sp.Expr, ...]:
+        return value.terms if isinstance(value, Terms) else (self._v(value),)
 
     def plus_minus(self, meta: Meta, left: Any, sign: Token, right: Any) -> Any:
         raise ParseError(f"'{sign}' stands for two formulas: write each case as its own line",
@@ -909,6 +920,8 @@ class Reader(Transformer):  # type: ignore[type-arg]
             return value.value
         if isinstance(value, Product):
             return sp.Mul(*(p.value for p in value.parts))
+        if isinstance(value, Terms):
+            return sp.Add(*value.terms)
         if isinstance(value, Grouped):
             if len(value.args) != 1:
                 raise ParseError("a list of arguments needs a function before it", *value.position)
