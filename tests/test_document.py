@@ -126,3 +126,23 @@ def test_a_derivation_whose_check_raises_is_an_error_and_the_others_are_checked(
     assert (error.line, error.column) == (2, 11)  # its first step
     assert "internal error while checking this derivation (RecursionError" in error.message
     assert isinstance(verify_guarded(checked.results[0][0].derivation), DerivationResult)
+
+
+def test_a_display_that_names_an_undeclared_symbol_defines_it_for_later_blocks() -> None:
+    from verifier.reader.document import read_text
+
+    text = ("# D\n\n$$L = -y \\log a - (1 - y) \\log(1 - a)$$\n\n"
+            "$$\\frac{\\partial L}{\\partial a} = -\\frac{y}{a} + \\frac{1-y}{1-a}$$\n")
+    document = read_text(text, "d.md")
+    assert document.errors == ()
+    (read,) = document.derivations
+    assert len(read.derivation.steps) == 1
+    assert [s.name for s, _ in read.derivation.definitions] == ["L"]
+
+
+def test_a_statement_after_implies_is_not_claimed_equal_to_the_one_before() -> None:
+    from verifier.reader.document import read_text
+
+    document = read_text("# D\n\n$$x^2 = x \\cdot x \\implies \\frac{d}{dx} x^2 = 2x$$\n", "d.md")
+    assert document.errors == ()
+    assert [len(d.derivation.steps) for d in document.derivations] == [1, 2]

@@ -190,17 +190,17 @@ def _read_section(section: Section, header: Declarations, path: str,
     declared = _attempt(partial(declarations, section.where, header), path, section.title, at)
     if isinstance(declared, BlockError):
         return [], [declared]
-    drafts = _Drafts(section)
+    drafts = _Drafts(section, declared)
     errors = []
     for block in section.blocks:
-        read = _attempt(partial(drafts.read, block, declared), path, section.title, (block.line, block.column),
+        read = _attempt(partial(drafts.read, block), path, section.title, (block.line, block.column),
                         partial(_in_file, block))
         if isinstance(read, BlockError):
             errors.append(read)
     found = []
     for number, draft in enumerate(d for d in drafts.drafts if d.elements):
         first = draft.elements[0][2]
-        finish = partial(draft.finish, declared, path, _unique_id(section, number, ids))
+        finish = partial(draft.finish, drafts.declared, path, _unique_id(section, number, ids))
         done = _attempt(finish, path, section.title, (first.line, first.column))
         (errors if isinstance(done, BlockError) else found).append(done)  # type: ignore[arg-type]
     return found, errors
@@ -240,19 +240,46 @@ def _column(chains: list[Chain]) -> Chain:
     return Chain(tuple(elements), first.continues, undeclared, first.dangling)
 
 
+def _statements(chain: Chain) -> list[Chain]:
+    """A chain cut where \\Rightarrow starts a new statement: each part is a chain of its own."""
+    cuts = [i for i, e in enumerate(chain.elements) if e.restarts]
+    bounds = list(zip([0, *cuts], [*cuts, len(chain.elements)], strict=True))
+    return [Chain(chain.elements[start:end], chain.continues and start == 0, chain.undeclared,
+                  chain.dangling and end == len(chain.elements)) for start, end in bounds]
+
+
 class _Drafts:
     """The derivations of a section being read, and the one the next block goes on with."""
 
-    def __init__(self, section: Section) -> None:
+    def __init__(self, section: Section, declared: Declarations) -> None:
         self.section = section
+        self.declared = declared  # with the names that display blocks define (`L = -y \log a`)
         self.drafts: list[_Draft] = []
         self.current: _Draft | None = None
 
-    def read(self, block: Block, declared: Declarations) -> None:
+    def read(self, block: Block) -> None:
         """Read `block` and add its elements to the derivation it continues or starts."""
         variable = self.current.variable if self.current is not None else None
-        chain, notes = _read_block(block, declared, variable if isinstance(variable, sp.Symbol) else None)
-        self.extend(chain, notes, block)
+        chain, notes = _read_block(block, self.declared, variable if isinstance(variable, sp.Symbol) else None)
+        for statement in _statements(chain):
+            statement = self.defined(statement)
+            if statement.elements:
+                self.extend(statement, notes, block)
+
+    def defined(self, chain: Chain) -> Chain:
+        """`y = x^2` with y declared nowhere defines y (for `\\frac{dy}{dx}` later) and is not itself a step."""
+        first = chain.elements[0]
+        names = self.declared.names
+        if chain.continues or len(chain.elements) < 2 or not isinstance(first.expr, sp.Symbol):
+            return chain
+        if names.is_declared(first.expr.name) or first.expr.name in ("e", "pi"):
+            return chain
+        meaning = chain.elements[1].expr
+        if meaning is None or first.expr in meaning.free_symbols:
+            return chain
+        self.declared = self.declared.but(names=names.with_definition(first.expr, meaning))
+        rest = chain.elements[1:] if len(chain.elements) > 2 else ()
+        return Chain(rest, False, chain.undeclared - {first.expr.name}, chain.dangling)
 
     def extend(self, chain: Chain, notes: dict[int, str], block: Block) -> None:
         """Add a block's chain: to the derivation it continues, or to the one its label names, or to a new one."""
