@@ -1,32 +1,57 @@
-"""Where-block lines: symbols with domains, definitions, functions, constraints and kinks."""
+"""Where-block lines read by a grammar (where.lark): symbols with domains, sizes, definitions, functions,
+constraints and kinks. Formula parts are read by the formula reader; nothing is evaluated."""
 
 from __future__ import annotations
 
 import itertools
+import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from importlib.resources import files
+from typing import TypeVar
 
 import sympy as sp
+from lark import Lark, Token, Transformer, Tree, v_args
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken, VisitError
 
+from verifier.budget import BudgetExceeded, budgets_available, time_limit
 from verifier.model import Choice, Constraint, Interval, Kink, Var
-from verifier.reader.latex import ParseError, read_chain
-from verifier.reader.names import DEFAULT_DOMAIN, Names, symbol_for
+from verifier.reader.latex import MAX_CHARS, ParseError, read_chain
+from verifier.reader.names import DEFAULT_DOMAIN, NORMAL_CDF, NORMAL_PDF, Names, symbol_for
 
-NAME = (
-    r"(?:\\[A-Za-z]+|\\hat\{[A-Za-z]\}|\\text\{[A-Za-z][A-Za-z0-9]*\}|[A-Za-z])"
-    r"(?:_(?:\{[A-Za-z0-9]+\}|[A-Za-z0-9]))?(?:\^\{\([A-Za-z0-9]+\)\})?"
+GRAMMAR = Lark(files("verifier.reader").joinpath("where.lark").read_text(encoding="utf-8"), parser="lalr",
+               propagate_positions=True)
+FORMS = (
+    "'x real', 'x in (a, b)', 'x > 0', 'y in {0, 1}', 'x \\in \\mathbb{R}', 'n positive integer', 'f, g functions', "
+    "'f: \\mathbb{R} \\to \\mathbb{R}', '\\Phi standard normal cdf', 'name = formula', 'f(x) = formula', "
+    "'constraint: left = right', 'at x = 0 the derivative is 1', 'indices i, r from 1 to K' or "
+    "'name_i = formula for i from 1 to K'"
 )
-NAMES = rf"({NAME}(?:\s*,\s*{NAME})*)"
-INTERVAL = re.compile(rf"^{NAMES}\s+(?:\\in|in)\s+[(\[]\s*([-+0-9.]+)\s*,\s*([-+0-9.]+)\s*[)\]]$")
-CHOICE = re.compile(rf"^{NAMES}\s+(?:\\in|in)\s+\\?\{{([-+0-9,\s]+)\\?\}}$")
-KIND = re.compile(rf"^{NAMES}\s+(real|positive|functions?)$")
-FUNCTION = re.compile(rf"^({NAME})\s*\(([^()]*)\)\s*=(.*)$")
-DEFINITION = re.compile(rf"^({NAME})\s*=(.*)$")
-FOR_EACH = re.compile(r"^(.*\S)\s+for\s+([a-z])\s+from\s+(\S+)\s+to\s+(\S+)$")
-CONSTRAINT = re.compile(r"^constraint:?\s+(.*)=(.*)$")
-INDICES = re.compile(r"^(?:index|indices)\s+([a-z](?:\s*,\s*[a-z])*)\s+from\s+(\S+)\s+to\s+([^,\s]+)"
-                     r"(?:\s*,\s*([a-z])\s*(=|\\neq|\\ne)\s*([a-z]))?$")
-KINK = re.compile(rf"^at\s+({NAME})\s*=\s*([-+0-9.]+)\s+the derivative is\s+(.*?)\.?$")
+READABLE = {
+    "NAME": "a name", "NUMBER": "a number", "INFINITY": "\\infty", "COMMA": "','", "_IN": "'in'",
+    "KIND": "'real', 'positive' or 'functions'", "REL": "a comparison (<, >, \\leq, \\geq)", "_DEFINE": "'='",
+    "LPAR": "'('", "RPAR": "')'", "COLON": "':'", "_OPEN": "'(' or '['", "_CLOSE": "')' or ']'", "_LBRACE": "'{'",
+    "_RBRACE": "'}'", "BLACKBOARD": "\\mathbb{R}", "SCRIPT": "_{>0}", "SPACE": "\\mathbb{R}", "_ARROW": "\\to",
+    "FORMULA": "a formula", "_DERIVATIVE_IS": "'the derivative is'", "_FROM": "'from'", "_TO": "'to'",
+    "INDEX": "an index letter", "SIZE": "a size (a number or a name defined as one)", "INDEX_REL": "'=' or '\\neq'",
+    "_FOR": "'for'", "NORMAL": "'standard normal cdf' or 'standard normal pdf'", "$END": "the end of the line",
+}
+SIGNS = {
+    **dict.fromkeys(("+", "++", ">0", "\\gt0", "\\geq0", "\\ge0", ">=0", "\u22650"), "positive"),
+    **dict.fromkeys(("-", "--", "<0", "\\lt0", "\\leq0", "\\le0", "<=0", "\u22640"), "negative"), "*": "nonzero",
+}
+SPACES = {("R", ""): "real", ("R", "positive"): "positive", ("R", "negative"): "negative", ("N", ""): "size",
+          ("N", "positive"): "size", ("N", "nonzero"): "size", ("Z", "positive"): "size"}
+LESS = ("<", "\\lt", "\\le", "\\leq", "\\leqslant", "<=", "\u2264")
+COMMENT = re.compile(r"(?:^|\s)#|(?<!\\)%")
+WORD = re.compile(r"\\(?:text|operatorname|mathrm|textrm|mathit)\s*\{\s*([A-Za-z][A-Za-z0-9]*)\s*\}")
+BARE = Names(euler=False, builtins=False)  # where names are read with no meaning attached: `\sigma` is a name there
+BOX = 6  # an unbounded side is sampled this far from the other (0 < x: (0, 6), as `x positive`)
+MAX_DIGITS = 40
+MAX_VALUES = 100
+SOLVE_SECONDS = 2.0
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -47,94 +72,254 @@ class Declarations:
 def read_where(lines: tuple[tuple[int, str], ...], declared: Declarations) -> Declarations:
     """Add each where line to `declared`; a line that means nothing raises ParseError at that line."""
     for number, raw in lines:
-        text = re.split(r"\s#", raw, maxsplit=1)[0].strip()  # a trailing `# comment`
-        if not text or text.startswith("#"):
+        text = _declaration_text(raw)
+        if not text:
             continue
         try:
-            declared = _declare(text, declared)
+            declared = declare(text, declared)
         except ParseError as error:
-            column = raw.index(text[0]) + error.column
+            column = len(raw) - len(raw.lstrip()) + error.column
             raise ParseError(f"where block: {error.message}", number, column) from None
     return declared
 
 
-def _declare(text: str, declared: Declarations) -> Declarations:
-    names = declared.names
-    if match := INTERVAL.match(text):
-        lo, hi = float(match.group(2)), float(match.group(3))
+def _declaration_text(raw: str) -> str:
+    """The line without its `#` or `%` comment, surrounding space and a trailing full stop or comma."""
+    text = COMMENT.split(raw, maxsplit=1)[0].strip()
+    return re.sub(r"\s*[.,]$", "", text)
+
+
+def declare(text: str, declared: Declarations) -> Declarations:
+    """`declared` with one where line added (errors at columns of `text`)."""
+    if len(text) > MAX_CHARS:
+        raise ParseError(f"a where line of {len(text)} characters: the limit is {MAX_CHARS}")
+    tree = _parse(text)
+    try:
+        return _Declare(declared).transform(tree)
+    except VisitError as error:
+        raise error.orig_exc from None
+
+
+def _parse(text: str) -> Tree:
+    try:
+        return GRAMMAR.parse(text)
+    except UnexpectedToken as error:
+        at = len(text) if error.token.type == "$END" else error.token.start_pos
+        raise _unexpected(text, at, error.expected) from None
+    except UnexpectedCharacters as error:
+        raise _unexpected(text, error.pos_in_stream, error.allowed) from None
+    except UnexpectedEOF as error:
+        raise _unexpected(text, len(text), set(error.expected)) from None
+    except LarkError as error:  # any other failure of the parser is still a parse error
+        raise ParseError(f"cannot read: {error}") from None
+
+
+def _unexpected(text: str, at: int, expected: set[str]) -> ParseError:
+    """`found X, expected Y` at 0-based offset `at`: the list of forms when the line's form is unknown."""
+    word = re.match(r"\s*(\\?[A-Za-z]+|[0-9.]+|\S)", text[at:])
+    found = f"{word.group(1)[:30]!r}" if word else "the end of the line"
+    if at == 0 or expected & {"_IN", "KIND"}:
+        return ParseError(f"found {found}, expected {FORMS}", 1, at + 1)
+    words = sorted({READABLE.get(name, name.lower()) for name in expected})
+    return ParseError(f"found {found}, expected {' or '.join(words)}", 1, at + 1)
+
+
+@v_args(inline=True)
+class _Declare(Transformer):
+    """Each form of where.lark into the declarations it adds; one method per rule."""
+
+    def __init__(self, declared: Declarations) -> None:
+        super().__init__()
+        self.declared = declared
+        self.scope = declared.names
+
+    # -- pieces ------------------------------------------------------------------------------------------------
+    def start(self, declared: Declarations) -> Declarations:
+        return declared
+
+    def names(self, *tokens: Token) -> tuple[Token, ...]:
+        return tokens
+
+    def number(self, token: Token) -> sp.Rational:
+        text = str(token).replace("\u2212", "-")
+        if not re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)", text):
+            raise ParseError(f"'{token}' is not a number", 1, token.column)
+        if len(text) > MAX_DIGITS:
+            raise ParseError(f"a number of {len(text)} digits: the limit is {MAX_DIGITS}", 1, token.column)
+        return sp.Rational(text)
+
+    def INFINITY(self, token: Token) -> sp.Expr:
+        return sp.S.NegativeInfinity if str(token).lstrip()[:1] in "-\u2212" else sp.S.Infinity
+
+    @v_args(inline=True, meta=True)
+    def interval(self, meta: object, lo: sp.Expr, hi: sp.Expr) -> Interval:
         if not lo < hi:
-            raise ParseError(f"the interval ({lo:g}, {hi:g}) is empty")
-        return _with(declared, _variables(match.group(1), Interval(lo, hi), names))
-    if match := CHOICE.match(text):
-        values = tuple(sp.Rational(v) for v in match.group(2).replace(" ", "").split(",") if v)
-        if not values:
-            raise ParseError("a set needs values, as in {0, 1}")
-        return _with(declared, _variables(match.group(1), Choice(values), names))
-    if match := KIND.match(text):
-        return _with(declared, _kind(match.group(1), match.group(2), names))
-    if match := CONSTRAINT.match(text):
-        return _constraint(match.group(1), match.group(2), declared)
-    if match := KINK.match(text):
-        return _kink(match, declared)
-    if match := INDICES.match(text):
-        return declared.but(assignments=_assignments(match, declared.names))
-    if match := FUNCTION.match(text):
-        return _with(declared, _function(match.group(1), match.group(2), match.group(3), names))
-    if (each := FOR_EACH.match(text)) and (match := DEFINITION.match(each.group(1))):
-        lo, hi = _size(each.group(3), names), _size(each.group(4), names)
-        if not 1 <= hi - lo + 1 <= 100:
-            raise ParseError("a definition for each index runs over 1 to 100 values")
-        for value in range(lo, hi + 1):
-            names = _definition(match.group(1), match.group(2), names, {each.group(2): value})
-        return _with(declared, names)
-    if match := DEFINITION.match(text):
-        return _with(declared, _definition(match.group(1), match.group(2), names))
-    raise ParseError(
-        "expected 'x real', 'x in (a, b)', 'y in {0, 1}', 'f, g functions', 'name = formula', "
-        "'f(x) = formula', 'constraint: left = right', 'at x = 0 the derivative is 1' or "
-        "'indices i, r from 1 to K' or 'name_i = formula for i from 1 to K'"
-    )
+            raise ParseError(f"the interval ({_show(lo)}, {_show(hi)}) is empty", 1, meta.column)  # type: ignore[attr-defined]
+        return _sampled(lo, hi)
+
+    @v_args(inline=True, meta=True)
+    def choice(self, meta: object, *values: sp.Rational) -> Choice:
+        if len(values) > MAX_VALUES:
+            raise ParseError(f"a set of {len(values)} values: the limit is {MAX_VALUES}", 1, meta.column)  # type: ignore[attr-defined]
+        return Choice(values)
+
+    def space(self, letter: Token, script: Token | None = None) -> str:
+        return _space(letter, script)
+
+    def index_list(self, *tokens: Token) -> tuple[str, ...]:
+        return tuple(str(t) for t in tokens)
+
+    def relation(self, left: Token, relation: Token, right: Token) -> tuple[str, bool, str]:
+        return str(left), str(relation) == "=", str(right)
+
+    # -- forms -------------------------------------------------------------------------------------------------
+    def in_interval(self, names: tuple[Token, ...], domain: Interval) -> Declarations:
+        return self._declare(names, lambda name: Var(symbol_for(name, domain), domain))
+
+    def in_set(self, names: tuple[Token, ...], domain: Choice) -> Declarations:
+        return self.in_interval(names, domain)  # type: ignore[arg-type]
+
+    def in_space(self, names: tuple[Token, ...], space: str) -> Declarations:
+        return self._kind(names, space)
+
+    def kind(self, names: tuple[Token, ...], kind: Token) -> Declarations:
+        word = str(kind).split()[-1]
+        meaning = {"integer": "size", "integers": "size", "number": "real", "numbers": "real", "functions": "function"}
+        return self._kind(names, meaning.get(word, word))
+
+    def compared(self, names: tuple[Token, ...], relation: Token, bound: sp.Rational) -> Declarations:
+        below = str(relation) in LESS
+        return self.in_interval(names, _sampled(sp.S.NegativeInfinity if below else bound,
+                                                sp.S.Infinity if below else bound))
+
+    def between(self, lo: sp.Rational, first: Token, names: tuple[Token, ...], *rest: object) -> Declarations:
+        below = str(first) in LESS  # 0 < x: x above 0
+        if not rest:
+            return self.compared(names, Token("REL", ">" if below else "<"), lo)
+        second, hi = rest
+        if (str(second) in LESS) != below:
+            raise ParseError("both comparisons must point the same way, as in 0 < a < 1", 1, second.column)  # type: ignore[attr-defined]
+        low, high = (lo, hi) if below else (hi, lo)
+        if not low < high:
+            raise ParseError(f"no number lies between {_show(low)} and {_show(high)}", 1, first.column)
+        return self.in_interval(names, _sampled(low, high))  # type: ignore[arg-type]
+
+    def signature(self, names: tuple[Token, ...], source: Token, target: Token) -> Declarations:
+        return self._kind(names, "function")
+
+    def normal(self, names: tuple[Token, ...], which: Token) -> Declarations:
+        density = any(w in str(which).lower() for w in ("pdf", "density"))
+        for token in names:
+            name = _function_name(str(token))
+            self.scope = self.scope.with_function(name, NORMAL_PDF if density else NORMAL_CDF)
+        return self.declared.but(names=self.scope)
+
+    def constraint(self, keyword: Token, formula: Token) -> Declarations:
+        left, right = _sides(formula)
+        equation = _within(left[1], lambda: self._expression(left[0])) - _within(
+            right[1], lambda: self._expression(right[0]))
+        constraint = _within(formula.column, lambda: _solved(equation, self.scope, f"{left[0]} = {right[0]}"))
+        return self.declared.but(constraints=(*self.declared.constraints, constraint))
+
+    def kink(self, name: Token, at: sp.Rational, formula: Token) -> Declarations:
+        symbol = self.scope.symbol(_name(name))
+        said = str(formula)
+        value = None if said == "undefined" else _within(formula.column, lambda: self._expression(said))
+        kink = Kink(symbol, at, value, f"declared: at {symbol} = {at} the derivative is {said}")
+        return self.declared.but(kink=kink)
+
+    def indices(self, listed: tuple[str, ...], lo: Token, hi: Token,
+                relation: tuple[str, bool, str] | None = None) -> Declarations:
+        first, last = self._size(lo), self._size(hi)
+        if not 1 <= last - first + 1 <= 20 or len(listed) > 3:
+            raise ParseError("indices run over 1 to 20 values, at most three of them", 1, lo.column)
+        if relation is not None and not {relation[0], relation[2]} <= set(listed):
+            raise ParseError("the relation must be between the declared indices", 1, hi.end_column + 1)
+        combos = []
+        for values in itertools.product(range(first, last + 1), repeat=len(listed)):
+            chosen = dict(zip(listed, values, strict=True))
+            if relation is None or (chosen[relation[0]] == chosen[relation[2]]) == relation[1]:
+                combos.append(tuple(chosen.items()))
+        return self.declared.but(assignments=tuple(combos))
+
+    def function(self, name: Token, params: tuple[Token, ...], formula: Token) -> Declarations:
+        symbols = [sp.Symbol(_name(p), real=True) for p in params]
+        inner = self.scope
+        for symbol in symbols:
+            inner = inner.with_variable(Var(symbol, DEFAULT_DOMAIN))
+        value = _within(formula.column, lambda: _expression(str(formula), inner))
+        names = self.scope.with_function(_function_name(str(name)), sp.Lambda(tuple(symbols), value))
+        return self.declared.but(names=names)
+
+    def for_each(self, name: Token, formula: Token, index: Token, lo: Token, hi: Token) -> Declarations:
+        first, last = self._size(lo), self._size(hi)
+        if not 1 <= last - first + 1 <= 100:
+            raise ParseError("a definition for each index runs over 1 to 100 values", 1, lo.column)
+        for value in range(first, last + 1):
+            self.scope = self._defined(name, formula, {str(index): value}).names
+        return self.declared.but(names=self.scope)
+
+    def definition(self, name: Token, formula: Token) -> Declarations:
+        return self._defined(name, formula, None)
+
+    # -- helpers -----------------------------------------------------------------------------------------------
+    def _declare(self, names: tuple[Token, ...], var: Callable[[str], Var]) -> Declarations:
+        for token in names:
+            self.scope = self.scope.with_variable(var(_name(token)))
+        return self.declared.but(names=self.scope)
+
+    def _kind(self, names: tuple[Token, ...], kind: str) -> Declarations:
+        if kind == "function":
+            for token in names:
+                name = _function_name(str(token))
+                self.scope = self.scope.with_function(name, sp.Function(name))
+            return self.declared.but(names=self.scope)
+        if kind == "size":
+            for token in names:
+                self.scope = self.scope.with_size(_name(token))
+            return self.declared.but(names=self.scope)
+        domain = {"real": DEFAULT_DOMAIN, "positive": Interval(0, BOX), "negative": Interval(-BOX, 0)}[kind]
+        assumption = {"real": "real", "positive": "positive", "negative": "negative"}[kind]
+        return self._declare(names, lambda name: Var(sp.Symbol(name, **{assumption: True}), domain))
+
+    def _defined(self, name: Token, formula: Token, indices: dict[str, int] | None) -> Declarations:
+        symbol_name = _name(name, indices)
+        symbol = self.scope.symbol(symbol_name) if self.scope.is_declared(symbol_name) else sp.Symbol(
+            symbol_name, real=True)
+        value = _within(formula.column, lambda: _expression(str(formula), self.scope, indices))
+        if symbol in value.free_symbols:
+            raise ParseError(f"{symbol} is defined in terms of itself: a definition cannot be expanded", 1,
+                             name.column)
+        return self.declared.but(names=self.scope.with_definition(symbol, value))
+
+    def _expression(self, text: str) -> sp.Expr:
+        return _expression(text, self.scope)
+
+    def _size(self, token: Token) -> int:
+        text = str(token)
+        if text.isdigit() and len(text) <= MAX_DIGITS:
+            return int(text)
+        value = dict(self.scope.definitions).get(self.scope.symbol(_name(token)))
+        if value is None or not value.is_Integer:
+            raise ParseError(f"{text} is not a number or a name defined as one", 1, token.column)
+        return int(value)
 
 
-def _with(declared: Declarations, names: Names) -> Declarations:
-    return declared.but(names=names)
-
-
-def _assignments(match: re.Match[str], names: Names) -> tuple[tuple[tuple[str, int], ...], ...]:
-    """Every combination of index values from `lo` to `hi`, kept where the relation (i \\neq r) holds."""
-    indices = [i.strip() for i in match.group(1).split(",")]
-    lo, hi = (_size(match.group(g), names) for g in (2, 3))
-    if not 1 <= hi - lo + 1 <= 20 or len(indices) > 3:
-        raise ParseError("indices run over 1 to 20 values, at most three of them")
-    combos = []
-    for values in itertools.product(range(lo, hi + 1), repeat=len(indices)):
-        chosen = dict(zip(indices, values, strict=True))
-        if match.group(4):
-            left, right = chosen.get(match.group(4)), chosen.get(match.group(6))
-            if left is None or right is None:
-                raise ParseError("the relation must be between the declared indices")
-            if (left == right) != (match.group(5) == "="):
-                continue
-        combos.append(tuple(chosen.items()))
-    return tuple(combos)
-
-
-def _size(text: str, names: Names) -> int:
-    if text.isdigit():
-        return int(text)
-    value = dict(names.definitions).get(names.symbol(_name(text, names)))
-    if value is None or not value.is_Integer:
-        raise ParseError(f"{text} is not a number or a name defined as one")
-    return int(value)
-
-
-def _name(text: str, names: Names, indices: dict[str, int] | None = None) -> str:
-    if match := re.fullmatch(r"\\(?:text|operatorname|mathrm)\{([A-Za-z][A-Za-z0-9]*)\}", text.strip()):
+def _name(token: Token, indices: dict[str, int] | None = None) -> str:
+    """The symbol name a where name stands for, as formulas read it (`\\hat{y}_i` at i = 2: yhat_2)."""
+    text = str(token)
+    if match := WORD.fullmatch(text.strip()):
         return match.group(1)
-    expr = _expression(text.strip(), names, indices)
+    expr = _within(token.column, lambda: _expression(text, BARE, indices))
     if not isinstance(expr, sp.Symbol):
-        raise ParseError(f"'{text.strip()}' is not a name")
+        raise ParseError(f"'{text}' is not a name", 1, token.column)
     return expr.name
+
+
+def _function_name(text: str) -> str:
+    if match := WORD.fullmatch(text.strip()):
+        return match.group(1)
+    return text.strip().lstrip("\\")
 
 
 def _expression(text: str, names: Names, indices: dict[str, int] | None = None) -> sp.Expr:
@@ -144,72 +329,87 @@ def _expression(text: str, names: Names, indices: dict[str, int] | None = None) 
     return elements[0].expr
 
 
-def _variables(listed: str, domain: Interval | Choice, names: Names) -> Names:
-    for part in _split_names(listed):
-        names = names.with_variable(Var(symbol_for(_name(part, names), domain), domain))
-    return names
+def _within(column: int, read: Callable[[], T]) -> T:
+    """`read()`, its ParseError moved from the start of a part of the line (at `column`) to the line's columns."""
+    try:
+        return read()
+    except ParseError as error:
+        raise ParseError(error.message, 1, column + error.column - 1) from None
 
 
-def _kind(listed: str, kind: str, names: Names) -> Names:
-    for part in _split_names(listed):
-        name = _name(part, names) if kind != "function" and kind != "functions" else _function_name(part)
-        if kind.startswith("function"):
-            names = names.with_function(name, sp.Function(name))
-        elif kind == "positive":
-            names = names.with_variable(Var(sp.Symbol(name, positive=True), Interval(0, 6)))
-        else:
-            names = names.with_variable(Var(sp.Symbol(name, real=True), DEFAULT_DOMAIN))
-    return names
+def _sides(formula: Token) -> tuple[tuple[str, int], tuple[str, int]]:
+    """An equation's two sides and their columns, cut at its last `=` outside braces."""
+    text, depth, cut = str(formula), 0, -1
+    for index, char in enumerate(text):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if char == "=" and depth == 0:
+            cut = index
+    if cut < 0:
+        raise ParseError("a constraint is an equation, as in constraint: y_1 + y_2 = 1", 1, formula.column)
+    right = text[cut + 1:]
+    if not text[:cut].strip() or not right.strip():
+        raise ParseError("a constraint needs a formula on each side of '='", 1, formula.column + cut)
+    start = cut + 1 + len(right) - len(right.lstrip())
+    return (text[:cut].strip(), formula.column), (right.strip(), formula.column + start)
 
 
-def _split_names(listed: str) -> list[str]:
-    return [part for part in re.split(r"\s*,\s*(?![^{]*\})", listed) if part]
-
-
-def _function_name(text: str) -> str:
-    text = text.strip()
-    if text.startswith("\\text{"):
-        return text[6:-1]
-    return text.lstrip("\\")
-
-
-def _function(name: str, params: str, body: str, names: Names) -> Names:
-    symbols = [sp.Symbol(_name(p, Names()), real=True) for p in params.split(",") if p.strip()]
-    if not symbols:
-        raise ParseError(f"the function {name} needs a parameter, as in f(x)")
-    scope = names
-    for symbol in symbols:
-        scope = scope.with_variable(Var(symbol, DEFAULT_DOMAIN))
-    value = _expression(body, scope)
-    return names.with_function(_function_name(name), sp.Lambda(tuple(symbols), value))
-
-
-def _definition(name: str, body: str, names: Names, indices: dict[str, int] | None = None) -> Names:
-    symbol_name = _name(name, Names(euler=False), indices)
-    existing = names.symbol(symbol_name)
-    symbol = existing if names.is_declared(symbol_name) else sp.Symbol(symbol_name, real=True)
-    return names.with_definition(symbol, _expression(body, names, indices))
-
-
-def _constraint(left: str, right: str, declared: Declarations) -> Declarations:
-    equation = _expression(left, declared.names) - _expression(right, declared.names)
-    order = [v.symbol for v in declared.names.variables]
-    candidates = [s for s in reversed(order) if s in equation.free_symbols and sp.degree(equation, s) == 1]
+def _solved(equation: sp.Expr, names: Names, statement: str) -> Constraint:
+    """The constraint `equation = 0` solved for the last declared symbol it holds linearly."""
+    order = [v.symbol for v in names.variables]
+    candidates = [s for s in reversed(order) if s in equation.free_symbols and _linear(equation, s)]
     if not candidates:
         raise ParseError("a constraint needs a declared symbol it can be solved for")
     symbol = candidates[0]
-    solved = sp.solve(equation, symbol)
+    try:
+        solved = _bounded(lambda: sp.solve(equation, symbol), SOLVE_SECONDS)
+    except BudgetExceeded:
+        raise ParseError(f"solving the constraint for {symbol} took more than {SOLVE_SECONDS:g} s") from None
+    except Exception as error:  # SymPy's solvers raise many kinds of errors on what they cannot do
+        raise ParseError(f"the constraint cannot be solved for {symbol} ({type(error).__name__})") from None
     if len(solved) != 1:
         raise ParseError(f"the constraint cannot be solved for {symbol}")
-    statement = f"{left.strip()} = {right.strip()}"
-    constraint = Constraint(symbol, solved[0], statement)
-    return declared.but(constraints=(*declared.constraints, constraint))
+    return Constraint(symbol, solved[0], statement)
 
 
-def _kink(match: re.Match[str], declared: Declarations) -> Declarations:
-    symbol = declared.names.symbol(_name(match.group(1), declared.names))
-    at = sp.Rational(match.group(2))
-    said = match.group(3).strip()
-    value = None if said == "undefined" else _expression(said, declared.names)
-    kink = Kink(symbol, at, value, f"declared: at {symbol} = {at} the derivative is {said}")
-    return declared.but(kink=kink)
+def _linear(equation: sp.Expr, symbol: sp.Symbol) -> bool:
+    try:
+        return bool(sp.degree(equation, symbol) == 1)
+    except Exception:  # not a polynomial in symbol (sin(y), |y|): not a candidate
+        return False
+
+
+def _bounded(compute: Callable[[], T], seconds: float) -> T:
+    """`compute()`, stopped after `seconds` where a timer can interrupt it (the main thread)."""
+    if not budgets_available():
+        return compute()
+    with time_limit(seconds):
+        return compute()
+
+
+def _sampled(lo: sp.Expr, hi: sp.Expr) -> Interval:
+    """The finite interval a domain from lo to hi is sampled in: an unbounded side BOX away from the other."""
+    if lo.is_infinite and hi.is_infinite:
+        return DEFAULT_DOMAIN
+    if hi.is_infinite:
+        return Interval(float(lo), float(max(BOX, lo + BOX)))
+    if lo.is_infinite:
+        return Interval(float(min(-BOX, hi - BOX)), float(hi))
+    return Interval(float(lo), float(hi))
+
+
+def _space(letter: Token, script: Token | None) -> str:
+    """The kind of domain `\\mathbb{R}`, `\\mathbb{R}_{>0}`, `\\mathbb{N}` ... stands for."""
+    blackboard = re.sub(r"\\mathbb|[\s{}\\]", "", str(letter)).translate(str.maketrans("\u211d\u2115\u2124", "RNZ"))
+    sign = "" if script is None else SIGNS.get(re.sub(r"[\s{}^_]", "", str(script)), "?")
+    kind = SPACES.get((blackboard, sign))
+    if kind is None:
+        column = letter.column if script is None else script.column
+        raise ParseError(f"{letter}{script or ''} is not read: write \\mathbb{{R}}, \\mathbb{{R}}_{{>0}}, "
+                         "\\mathbb{N} or an interval (a, b)", 1, column)
+    return kind
+
+
+def _show(value: sp.Expr) -> str:
+    if value.is_infinite:
+        return "\\infty" if value > 0 else "-\\infty"
+    return f"{float(value):g}" if not math.isnan(float(value)) else str(value)

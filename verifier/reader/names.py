@@ -17,21 +17,18 @@ GREEK = frozenset(
 
 # named functions a formula may apply without declaring them (\sigma is the logistic sigmoid)
 BUILTIN_FUNCTIONS: dict[str, sp.Lambda] = {}
+# names that are also common variables (\psi, \Gamma, B): functions only when applied to an argument and not declared
+APPLIED_FUNCTIONS: dict[str, sp.Lambda] = {}
 
 
-def _builtin(name: str, body: sp.Expr, *params: sp.Symbol) -> None:
-    BUILTIN_FUNCTIONS[name] = sp.Lambda(params, body)
+def _builtin(name: str, body: sp.Expr, *params: sp.Symbol, table: dict[str, sp.Lambda] = BUILTIN_FUNCTIONS) -> None:
+    table[name] = sp.Lambda(params, body)
 
 
 _u, _v = sp.symbols("u v")
 _builtin("exp", sp.exp(_u), _u)
 _builtin("ln", sp.log(_u), _u)
 _builtin("log", sp.log(_u), _u)
-_builtin("tanh", sp.tanh(_u), _u)
-_builtin("sinh", sp.sinh(_u), _u)
-_builtin("cosh", sp.cosh(_u), _u)
-_builtin("sin", sp.sin(_u), _u)
-_builtin("cos", sp.cos(_u), _u)
 _builtin("sigma", 1 / (1 + sp.exp(-_u)), _u)
 _builtin("max", sp.Max(_u, _v), _u, _v)
 _builtin("min", sp.Min(_u, _v), _u, _v)
@@ -39,6 +36,30 @@ _builtin("ReLU", sp.Max(0, _u), _u)
 _builtin("relu", sp.Max(0, _u), _u)
 _builtin("step", sp.Heaviside(_u), _u)
 _builtin("Heaviside", sp.Heaviside(_u), _u)
+_ELEMENTARY = {
+    "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "sec": sp.sec, "csc": sp.csc, "cot": sp.cot,
+    "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh, "sech": sp.sech, "csch": sp.csch, "coth": sp.coth,
+    "arcsin": sp.asin, "arccos": sp.acos, "arctan": sp.atan,
+    "arsinh": sp.asinh, "arcsinh": sp.asinh, "asinh": sp.asinh,
+    "arcosh": sp.acosh, "arccosh": sp.acosh, "acosh": sp.acosh,
+    "artanh": sp.atanh, "arctanh": sp.atanh, "atanh": sp.atanh,
+    "erf": sp.erf, "erfc": sp.erfc, "loggamma": sp.loggamma, "lgamma": sp.loggamma, "digamma": sp.digamma,
+    "factorial": sp.factorial, "sgn": sp.sign, "sign": sp.sign, "abs": sp.Abs,
+}
+BUILTIN_FUNCTIONS.update({name: sp.Lambda((_u,), function(_u)) for name, function in _ELEMENTARY.items()})
+_builtin("logit", sp.log(_u / (1 - _u)), _u)
+_builtin("softplus", sp.log(1 + sp.exp(_u)), _u)
+_builtin("Beta", sp.beta(_u, _v), _u, _v)
+_builtin("besseli", sp.besseli(_u, _v), _u, _v)  # besseli(nu, x) = I_nu(x)
+_builtin("psi", sp.digamma(_u), _u, table=APPLIED_FUNCTIONS)
+_builtin("Gamma", sp.gamma(_u), _u, table=APPLIED_FUNCTIONS)
+_builtin("B", sp.beta(_u, _v), _u, _v, table=APPLIED_FUNCTIONS)
+
+# what `\Phi standard normal cdf` and `\phi standard normal pdf` declare
+NORMAL_CDF = sp.Lambda((_u,), (1 + sp.erf(_u / sp.sqrt(2))) / 2)
+NORMAL_PDF = sp.Lambda((_u,), sp.exp(-_u**2 / 2) / sp.sqrt(2 * sp.pi))
+# the sizes a symbolic size (`n \in \mathbb{N}`) is screened at, as the corpus screens K
+SIZE_DOMAIN = Choice((2, 3, 4))
 
 
 @dataclass(frozen=True)
@@ -49,6 +70,8 @@ class Names:
     definitions: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()
     functions: tuple[tuple[str, sp.Lambda], ...] = ()
     euler: bool = True  # `e` is Euler's number unless a symbol e is declared
+    sizes: tuple[sp.Symbol, ...] = ()  # symbolic sizes (`n \in \mathbb{N}`): positive integers a sum may run to
+    builtins: bool = True  # False: only declared functions (a where line's names: `\sigma real` declares a symbol)
 
     def symbol(self, name: str) -> sp.Symbol:
         """The symbol called `name`: the declared one, or a real one (noted as undeclared)."""
@@ -67,13 +90,31 @@ class Names:
     def function(self, name: str) -> sp.Lambda | None:
         """The function called `name`, declared or built in."""
         declared = dict(self.functions)
-        return declared.get(name, BUILTIN_FUNCTIONS.get(name))
+        return declared.get(name, BUILTIN_FUNCTIONS.get(name) if self.builtins else None)
+
+    def applied(self, name: str) -> sp.Lambda | None:
+        """The function `name` means when applied to an argument: `function(name)`, or, for a name that is not
+        declared, one of the functions whose names are also variables (\\psi the digamma, \\Gamma, B the Beta)."""
+        found = self.function(name)
+        if found is None and self.builtins and not self.is_declared(name):
+            return APPLIED_FUNCTIONS.get(name)
+        return found
+
+    def size(self, name: str) -> sp.Symbol | None:
+        """The symbolic size called `name` (a positive integer symbol), or None."""
+        return next((s for s in self.sizes if s.name == name), None)
 
     def with_variable(self, var: Var) -> Names:
         """These names with `var` declared (replacing an earlier symbol of that name)."""
         kept = tuple(v for v in self.variables if v.symbol.name != var.symbol.name)
         euler = self.euler and var.symbol.name != "e"
         return replace(self, variables=(*kept, var), euler=euler)
+
+    def with_size(self, name: str) -> Names:
+        """These names with `name` a symbolic size: a positive integer symbol, screened at SIZE_DOMAIN's values."""
+        symbol = sp.Symbol(name, integer=True, positive=True)
+        kept = tuple(s for s in self.sizes if s.name != name)
+        return replace(self.with_variable(Var(symbol, SIZE_DOMAIN)), sizes=(*kept, symbol))
 
     def with_definition(self, symbol: sp.Symbol, meaning: sp.Expr) -> Names:
         """These names with `symbol` defined as `meaning`."""
