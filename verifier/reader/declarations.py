@@ -36,6 +36,7 @@ READABLE = {
     "FORMULA": "a formula", "_DERIVATIVE_IS": "'the derivative is'", "_FROM": "'from'", "_TO": "'to'",
     "INDEX": "an index letter", "SIZE": "a size (a number or a name defined as one)", "INDEX_REL": "'=' or '\\neq'",
     "_FOR": "'for'", "NORMAL": "'standard normal cdf' or 'standard normal pdf'", "$END": "the end of the line",
+    "<END-OF-FILE>": "the end of the line",
 }
 SIGNS = {
     **dict.fromkeys(("+", "++", ">0", "\\gt0", "\\geq0", "\\ge0", ">=0", "\u22650"), "positive"),
@@ -189,8 +190,8 @@ class _Declare(Transformer):
 
     def compared(self, names: tuple[Token, ...], relation: Token, bound: sp.Rational) -> Declarations:
         below = str(relation) in LESS
-        return self.in_interval(names, _sampled(sp.S.NegativeInfinity if below else bound,
-                                                sp.S.Infinity if below else bound))
+        lo, hi = (sp.S.NegativeInfinity, bound) if below else (bound, sp.S.Infinity)
+        return self.in_interval(names, _sampled(lo, hi))
 
     def between(self, lo: sp.Rational, first: Token, names: tuple[Token, ...], *rest: object) -> Declarations:
         below = str(first) in LESS  # 0 < x: x above 0
@@ -299,7 +300,11 @@ class _Declare(Transformer):
         text = str(token)
         if text.isdigit() and len(text) <= MAX_DIGITS:
             return int(text)
-        value = dict(self.scope.definitions).get(self.scope.symbol(_name(token)))
+        name = _name(token)
+        if self.scope.size(name) is not None:
+            raise ParseError(f"{text} is a symbolic size: indices run to a number or a name defined as one", 1,
+                             token.column)
+        value = dict(self.scope.definitions).get(self.scope.symbol(name))
         if value is None or not value.is_Integer:
             raise ParseError(f"{text} is not a number or a name defined as one", 1, token.column)
         return int(value)
