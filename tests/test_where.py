@@ -156,7 +156,9 @@ REFUSED: list[tuple[str, str, int]] = [
     ("x in (0, 1) (0, 2)", "found '(', expected the end of the line", 13),
     ("x in", "found the end of the line", 5),
     ("0 < a > 1", "both comparisons must point the same way", 7),
-    ("2 < a < 1", "no number lies between 2 and 1", 3),
+    ("2 < a < 1", "the interval (2, 1) is empty", 3),
+    ("a > 1" + "0" * 30, "too narrow to sample", 3),
+    ("a in (1, 1.00000000000000000001)", "too narrow to sample", 6),
     ("n \\in \\mathbb{Z}", "\\mathbb{Z} is not read", 7),
     ("x \\in \\mathbb{R}^n", "\\mathbb{R}^n is not read", 17),
     ("x \\in \\mathbb{C}", "\\mathbb{C} is not read", 7),
@@ -227,6 +229,7 @@ WORDS = [
     "positive integer", "=", ":=", ":", "<", ">", "\\geq", "\\mathbb{R}", "\\mathbb{N}", "_{>0}", "^+", "\\to",
     "constraint:", "at", "the derivative is", "undefined", "indices", "from", "to", "for", "i", "\\neq",
     "standard normal cdf", "%", "#", "\\frac", "+", "*", "^", "_", "e", "\\sum_{i=1}^K", "\\text{a}",
+    "9" * 30, "0.00000000000000000001",
 ]
 
 

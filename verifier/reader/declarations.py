@@ -4,7 +4,6 @@ constraints and kinks. Formula parts are read by the formula reader; nothing is 
 from __future__ import annotations
 
 import itertools
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -14,6 +13,7 @@ from typing import TypeVar
 import sympy as sp
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken, VisitError
+from lark.tree import Meta
 
 from verifier.budget import BudgetExceeded, budgets_available, time_limit
 from verifier.model import Choice, Constraint, Interval, Kink, Var
@@ -153,15 +153,13 @@ class _Declare(Transformer):
         return sp.S.NegativeInfinity if str(token).lstrip()[:1] in "-\u2212" else sp.S.Infinity
 
     @v_args(inline=True, meta=True)
-    def interval(self, meta: object, lo: sp.Expr, hi: sp.Expr) -> Interval:
-        if not lo < hi:
-            raise ParseError(f"the interval ({_show(lo)}, {_show(hi)}) is empty", 1, meta.column)  # type: ignore[attr-defined]
-        return _sampled(lo, hi)
+    def interval(self, meta: Meta, lo: sp.Expr, hi: sp.Expr) -> Interval:
+        return _sampled(lo, hi, meta.column)
 
     @v_args(inline=True, meta=True)
-    def choice(self, meta: object, *values: sp.Rational) -> Choice:
+    def choice(self, meta: Meta, *values: sp.Rational) -> Choice:
         if len(values) > MAX_VALUES:
-            raise ParseError(f"a set of {len(values)} values: the limit is {MAX_VALUES}", 1, meta.column)  # type: ignore[attr-defined]
+            raise ParseError(f"a set of {len(values)} values: the limit is {MAX_VALUES}", 1, meta.column)
         return Choice(values)
 
     def space(self, letter: Token, script: Token | None = None) -> str:
@@ -174,11 +172,11 @@ class _Declare(Transformer):
         return str(left), str(relation) == "=", str(right)
 
     # -- forms -------------------------------------------------------------------------------------------------
-    def in_interval(self, names: tuple[Token, ...], domain: Interval) -> Declarations:
+    def in_interval(self, names: tuple[Token, ...], domain: Interval | Choice) -> Declarations:
         return self._declare(names, lambda name: Var(symbol_for(name, domain), domain))
 
     def in_set(self, names: tuple[Token, ...], domain: Choice) -> Declarations:
-        return self.in_interval(names, domain)  # type: ignore[arg-type]
+        return self.in_interval(names, domain)
 
     def in_space(self, names: tuple[Token, ...], space: str) -> Declarations:
         return self._kind(names, space)
@@ -189,21 +187,18 @@ class _Declare(Transformer):
         return self._kind(names, meaning.get(word, word))
 
     def compared(self, names: tuple[Token, ...], relation: Token, bound: sp.Rational) -> Declarations:
-        below = str(relation) in LESS
-        lo, hi = (sp.S.NegativeInfinity, bound) if below else (bound, sp.S.Infinity)
-        return self.in_interval(names, _sampled(lo, hi))
+        lo, hi = (sp.S.NegativeInfinity, bound) if str(relation) in LESS else (bound, sp.S.Infinity)
+        return self.in_interval(names, _sampled(lo, hi, relation.column))
 
-    def between(self, lo: sp.Rational, first: Token, names: tuple[Token, ...], *rest: object) -> Declarations:
+    def between(self, lo: sp.Rational, first: Token, names: tuple[Token, ...], second: Token | None = None,
+                hi: sp.Rational | None = None) -> Declarations:
         below = str(first) in LESS  # 0 < x: x above 0
-        if not rest:
-            return self.compared(names, Token("REL", ">" if below else "<"), lo)
-        second, hi = rest
+        if second is None or hi is None:
+            return self.compared(names, first.update(value=">" if below else "<"), lo)
         if (str(second) in LESS) != below:
-            raise ParseError("both comparisons must point the same way, as in 0 < a < 1", 1, second.column)  # type: ignore[attr-defined]
+            raise ParseError("both comparisons must point the same way, as in 0 < a < 1", 1, second.column)
         low, high = (lo, hi) if below else (hi, lo)
-        if not low < high:
-            raise ParseError(f"no number lies between {_show(low)} and {_show(high)}", 1, first.column)
-        return self.in_interval(names, _sampled(low, high))  # type: ignore[arg-type]
+        return self.in_interval(names, _sampled(low, high, first.column))
 
     def signature(self, names: tuple[Token, ...], source: Token, target: Token) -> Declarations:
         return self._kind(names, "function")
@@ -391,15 +386,17 @@ def _bounded(compute: Callable[[], T], seconds: float) -> T:
         return compute()
 
 
-def _sampled(lo: sp.Expr, hi: sp.Expr) -> Interval:
+def _sampled(lo: sp.Expr, hi: sp.Expr, column: int) -> Interval:
     """The finite interval a domain from lo to hi is sampled in: an unbounded side BOX away from the other."""
+    if not lo < hi:
+        raise ParseError(f"the interval ({_show(lo)}, {_show(hi)}) is empty", 1, column)
     if lo.is_infinite and hi.is_infinite:
         return DEFAULT_DOMAIN
-    if hi.is_infinite:
-        return Interval(float(lo), float(max(BOX, lo + BOX)))
-    if lo.is_infinite:
-        return Interval(float(min(-BOX, hi - BOX)), float(hi))
-    return Interval(float(lo), float(hi))
+    low = float(min(-BOX, hi - BOX)) if lo.is_infinite else float(lo)
+    high = float(max(BOX, lo + BOX)) if hi.is_infinite else float(hi)
+    if not low < high:
+        raise ParseError(f"the interval ({_show(lo)}, {_show(hi)}) is too narrow to sample", 1, column)
+    return Interval(low, high)
 
 
 def _space(letter: Token, script: Token | None) -> str:
@@ -417,4 +414,4 @@ def _space(letter: Token, script: Token | None) -> str:
 def _show(value: sp.Expr) -> str:
     if value.is_infinite:
         return "\\infty" if value > 0 else "-\\infty"
-    return f"{float(value):g}" if not math.isnan(float(value)) else str(value)
+    return f"{float(value):g}"
