@@ -1,0 +1,1 @@
+"""Real notation corpus: derivations copied from sources, and their expected verdicts."""
