@@ -54,7 +54,13 @@ STRUCTURE = [
     (r"\sum_{i=1}^{3} \sum_{j=1}^{3} \delta_{ij} x_i", x1 + x2 + x3),
     (r"\sum_{i=1}^{3} x_{i+1} - x_4", sp.Symbol("x_2", real=True) + x3 + sp.Symbol("x_4", real=True)
      - sp.Symbol("x_4", real=True)),
+    (r"{\frac {d}{dx}}{\text{sec}}(x)", sp.Derivative(sp.sec(x), x)),
+    (r"{{\tanh}^{-1}} x", sp.atanh(x)),
+    (r"\Gamma(x) \psi(x)", sp.gamma(x) * sp.polygamma(0, x)),
+    (r"\Gamma + 1", sp.Symbol("Gamma", real=True) + 1),
+    (r"\mathrm{e}^x", sp.exp(x)),
     # absolute values and norms
+    (r"\rvert x \lvert", sp.Abs(x)),
     (r"|x|", sp.Abs(x)),
     (r"|x| |y|", sp.Abs(x) * sp.Abs(y)),
     (r"\lvert x \rvert", sp.Abs(x)),
@@ -96,11 +102,12 @@ def test_a_line_break_with_spacing_and_a_lead_in_between_expressions() -> None:
 
 READINGS = [  # (formula, the chosen reading in words, the other reading's expression)
     (r"\frac{d}{dx} x^2 \cdot e^x", "the derivative of the whole product", sp.exp(x) * sp.Derivative(x**2, x)),
-    (r"\frac{d}{dx} (x^2) e^x", "the derivative of the bracket only", sp.Derivative(x**2 * sp.exp(x), x)),
     (r"\sinh^{-1} x", "\\sinh^{-1} read as the inverse function", 1 / sp.sinh(x)),
     (r"tanh(x)", "'tanh' read as the function tanh", sp.Symbol("t", real=True) * a * sp.Symbol("n", real=True)
      * sp.Symbol("h", real=True) * x),
     (r"w^T x", "^T read as a transpose", w ** sp.Symbol("T", real=True) * x),
+    (r"1/2x^2", "/ divides by 2 only", 1 / (2 * x**2)),
+    (r"\log x^2", "\\log applied to x^2", sp.log(x) ** 2),
 ]
 
 
@@ -109,6 +116,11 @@ def test_an_ambiguous_construct_keeps_its_other_reading(latex: str, chosen: str,
     (element,) = read_chain(latex, Names(), labels=False).elements
     assert element.read_as == chosen
     assert [expr for expr, _ in element.alternatives] == [other]
+
+
+def test_a_bracket_right_after_a_derivative_is_its_argument_with_no_other_reading() -> None:
+    (element,) = read_chain(r"\frac{d}{dx} (x^2) e^x", Names(), labels=False).elements
+    assert element.expr == sp.Derivative(x**2, x) * sp.exp(x) and element.alternatives == ()
 
 
 def test_letters_side_by_side_are_listed() -> None:
@@ -123,6 +135,7 @@ REFUSED = [
     (r"\sum_{i=1}^{n} x_i", "sums of a given size"),
     (r"x_i + \sum_{i=1}^{2} x_i", "used outside its sum"),
     (r"\frac{d^2}{dx} x", "orders of the d's"),
+    (r"\sigma^{-1}(x)", "inverse function, which backproof cannot compute"),
     (r"\sum_{i=1}^{50} \sum_{j=1}^{50} \sum_{k=1}^{50} x_{ijk}", "more than 2000 terms"),
 ]
 

@@ -37,13 +37,16 @@ def critical_expressions(expr: sp.Basic, poles: bool = True) -> Iterator[sp.Expr
                 yield from (r.lhs - r.rhs for r in condition.atoms(sp.core.relational.Relational))
 
 
-def integer_breaks(expr: sp.Basic) -> Iterator[sp.Expr]:
-    """Arguments that break at integers: floor, ceiling, frac jump there; Gamma and its kin have poles at 0, -1, ..."""
+def integer_breaks(expr: sp.Basic) -> Iterator[tuple[sp.Expr, bool]]:
+    """Arguments that break at integers, and whether only at 0, -1, ...: floor, ceiling, frac jump at every
+    integer; Gamma and its kin have poles at the non-positive ones only."""
     for node in sp.preorder_traversal(expr):
-        if isinstance(node, sp.floor | sp.ceiling | sp.frac | sp.gamma | sp.loggamma | sp.digamma | sp.factorial):
-            yield node.args[0]
+        if isinstance(node, sp.floor | sp.ceiling | sp.frac):
+            yield node.args[0], False
+        elif isinstance(node, sp.gamma | sp.loggamma | sp.digamma | sp.factorial):
+            yield node.args[0], True
         elif isinstance(node, sp.polygamma):
-            yield node.args[1]
+            yield node.args[1], True
 
 
 def breakpoints(exprs: Iterable[sp.Basic], variables: tuple[Var, ...], base: Point) -> list[Breakpoint]:
@@ -56,7 +59,7 @@ def breakpoints(exprs: Iterable[sp.Basic], variables: tuple[Var, ...], base: Poi
 def _breakpoints_of(expr: sp.Basic, variables: tuple[Var, ...], frozen: tuple) -> list[Breakpoint]:
     base = dict(frozen)
     found: dict[Breakpoint, None] = {}
-    levels = [(g, _levels(g, base)) for g in integer_breaks(expr)]
+    levels = [(g, tuple(n for n in _levels(g, base) if n <= 0 or not poles)) for g, poles in integer_breaks(expr)]
     pieces = [(g, (sp.S.Zero,)) for g in critical_expressions(expr)] + levels
     for critical, values in pieces:
         for var in variables:

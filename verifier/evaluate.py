@@ -206,10 +206,15 @@ def _mpmath_values(expr: sp.Expr, points: Points, count: int) -> np.ndarray:
     values = np.full(count, np.nan, dtype=complex)
     for i in range(count):
         try:
-            values[i] = complex(function(*(float(v[i]) for v in points.values())))
+            values[i] = complex(function(*(_scalar(v[i]) for v in points.values())))
         except Exception:
             values[i] = _slow_value(expr, points, i)
     return values
+
+
+def _scalar(value: complex) -> float | complex:
+    """A float for a real coordinate, a complex for a complex-step one (mpmath takes both)."""
+    return complex(value) if np.iscomplexobj(value) else float(value)
 
 
 def _slow_value(expr: sp.Expr, points: Points, index: int) -> complex:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import mpmath
 import numpy as np
 import sympy as sp
 
 from verifier.context import EVERYWHERE, Context
 from verifier.domains import natural_domains
-from verifier.evaluate import compiled_numpy, evaluate_floats, instantiate, undefined_functions
+from verifier.evaluate import compiled_numpy, evaluate_complex, evaluate_floats, instantiate, undefined_functions
 from verifier.matrix import explicit, is_matrix
 from verifier.model import Derivation, Interval, Kink, Var
 from verifier.sampling import Points, draw
@@ -138,10 +139,15 @@ def _away_from_kink(context: Context, kink: Kink, side: int) -> tuple[Var, ...]:
 
 
 def _evaluate(function: sp.Expr, points: Points) -> np.ndarray:
-    compiled = compiled_numpy(function, tuple(points))
-    with np.errstate(all="ignore"):
-        values = compiled(*points.values())
     count = len(next(iter(points.values())))
+    try:
+        with np.errstate(all="ignore"):
+            values = compiled_numpy(function, tuple(points))(*points.values())
+    except (TypeError, NameError):  # a function NumPy lacks (erf, gamma) prints as math's or not at all: mpmath
+        if not any(np.iscomplexobj(v) for v in points.values()):
+            return evaluate_floats(function, points)
+        with mpmath.workdps(40):  # a complex step's imaginary part is 1e-20 of the value: keep its digits
+            return evaluate_complex(function, points)
     return np.broadcast_to(np.asarray(values), (count,))
 
 

@@ -11,7 +11,7 @@ from verifier.model import Derivation, Step
 
 # "ambiguous": the line as read is refuted, but another reading of it holds (proved or unproved)
 Verdict = Literal["proved", "refuted", "unproved", "ambiguous"]
-AMBIGUOUS_METHOD = "readings disagree (refuted only as read)"
+AMBIGUOUS_METHOD = "readings disagree (one is refuted, another is not)"
 READINGS_FIX = "add parentheses or braces to say which reading is meant"
 
 
@@ -78,14 +78,15 @@ class StepVerdict:
 
 
 def with_readings(chosen: StepVerdict, read_as: str, others: Sequence[tuple[str, StepVerdict]]) -> StepVerdict:
-    """The verdict on a line read several ways: ambiguous when the chosen reading is refuted and another is not.
+    """The verdict on a line read several ways: ambiguous when one reading is refuted and another is not.
 
-    Otherwise the chosen reading's verdict stands; every reading's verdict is kept in `readings`, and the
-    time is that of all of them.
+    Otherwise (all refuted, or none) the chosen reading's verdict stands; every reading's verdict is kept in
+    `readings`, and the time is that of all of them.
     """
     readings = (ReadingVerdict.of(read_as, chosen, chosen=True), *(ReadingVerdict.of(d, v) for d, v in others))
     seconds = sum(r.seconds for r in readings)
-    if chosen.verdict == "refuted" and any(r.verdict != "refuted" for r in readings[1:]):
+    refuted = {r.verdict == "refuted" for r in readings}
+    if refuted == {True, False}:
         return StepVerdict("ambiguous", AMBIGUOUS_METHOD, seconds, readings=readings)
     return dataclasses.replace(chosen, seconds=seconds, readings=readings)
 

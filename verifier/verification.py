@@ -63,13 +63,13 @@ def check_readings(before: sp.Expr, step: Step, context: Context) -> StepVerdict
 def following(accepted: sp.Expr, step: Step, verdict: StepVerdict) -> sp.Expr:
     """What the next step is checked against: this step unless refuted; an ambiguous one's reading that holds.
 
-    The reading that holds is the first alternative proved, else the first unproved. Proved against the
-    same previous expression, it equals that expression, so the next verdict is the one a refutation would
-    give; read with another line before it (a derivative's scope), the chain goes on in that reading.
+    The chosen reading when it is not refuted; else the first alternative proved, else the first unproved.
+    Proved against the same previous expression, it equals that expression, so the next verdict is the one a
+    refutation would give; read with another line before it (a derivative's scope), the chain goes on in it.
     """
     if verdict.verdict == "refuted":
         return accepted
-    if verdict.verdict != "ambiguous":
+    if verdict.verdict != "ambiguous" or verdict.readings[0].verdict != "refuted":
         return step.expr
     readings = list(zip(step.alternatives, verdict.readings[1:], strict=True))
     held = [r for r, v in readings if v.verdict == "proved"] or [r for r, v in readings if v.verdict != "refuted"]

@@ -363,7 +363,9 @@ class _Draft:
             if not elements:
                 where = self.elements[0][2]
                 raise ParseError("a single expression: nothing to check", where.line, where.column)
-        steps = _steps([(e, note) for e, note, _ in elements])
+        start = self.elements[0][0] if starts_only else None
+        defines = (not starts_only and self.label is None) or (self.label is not None and self.label.of is None)
+        steps = _steps([(e, note) for e, note, _ in elements], start, own_first=not defines)
         definitions = declared.names.definitions
         variables = _variables(declared.names, function, steps, definitions, variable)
         located = tuple(where for _, _, where in elements)
@@ -436,15 +438,22 @@ def _variables(names: Names, function: sp.Expr, steps: tuple[Step, ...],
     return (*declared, *(var if var.reason else replace(var, reason=UNDECLARED) for var in natural))
 
 
-def _steps(elements: list[tuple[Element, str]]) -> tuple[Step, ...]:
-    """The steps as read; a line read another way is checked that way too, and so is the line after it."""
+def _steps(elements: list[tuple[Element, str]], start: Element | None, own_first: bool) -> tuple[Step, ...]:
+    """The steps as read; a line read another way is checked that way too, and so is the line after it.
+
+    `start` is the expression a plain chain starts from (not a step); when the first step is the derivative
+    the chain is of (`\\frac{d}{dx} F`), its other readings are other functions, not claims (`own_first`
+    False): only the line after it is checked against them.
+    """
     steps = []
     for index, (element, note) in enumerate(elements):
         own = [Reading(expr, description) for expr, description in element.alternatives]
-        before = elements[index - 1][0] if index > 0 else None
+        if index == 0 and not own_first:
+            own = []
+        before = elements[index - 1][0] if index > 0 else start
         after = [Reading(element.expr, description, before=expr) for expr, description in
                  (before.alternatives if before is not None else ())]
-        said = (element.read_as, *(before.read_as for _ in after[:1]))
+        said = ((element.read_as if own else ""), *(before.read_as for _ in after[:1]))
         read_as = "; ".join(dict.fromkeys(r for r in said if r))
         steps.append(Step(element.expr, note, element.source.strip(), "valid", read_as=read_as,
                           alternatives=(*own, *after), letter_products=element.letter_products))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sympy as sp
@@ -74,6 +74,7 @@ class Head:
     sups: tuple[Any, ...]
     primes: int
     position: tuple[int, int]
+    alone: sp.Expr | None = None  # what the name is when no argument follows (\Gamma, \psi: also variables)
 
 
 @dataclass(frozen=True)
@@ -343,7 +344,14 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
 
     def divide(self, meta: Meta, left: Any, sign: Token, right: Any) -> Any:
         value, note = self._unnote(right)
-        return self._noted(self._v(left) / self._v(value), note)
+        whole = self._v(left) / self._v(value)
+        parts = self._parts(value)
+        if len(parts) < 2 or not parts[0].value.is_Number:
+            return self._noted(whole, note)
+        split = self._v(left) / parts[0].value * self._v(Product(parts[1:]))
+        chosen, other = f"{sign} divides by {parts[0].value} only", f"{sign} divides by the whole product after it"
+        flipped = whole != split and self._choose(self._key(_token_position(sign)), chosen, other)
+        return self._noted(whole if flipped else split, note)
 
     def scoped(self, meta: Meta, operator: Operator, operand: Any) -> Any:
         value, note = self._unnote(operand)
@@ -394,6 +402,11 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         index = 0
         while index < len(items):
             item = items[index]
+            if isinstance(item, Head) and item.alone is not None and not (
+                    index + 1 < len(items) and isinstance(items[index + 1], Grouped)):
+                parts.append(Part(item.alone))
+                index += 1
+                continue
             if isinstance(item, Head):
                 if index + 1 >= len(items):
                     raise ParseError(f"the function {item.name} needs an argument", *item.position)
@@ -451,10 +464,8 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             return self._written_out(operator, self._v(operand))
         parts = self._parts(operand)
         whole = self._differentiate(operator, Product(parts))
-        if len(parts) > 1 and parts[0].grouped:
-            first = self._differentiate(operator, parts[0].value) * self._v(Product(parts[1:]))
-            chosen, other = "the derivative of the bracket only", "the derivative of the whole product"
-            return whole if self._ambiguous(operator, first, whole, chosen, other) else first
+        if len(parts) > 1 and parts[0].grouped:  # d/dx (f) g: the bracket right after it is its argument
+            return self._differentiate(operator, parts[0].value) * self._v(Product(parts[1:]))
         cut = next((i for i, p in enumerate(parts) if p.explicit), None)
         if cut is None:
             return whole
@@ -596,12 +607,31 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             return Part(self._call(head, [self._v(value)]))
         first, *others = value
         if not isinstance(first, Grouped):
-            return Part(self._call(head, [self._v(self.juxtaposed(Meta(), *value))]))
+            argument = self._v(self.juxtaposed(Meta(), *value))
+            return Part(self._power_or_argument(head, argument) if not others else self._call(head, [argument]))
         applied = self._applied_head(head, first)
         if not others:
             return applied
         rest = self._v(self.juxtaposed(Meta(), *others))
         return Product((Part(self._v(applied)), Part(rest)))
+
+    def function_name(self, meta: Meta, token: Token, *scripts: Any) -> Head:
+        """`\\tanh` written with nothing after it (as in `{\\tanh}^{-1} x`): a function waiting for its argument."""
+        name = str(token).lstrip("\\")
+        function = self.names.function(name)
+        if function is None:
+            raise ParseError(f"the function \\{name} is not known", *_token_position(token))
+        return self._head(name, function, list(scripts), _token_position(token))
+
+    def _power_or_argument(self, head: Head, argument: sp.Expr) -> sp.Expr:
+        """`\\log x^2` is the log of the square (flipped: the square of the log)."""
+        value = self._call(head, [argument])
+        if not (isinstance(argument, sp.Pow) and argument.base.is_Symbol and argument.exp.is_Integer):
+            return value
+        squared = power(self._call(head, [argument.base]), argument.exp, head.position)
+        chosen = f"\\{head.name} applied to {argument.base}^{argument.exp}"
+        other = f"\\{head.name} of {argument.base}, to the power {argument.exp}"
+        return squared if self._choose(self._key(head.position), chosen, other) else value
 
     def argument_factors(self, meta: Meta, *factors: Any) -> tuple[str, tuple[Any, ...]]:
         return "factors", factors
@@ -650,7 +680,11 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
 
     def _function_power(self, head: Head, value: sp.Expr, arguments: list[sp.Expr], sup: sp.Expr) -> sp.Expr:
         """`\\tanh^2 x` is a power; `\\sinh^{-1} x` is read as the inverse function (or, flipped, 1/sinh x)."""
-        if sup == -1 and head.name in INVERSES and len(arguments) == 1:
+        if sup == -1 and head.name not in INVERSES:
+            raise ParseError(f"{head.name}^{{-1}} is its inverse function, which backproof cannot compute: write "
+                             f"\\frac{{1}}{{{head.name}(x)}} for the reciprocal, or name the inverse in a where block",
+                             *head.position)
+        if sup == -1 and len(arguments) == 1:
             inverse = INVERSES[head.name](arguments[0])
             chosen = f"\\{head.name}^{{-1}} read as the inverse function"
             other = f"\\{head.name}^{{-1}} read as 1/\\{head.name}"
@@ -661,6 +695,9 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
     def factor(self, meta: Meta, atom: Any, *scripts: tuple[Any, ...]) -> Any:
         if isinstance(atom, Name):
             return self._named(atom, scripts)
+        if isinstance(atom, Head):  # {\tanh}^{-1}: scripts on a function name in braces
+            more = self._head(atom.name, atom.function, list(scripts), atom.position)
+            return replace(atom, sups=(*atom.sups, *more.sups), primes=atom.primes + more.primes, alone=None)
         if isinstance(atom, Grouped):
             return Grouped(atom.args, (*atom.scripts, *scripts), atom.position)
         if not scripts:
@@ -668,6 +705,9 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         return self._scripted(self._v(atom), scripts)
 
     def _named(self, name: Name, scripts: tuple[tuple[Any, ...], ...]) -> Any:
+        derivative = self._derivative_order(name, scripts)
+        if derivative is not None:
+            return derivative
         subs = [s for s in scripts if s[0] == "sub"]
         if len(subs) > 1:
             raise ParseError("double subscript", *subs[1][2])
@@ -678,6 +718,12 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         if function is not None and not self.names.is_declared(full) and name.base not in self.dummies:
             return self._head(name.base, function, [*((("sub", subs[0][1]),) if subs else ()), *rest],
                               name.position)
+        applied = self.names.applied(name.base) if not parts and not name.letter else None
+        if applied is not None and not self.names.is_declared(full):
+            head = self._head(name.base, applied, list(rest), name.position)
+            if head.primes:  # \Gamma'(x): only ever the function
+                return head
+            return replace(head, alone=self._scripted(self._name_value(name, (), name.position), rest))
         value = self._name_value(name, parts, name.position)
         primes = sum(1 for s in rest if s[0] == "prime")
         if primes and len(rest) == primes:
@@ -686,6 +732,17 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         if name.letter and not parts and isinstance(value, sp.Symbol) and all(s[0] == "sup" for s in rest):
             return Letter(scripted, name.base, name.position, tuple(self._arg(s[1]) for s in rest))
         return scripted
+
+    def _derivative_order(self, name: Name, scripts: tuple[tuple[Any, ...], ...]) -> Head | None:
+        """`\\psi^{(1)}(x)`, `f^{(2)}(x)`: a function's n-th derivative, written as a layer index on its name."""
+        layers = [s for s in scripts if s[0] == "layer"]
+        if len(layers) != 1 or len(scripts) != 1 or self.names.is_declared(name.base):
+            return None
+        (part,) = layers[0][1]
+        function = self.names.applied(name.base)
+        if function is None or not part.text.isdigit():
+            return None
+        return Head(name.base, function, (), (), int(part.text), name.position)
 
     def _scripted(self, value: sp.Expr, scripts: tuple[tuple[Any, ...], ...]) -> sp.Expr:
         sups = [s for s in scripts if s[0] == "sup"]
@@ -811,7 +868,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
 
     def named(self, meta: Meta, token: Token) -> Name | Words:
         words = str(token).split("{", 1)[1].rstrip("}").strip()
-        if self.names.is_declared(words) or self.names.function(words) is not None:
+        if self.names.is_declared(words) or self.names.applied(words) is not None or words == "e":
             return Name(words, _token_position(token))
         return Words(words, _token_position(token))
 
@@ -827,7 +884,9 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
     def group(self, meta: Meta, expr: Any) -> Grouped:
         return Grouped((expr,), (), _position(meta))
 
-    braces = group
+    def braces(self, meta: Meta, expr: Any) -> Any:
+        """`{x + 1}`: a group; `{\\sec}` or `{\\tanh}`: the function name itself, applied to what follows."""
+        return expr if isinstance(expr, Head) else self.group(meta, expr)
 
     def boxed(self, meta: Meta, token: Token, expr: Any) -> Grouped:
         return self.group(meta, expr)
@@ -936,6 +995,8 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
                 raise ParseError("the derivative must be followed by what it differentiates", *value.position)
             numerator = self.juxtaposed(Meta(), *value.numerator)
             return sp.Derivative(self._v(numerator), (value.variable, value.order))
+        if isinstance(value, Head) and value.alone is not None:
+            return value.alone
         if isinstance(value, Head):
             raise ParseError(f"the function {value.name} needs an argument", *value.position)
         if isinstance(value, Words):
