@@ -258,3 +258,16 @@ def test_a_finite_domain_still_screens_its_values() -> None:
     context = Context((Var(label, Choice((0, 1))), Var(x, Interval(-6, 6))))
     assert check_step(label**2 * x, label * x, context).verdict == "proved"
     assert check_step(label**2 * x, label * x + label, context).verdict == "refuted"
+
+
+def test_a_point_on_a_kink_of_a_function_under_a_derivative_is_no_counterexample() -> None:
+    """Hinge loss: at t w x = 1 the derivative of max(0, 1 - t w x) has no value; the screen must not refute there."""
+    from verifier.reader.document import read_text
+
+    text = ("# Hinge\n\n```where\nw, x in (-2, 2)\nt in {-1, 1}\n\\ell = \\max(0, 1 - t w x)\n```\n\n"
+            "$$\\frac{\\partial \\ell}{\\partial w} = \\begin{cases} -t x & \\text{if } t w x < 1 \\\\ "
+            "0 & \\text{otherwise} \\end{cases}$$\n")
+    (read,) = read_text(text, "hinge.md").derivations
+    from verifier import verify
+
+    assert verify(read.derivation, 2.0).steps[0].verdict.verdict != "refuted"

@@ -12,7 +12,7 @@ import sympy as sp
 from verifier import isolation
 from verifier.budget import BudgetExceeded, Deadline
 from verifier.context import Context, Region
-from verifier.edges import NON_SMOOTH, Breakpoint, derivative_kinks, unlocated_kinks
+from verifier.edges import NON_SMOOTH, Breakpoint, critical_expressions, derivative_kinks, unlocated_kinks
 from verifier.matrix import explicit, is_matrix, shape_problem, shape_text
 from verifier.model import Factor, Interval
 from verifier.proof import (
@@ -77,7 +77,8 @@ def _check_scalar(before: sp.Expr, after: sp.Expr, context: Context, deadline: D
         if open_kinks:
             return StepVerdict("unproved", _no_value_at(open_kinks), time.perf_counter() - started)
         return StepVerdict("proved", "structural", time.perf_counter() - started)
-    example, agreeing = _screen_regions(sides, context, deadline, kinks)
+    on_kinks = _kink_expressions(before, after, context)
+    example, agreeing = _screen_regions(sides, context, deadline, kinks, on_kinks=on_kinks)
     if example is not None:
         return StepVerdict("refuted", REFUTED_METHOD, time.perf_counter() - started, example, agreeing)
     try:
@@ -90,7 +91,7 @@ def _check_scalar(before: sp.Expr, after: sp.Expr, context: Context, deadline: D
                 return StepVerdict("proved", _describe(methods, context.regions), time.perf_counter() - started,
                                    points_agreeing=agreeing)
         # below float64 resolution: certify the largest gaps whatever their size
-        example, _ = _screen_regions(sides, context, deadline, kinks, threshold=-1.0)
+        example, _ = _screen_regions(sides, context, deadline, kinks, threshold=-1.0, on_kinks=on_kinks)
     except BudgetExceeded:
         why = f"the budget ran out before any method closed it; agrees at {agreeing} points"
         return StepVerdict("unproved", f"{why} (budget)", time.perf_counter() - started, points_agreeing=agreeing)
@@ -174,6 +175,14 @@ def _derivative_kinks(before: sp.Expr, after: sp.Expr, context: Context) -> froz
     return frozenset(found)
 
 
+def _kink_expressions(before: sp.Expr, after: sp.Expr, context: Context) -> tuple[sp.Expr, ...]:
+    """Expressions whose zeros are kinks of a function under a derivative (definitions expanded): there the
+    derivative has no value, so no point where one vanishes can be a counterexample."""
+    meaning = dict(context.definitions)
+    inner = [d.expr.xreplace(meaning).xreplace(meaning) for e in (before, after) for d in e.atoms(sp.Derivative)]
+    return tuple(dict.fromkeys(c for expr in inner for c in critical_expressions(expr, poles=False)))
+
+
 def _centre(context: Context) -> dict[sp.Symbol, sp.Expr]:
     """A fixed point of the domain to hold the other variables at while solving for breakpoints."""
     return {
@@ -189,12 +198,13 @@ def _screen_regions(
     kinks: frozenset[Breakpoint],
     threshold: float = SCREEN_RTOL,
     with_edges: bool = True,
+    on_kinks: tuple[sp.Expr, ...] = (),
 ) -> tuple[Counterexample | None, int]:
     """The first certified counterexample over the regions, and how many points agreed before it."""
     agreeing = 0
     for region, (lhs, rhs) in sides.items():
         result = _within(deadline, lambda r=region, a=lhs, b=rhs: screen(a, b, context, r, threshold, kinks,
-                                                                          with_edges))
+                                                                          with_edges, on_kinks))
         if result.counterexample is not None:
             return result.counterexample, agreeing + result.agreeing
         agreeing += result.agreeing

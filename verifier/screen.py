@@ -37,6 +37,7 @@ def screen(
     threshold: float = SCREEN_RTOL,
     excluded: frozenset[Breakpoint] = frozenset(),
     with_edges: bool = True,
+    on_kinks: tuple[sp.Expr, ...] = (),
 ) -> ScreenResult:
     """Compare two prepared expressions at random and edge points of `region`; certify gaps above `threshold`.
 
@@ -45,6 +46,7 @@ def screen(
     A point where either side is not finite in floats (overflow, a pole) is always a candidate.
     `excluded` are breakpoints of functions under a derivative, where the derivative has no value.
     Without `with_edges`, random points only (a matrix entry whose proof is a renaming of another's).
+    A point where one of `on_kinks` vanishes is on a kink of a function under a derivative: never certified.
     """
     if context.families:
         return _screen_sized(before, after, context, threshold)
@@ -68,11 +70,22 @@ def screen(
     literal = before.has(*UNDEFINED_CONSTANTS) or after.has(*UNDEFINED_CONSTANTS)
     for index in _candidates(gap, threshold, count, _at_breakpoints(edges, (before, after), variables, base)):
         point = exact_point(drawn, index, listed) if index < count else _edge(edges, index - count)
+        if _on_kink(point, on_kinks):
+            continue
         certificate = certify(before, after, point, literal_undefined=literal)
         if certificate is not None:
             example = _counterexample(before, after, point, certificate, region, context.seed)
             return ScreenResult(dataclasses.replace(example, witnesses=stand_ins), agreeing)
     return ScreenResult(None, agreeing)
+
+
+def _on_kink(point: dict, on_kinks: tuple[sp.Expr, ...]) -> bool:
+    """Whether one of the kink expressions is exactly 0 at this exact point."""
+    for expr in on_kinks:
+        value = expr.xreplace(point)
+        if value.is_number and value == 0:
+            return True
+    return False
 
 
 def _candidates(gap: np.ndarray, threshold: float, count: int, forced: list[int]) -> list[int]:
