@@ -177,7 +177,7 @@ REFUSED: list[tuple[str, str, int]] = [
     ("at x = 0 the derivative is 1 +", "end of the formula", 30),
     ("indices i from 1 to 100", "indices run over 1 to 20 values", 16),
     ("indices i from 1 to L", "L is not a number or a name defined as one", 21),
-    ("n \\in \\mathbb{N}\nindices i from 1 to n", "n is a symbolic size", 21),
+    ("n \\in \\mathbb{N}\nindices i from 2 to n", "an index to a symbolic size runs from 1", 16),
     ("indices i from 1 to K, i \\neq r", "the relation must be between the declared indices", 23),
     ("s_i = x for i from 1 to 1000", "runs over 1 to 100 values", 20),
 ]

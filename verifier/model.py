@@ -207,7 +207,8 @@ class Derivation:
         sampled = {v.symbol for v in self.variables}
         variables = list(self.variable) if isinstance(self.variable, sp.MatrixBase) else [self.variable]
         for role, symbol in [*(("variable", v) for v in variables), ("kink symbol", self.kink and self.kink.symbol)]:
-            if symbol is not None and symbol not in sampled:
+            entry = isinstance(symbol, sp.Indexed) and symbol.base in bases  # z[r]: its family gives its domain
+            if symbol is not None and symbol not in sampled and not entry:
                 raise ValueError(f"{self.id}: the {role} {symbol} has no domain among the variables")
 
     def symbols_described(self) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import mpmath
@@ -12,8 +13,9 @@ from verifier.context import EVERYWHERE, Context
 from verifier.domains import natural_domains
 from verifier.evaluate import compiled_numpy, evaluate_complex, evaluate_floats, instantiate, undefined_functions
 from verifier.matrix import explicit, is_matrix
-from verifier.model import Derivation, Interval, Kink, Var
+from verifier.model import Derivation, Interval, Kink, Step, Var
 from verifier.sampling import Points, draw
+from verifier.sized import concrete, concrete_context, size_cases
 from verifier.verdicts import KinkCheck, NumericCheck
 
 POINTS = 256
@@ -59,6 +61,8 @@ def cross_check(derivation: Derivation, final: sp.Expr, context: Context) -> Num
     """
     if derivation.variable is None:
         return None
+    if derivation.families:
+        return _at_sizes(derivation, final, context)
     problem = sampled(derivation, final, context)
     function, pairs, points, steppable = problem.function, problem.pairs, problem.points, problem.steppable
     method = "complex step (h = 1e-20)" if steppable else "Richardson central differences (4 levels)"
@@ -69,6 +73,32 @@ def cross_check(derivation: Derivation, final: sp.Expr, context: Context) -> Num
     undefined, hint = (0, "") if worst <= TOLERANCE else _undefined(problem, compared, context)
     method = method if len(pairs) == 1 else f"{method}, {len(pairs)} entries"
     return NumericCheck(method, count, worst, TOLERANCE, kink, undefined, hint)
+
+
+def _at_sizes(derivation: Derivation, final: sp.Expr, context: Context) -> NumericCheck | None:
+    """A derivation over a symbolic size, checked at each small concrete size it is screened at."""
+    checks = []
+    meaning = dict(derivation.definitions)
+    expanded = [derivation.function, final]
+    for _ in meaning:  # a definition may use another
+        expanded = [e.xreplace(meaning) for e in expanded]
+    for case in size_cases(context):
+        function, derivative = (concrete(e, case, context.families) for e in expanded)
+        variable = concrete(derivation.variable, case, context.families)
+        if not isinstance(variable, sp.Symbol):
+            return None
+        local = concrete_context(context, case, function, derivative, variable)
+        written = dataclasses.replace(derivation, function=function, variable=variable, variables=local.variables,
+                                      families=(), index_ranges=(), constraints=(), kink=None, definitions=(),
+                                      steps=(Step(derivative, "", None),))
+        check = cross_check(written, derivative, local)
+        if check is not None:
+            checks.append(check)
+    if not checks:
+        return None
+    worst = max(checks, key=lambda c: c.max_rel_error)
+    return dataclasses.replace(worst, method=f"{worst.method}, at {len(checks)} concrete sizes",
+                               points=sum(c.points for c in checks))
 
 
 def _entries(variable: sp.Basic, derivative: sp.Basic) -> list[tuple[sp.Symbol, sp.Expr]]:

@@ -16,7 +16,9 @@ from verifier.model import Choice, Family, Interval, Var
 def size_cases(context: Context) -> Iterator[dict[sp.Symbol, int]]:
     """Every assignment of the sizes (from their domains) and of the indices running up to them."""
     domains = {v.symbol: v.domain for v in context.variables}
-    sizes = sorted({r.size for r in context.index_ranges}, key=str)
+    summed = {v.symbol for v in context.variables if isinstance(v.domain, Choice) and v.symbol.is_positive
+              and v.symbol.is_integer}  # sizes a sum runs to, with no free index running to them
+    sizes = sorted({r.size for r in context.index_ranges} | summed, key=str)
     for values in itertools.product(*(_values(domains[s]) for s in sizes)):
         chosen = dict(zip(sizes, values, strict=True))
         ranges = [range(1, chosen[r.size] + 1) for r in context.index_ranges]

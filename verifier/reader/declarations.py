@@ -16,7 +16,7 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, Unex
 from lark.tree import Meta
 
 from verifier.budget import BudgetExceeded, budgets_available, time_limit
-from verifier.model import Choice, Constraint, Interval, Kink, Var
+from verifier.model import Choice, Constraint, IndexRange, Interval, Kink, Var
 from verifier.reader.latex import MAX_CHARS, ParseError, read_chain
 from verifier.reader.names import DEFAULT_DOMAIN, NORMAL_CDF, NORMAL_PDF, Names, symbol_for
 
@@ -64,6 +64,8 @@ class Declarations:
     kink: Kink | None = None
     # every assignment of the free indices a line holds for (i, r = 1..3): each line is read once per assignment
     assignments: tuple[tuple[tuple[str, int], ...], ...] = ()
+    # free indices that run to a symbolic size (indices r from 1 to n): each line holds for every r, proved so
+    index_ranges: tuple[IndexRange, ...] = ()
 
     def but(self, **changes: object) -> Declarations:
         """A copy with some fields changed."""
@@ -226,6 +228,12 @@ class _Declare(Transformer):
 
     def indices(self, listed: tuple[str, ...], lo: Token, hi: Token,
                 relation: tuple[str, bool, str] | None = None) -> Declarations:
+        size = None if str(hi).strip().isdigit() else self.scope.size(_name(hi))
+        if size is not None:
+            if str(lo).strip() != "1" or relation is not None:
+                raise ParseError("an index to a symbolic size runs from 1, with no relation", 1, lo.column)
+            ranges = tuple(IndexRange(sp.Symbol(i, integer=True, positive=True), size) for i in listed)
+            return self.declared.but(index_ranges=ranges)
         first, last = self._size(lo), self._size(hi)
         if not 1 <= last - first + 1 <= 20 or len(listed) > 3:
             raise ParseError("indices run over 1 to 20 values, at most three of them", 1, lo.column)
@@ -256,7 +264,17 @@ class _Declare(Transformer):
         return self.declared.but(names=self.scope)
 
     def definition(self, name: Token, formula: Token) -> Declarations:
+        free = {r.index.name: r.index for r in self.declared.index_ranges}
+        if free:  # s_j = ... with j running to a symbolic size: s[j] is defined, for every j
+            return self._defined_entry(name, formula, free)
         return self._defined(name, formula, None)
+
+    def _defined_entry(self, name: Token, formula: Token, free: dict[str, sp.Symbol]) -> Declarations:
+        entry = _within(name.column, lambda: _expression(str(name), Names(euler=False, builtins=False), free))
+        if not isinstance(entry, sp.Indexed):
+            return self._defined(name, formula, free)
+        value = _within(formula.column, lambda: _expression(str(formula), self.scope, free))
+        return self.declared.but(names=self.scope.with_definition(entry, value))
 
     # -- helpers -----------------------------------------------------------------------------------------------
     def _declare(self, names: tuple[Token, ...], var: Callable[[str], Var]) -> Declarations:
@@ -278,7 +296,7 @@ class _Declare(Transformer):
         assumption = {"real": "real", "positive": "positive", "negative": "negative"}[kind]
         return self._declare(names, lambda name: Var(sp.Symbol(name, **{assumption: True}), domain))
 
-    def _defined(self, name: Token, formula: Token, indices: dict[str, int] | None) -> Declarations:
+    def _defined(self, name: Token, formula: Token, indices: dict[str, int | sp.Symbol] | None) -> Declarations:
         symbol_name = _name(name, indices)
         symbol = self.scope.symbol(symbol_name) if self.scope.is_declared(symbol_name) else sp.Symbol(
             symbol_name, real=True)
@@ -305,7 +323,7 @@ class _Declare(Transformer):
         return int(value)
 
 
-def _name(token: Token, indices: dict[str, int] | None = None) -> str:
+def _name(token: Token, indices: dict[str, int | sp.Symbol] | None = None) -> str:
     """The symbol name a where name stands for, as formulas read it (`\\hat{y}_i` at i = 2: yhat_2)."""
     text = str(token)
     if match := WORD.fullmatch(text.strip()):
@@ -322,7 +340,7 @@ def _function_name(text: str) -> str:
     return text.strip().lstrip("\\")
 
 
-def _expression(text: str, names: Names, indices: dict[str, int] | None = None) -> sp.Expr:
+def _expression(text: str, names: Names, indices: dict[str, int | sp.Symbol] | None = None) -> sp.Expr:
     elements = read_chain(text, names, labels=False, indices=indices).elements
     if len(elements) != 1 or elements[0].expr is None:
         raise ParseError(f"'{text}' is not one formula")

@@ -14,7 +14,7 @@ import sympy as sp
 
 from verifier.budget import BudgetExceeded, budgets_available, time_limit
 from verifier.domains import natural_domains
-from verifier.model import Derivation, Reading, Step, Var
+from verifier.model import Derivation, Family, Reading, Step, Var
 from verifier.reader.declarations import Declarations, read_where
 from verifier.reader.latex import Chain, Element, Label, ParseError, read_chain
 from verifier.reader.markdown import Block, Layout, Section, read_layout
@@ -216,7 +216,8 @@ def _read_block(block: Block, declared: Declarations, variable: sp.Symbol | None
             lines[number] = line[:match.start()] + " " * len(match.group(0))
     text = "\n".join(lines)
     if not declared.assignments:
-        return read_chain(text, declared.names, variable), notes
+        free = {r.index.name: r.index for r in declared.index_ranges}
+        return read_chain(text, declared.names, variable, indices=free), notes
     chains = [read_chain(text, declared.names, variable, indices=dict(a)) for a in declared.assignments]
     return _column(chains), notes
 
@@ -367,7 +368,8 @@ class _Draft:
         defines = (not starts_only and self.label is None) or (self.label is not None and self.label.of is None)
         steps = _steps([(e, note) for e, note, _ in elements], start, own_first=not defines)
         definitions = declared.names.definitions
-        variables = _variables(declared.names, function, steps, definitions, variable)
+        families = _families(function, steps, definitions, declared.names)
+        variables = _variables(declared.names, function, steps, definitions, variable, families)
         located = tuple(where for _, _, where in elements)
         lines = f"lines {located[0].line}-{located[-1].line}" if len(located) > 1 else f"line {located[0].line}"
         derivation = Derivation(
@@ -382,6 +384,8 @@ class _Draft:
             definitions=definitions,
             constraints=declared.constraints,
             kink=declared.kink if declared.kink is not None and variable == declared.kink.symbol else None,
+            families=families,
+            index_ranges=declared.index_ranges if families else (),
         )
         undeclared = tuple(sorted(n for n in self.undeclared if not declared.names.is_declared(n)))
         section = _section_id(self.section)
@@ -412,9 +416,26 @@ class _Draft:
         return first, None, True
 
 
+def _families(function: sp.Expr, steps: tuple[Step, ...], definitions: tuple[tuple[sp.Symbol, sp.Expr], ...],
+              names: Names) -> tuple[Family, ...]:
+    """Every indexed name a sum to a symbolic size uses (x_i in \\sum_{i=1}^{n}), with its declared domain.
+
+    `x_i in (0, 1)` or `y_i in {0, 1}` in the where block gives x's entries their domain; else the default.
+    """
+    expressions = (function, *(s.expr for s in steps), *(m for _, m in definitions))
+    bases = sorted({i.base for e in expressions for i in e.atoms(sp.Indexed)}, key=lambda b: str(b.label))
+    declared = {v.symbol.name: v.domain for v in names.variables}
+    families = []
+    for base in bases:
+        domains = [d for name, d in declared.items() if name.startswith(f"{base.label}_") and len(name) ==
+                   len(str(base.label)) + 2]
+        families.append(Family(base, domains[0] if domains else DEFAULT_DOMAIN))
+    return tuple(families)
+
+
 def _variables(names: Names, function: sp.Expr, steps: tuple[Step, ...],
                definitions: tuple[tuple[sp.Symbol, sp.Expr], ...],
-               variable: sp.Basic | None) -> tuple[Var, ...]:
+               variable: sp.Basic | None, families: tuple[Family, ...] = ()) -> tuple[Var, ...]:
     """The declared variables, and every other symbol used: real, in its natural domain within the default one.
 
     The natural domain comes from the function, the steps as read and the definitions (never from another
@@ -429,7 +450,7 @@ def _variables(names: Names, function: sp.Expr, steps: tuple[Step, ...],
         used |= set(variable)
     elif variable is not None:
         used.add(variable)
-    defined = {s for s, _ in definitions}
+    defined = {s for s, _ in definitions} | {f.base.label for f in families}
     declared = tuple(replace(v, reason=v.reason or "declared") for v in names.variables)
     extra = sorted((s for s in used - {v.symbol for v in declared} - defined
                     if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy)), key=lambda s: s.name)

@@ -63,7 +63,7 @@ READABLE = {
 
 
 def read_chain(text: str, names: Names, variable: sp.Symbol | None = None, labels: bool = True,
-               indices: dict[str, int] | None = None) -> Chain:
+               indices: dict[str, int | sp.Symbol] | None = None) -> Chain:
     """Read `A = B = C` (with \\\\ and & as aligned blocks write them); `indices` gives free indices values."""
     tree = parse_tree(text)
     first = _transform(tree, Reader(text, names, variable, labels, indices or {}, frozenset()))

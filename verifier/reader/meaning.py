@@ -205,10 +205,12 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
     """Reads one formula once; `flipped` names the ambiguous constructs to read the other way."""
 
     def __init__(self, text: str, names: Names, variable: sp.Symbol | None, labels: bool,
-                 indices: dict[str, int], flipped: frozenset[int]) -> None:
+                 indices: dict[str, int | sp.Symbol], flipped: frozenset[int]) -> None:
         super().__init__()
         self.text, self.names, self.labels, self.flipped = text, names, labels, flipped
-        self.indices = {name: sp.Integer(value) for name, value in indices.items()}
+        # a free index's value: a number, or a symbol when it runs to a symbolic size
+        self.indices = {name: sp.Integer(v) if isinstance(v, int) else v for name, v in indices.items()}
+        self.kept: set[sp.Symbol] = set()  # the indices of sums kept as sums (to a symbolic size)
         self.state = _State(variable)
         self.dummies: dict[str, sp.Dummy] = {}
 
@@ -484,6 +486,9 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         return sp.Derivative(self._v(operand), (operator.variable, operator.order))
 
     def _written_out(self, operator: Operator, body: sp.Expr) -> sp.Expr:
+        symbolic = self._symbolic_bounds(operator)
+        if symbolic is not None:
+            return self._kept(operator, body, *symbolic)
         lower, upper = (self._size(v, operator.position) for v in (operator.lower, operator.upper))
         if upper - lower + 1 > MAX_SUM_TERMS:
             raise ParseError(f"a sum of more than {MAX_SUM_TERMS} terms", *operator.position)
@@ -503,6 +508,27 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             terms.append(self._entries(body.xreplace(at)))
         return sp.Add(*terms) if operator.kind == "sum" else sp.Mul(*terms)
 
+    def _symbolic_bounds(self, operator: Operator) -> tuple[sp.Expr, sp.Expr] | None:
+        """The bounds of a sum that runs to a symbolic size (`n positive integer`), or None for a sum to a number."""
+        sizes = set(self.names.sizes)
+        if not sizes:
+            return None
+        upper = operator.upper if operator.upper is not None else (self.names.sizes[0] if len(sizes) == 1 else None)
+        lower = operator.lower if operator.lower is not None else sp.Integer(1)
+        if upper is None or not (upper.free_symbols & sizes):
+            return None
+        return lower, upper
+
+    def _kept(self, operator: Operator, body: sp.Expr, lower: sp.Expr, upper: sp.Expr) -> sp.Expr:
+        """A sum to a symbolic size, kept as a sum: its index a positive integer, its entries indexed."""
+        index = sp.Symbol(operator.index.name, integer=True, positive=True)
+        self.kept.add(index)
+        term = body.xreplace({operator.index: index})
+        if operator.condition is not None:
+            term = sp.Piecewise((term, operator.condition.xreplace({operator.index: index})), (0, True))
+        kind = sp.Sum if operator.kind == "sum" else sp.Product
+        return kind(term, (index, lower, upper))
+
     def _size(self, value: sp.Expr | None, position: tuple[int, int]) -> int:
         if value is None:
             sizes = [v for _, v in self.names.definitions if v.is_Integer]
@@ -518,9 +544,9 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
 
     def _entries(self, expr: sp.Expr) -> sp.Expr:
         """Entries whose indices all have values become the plain symbols they name (x[2] is x_2)."""
-        dummies = set(self.dummies.values())
+        indices = self._index_symbols()
         return expr.replace(
-            lambda e: isinstance(e, sp.Indexed) and not any(i.free_symbols & dummies for i in e.indices),
+            lambda e: isinstance(e, sp.Indexed) and not any(i.free_symbols & indices for i in e.indices),
             lambda e: self._symbol(f"{e.base.label}_" + "".join(str(i) for i in e.indices)),
         )
 
@@ -821,6 +847,11 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             return IndexPart(str(self.indices[text]), self.indices[text])
         return IndexPart(text, sp.Symbol(text))
 
+    def _index_symbols(self) -> set[sp.Symbol]:
+        """The symbols that stand for an index: a sum's, and a free index that runs to a symbolic size."""
+        free = {v for v in self.indices.values() if isinstance(v, sp.Symbol)}
+        return set(self.dummies.values()) | free | self.kept
+
     def _full_name(self, base: str, parts: tuple[IndexPart, ...]) -> str:
         return base if not parts else f"{base}_" + "".join(p.text for p in parts)
 
@@ -832,10 +863,10 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             return self.indices[base]
         full = self._full_name(base, parts)
         if base == "delta" and len(parts) == 2 and not self.names.is_declared(full) and all(
-                p.value.is_Integer or p.value in self.dummies.values() for p in parts):
+                p.value.is_Integer or p.value in self._index_symbols() for p in parts):
             return sp.KroneckerDelta(parts[0].value, parts[1].value)
-        if any(p.value.free_symbols & set(self.dummies.values()) for p in parts):
-            return sp.Indexed(sp.IndexedBase(base), *(p.value for p in parts))
+        if any(p.value.free_symbols & self._index_symbols() for p in parts):
+            return sp.Indexed(sp.IndexedBase(base, real=True), *(p.value for p in parts))
         if self.names.is_declared(full):
             return self.names.symbol(full)
         if full == "e" and self.names.euler:
