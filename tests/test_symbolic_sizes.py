@@ -15,6 +15,13 @@ CASES = [  # (extra where lines, the chain, the verdict of each step)
     ("indices j from 1 to n\n\\ell = \\log\\left(\\sum_{i=1}^{n}\\exp(x_{i})\\right)\n"
      "s_j = \\frac{\\exp(x_j)}{\\sum_{i=1}^{n}\\exp(x_{i})}\n",
      r"\frac{\partial \ell}{\partial x_j} = \frac{\exp(x_j)}{\sum_{i=1}^{n}\exp(x_{i})} = s_j", ["proved", "proved"]),
+    # an entry defined for every index, a declared function as the derivative's name (J(w, b))
+    ("w, b in (-2, 2)\n\\hat{y}^{(i)} = \\sigma(w x^{(i)} + b)\n"
+     "J(w,b) = -\\frac{1}{n} \\sum_{i=1}^{n} [y^{(i)} \\log(\\hat{y}^{(i)}) + (1-y^{(i)}) \\log(1-\\hat{y}^{(i)})]\n",
+     r"\frac{\partial J}{\partial b} = \frac{1}{n}\sum_{j=1}^n(\hat{y}^{(j)}-y^{(j)})", ["proved"]),
+    ("w, b in (-2, 2)\n\\hat{y}^{(i)} = \\sigma(w x^{(i)} + b)\n"
+     "J(w,b) = -\\frac{1}{n} \\sum_{i=1}^{n} [y^{(i)} \\log(\\hat{y}^{(i)}) + (1-y^{(i)}) \\log(1-\\hat{y}^{(i)})]\n",
+     r"\frac{\partial J}{\partial b} = \frac{1}{n}\sum_{j=1}^n(\hat{y}^{(j)}+y^{(j)})", ["refuted"]),
 ]
 
 

@@ -164,8 +164,6 @@ NOT_READ_YET: set[str] = {
     "arctan-tanh-vaia",
     "artanh-proofwiki",
     "bce-dw",
-    "bce-mean-bias",
-    "bce-mean-weight",
     "ce-softmax-sunhaozhe",
     "cosec-wikibooks",
     "cot-wikibooks",

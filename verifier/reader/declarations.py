@@ -66,6 +66,8 @@ class Declarations:
     assignments: tuple[tuple[tuple[str, int], ...], ...] = ()
     # free indices that run to a symbolic size (indices r from 1 to n): each line holds for every r, proved so
     index_ranges: tuple[IndexRange, ...] = ()
+    # definitions of every entry: y^{(i)} = \sigma(w x^{(i)} + b) gives y[k] its meaning for any index k
+    entries: tuple[tuple[sp.Indexed, sp.Expr], ...] = ()
 
     def but(self, **changes: object) -> Declarations:
         """A copy with some fields changed."""
@@ -267,7 +269,24 @@ class _Declare(Transformer):
         free = {r.index.name: r.index for r in self.declared.index_ranges}
         if free:  # s_j = ... with j running to a symbolic size: s[j] is defined, for every j
             return self._defined_entry(name, formula, free)
-        return self._defined(name, formula, None)
+        return self._with_entry(name, formula, self._defined(name, formula, None))
+
+    def _with_entry(self, name: Token, formula: Token, declared: Declarations) -> Declarations:
+        """Also define every entry when the name and its formula share an index letter (y_i = x_i^2 for any i)."""
+        try:
+            plain = _expression(str(name), Names(euler=False, builtins=False))
+        except ParseError:  # a word such as \text{Sigmoid}: a name, with no index
+            return declared
+        if not isinstance(plain, sp.Symbol):
+            return declared
+        for letter in sorted({c for c in str(name) if c.isalpha() and c.islower()}):
+            index = {letter: sp.Symbol(letter, integer=True, positive=True)}
+            entry = _expression(str(name), Names(euler=False, builtins=False), index)
+            if isinstance(entry, sp.Indexed) and entry.indices == (index[letter],):
+                value = _expression(str(formula), self.scope, index)
+                if value.has(index[letter]):
+                    return declared.but(entries=(*declared.entries, (entry, value)))
+        return declared
 
     def _defined_entry(self, name: Token, formula: Token, free: dict[str, sp.Symbol]) -> Declarations:
         entry = _within(name.column, lambda: _expression(str(name), Names(euler=False, builtins=False), free))

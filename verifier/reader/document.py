@@ -364,6 +364,9 @@ class _Draft:
             if not elements:
                 where = self.elements[0][2]
                 raise ParseError("a single expression: nothing to check", where.line, where.column)
+        function = _entries_expanded(function, declared.entries)
+        elements = [(replace(e, expr=_entries_expanded(e.expr, declared.entries)), note, where)
+                    for e, note, where in elements]
         start = self.elements[0][0] if starts_only else None
         defines = (not starts_only and self.label is None) or (self.label is not None and self.label.of is None)
         steps = _steps([(e, note) for e, note, _ in elements], start, own_first=not defines)
@@ -414,6 +417,17 @@ class _Draft:
                 f"cannot tell what the derivative in {label.variable} is of: define the name in a where block, "
                 "or start with \\frac{d}{dx} and the function", where.line, where.column)
         return first, None, True
+
+
+def _entries_expanded(expr: sp.Expr | None, entries: tuple[tuple[sp.Indexed, sp.Expr], ...]) -> sp.Expr | None:
+    """Each entry y[k] of a family defined for every index (y_i = ... in a where block) replaced by its meaning."""
+    if expr is None:
+        return None
+    for entry, meaning in entries:
+        (index,) = entry.indices
+        expr = expr.replace(lambda e, b=entry.base: isinstance(e, sp.Indexed) and e.base == b,
+                            lambda e, m=meaning, i=index: m.xreplace({i: e.indices[0]}))
+    return expr
 
 
 def _families(function: sp.Expr, steps: tuple[Step, ...], definitions: tuple[tuple[sp.Symbol, sp.Expr], ...],

@@ -192,6 +192,19 @@ class _State:
     restart: bool = False  # the last link was \Rightarrow: the next expression starts a new statement
 
 
+def _canonical_sums(expr: sp.Expr, depth: int = 0) -> sp.Expr:
+    """Sums kept to a symbolic size with their index renamed by nesting depth, so that the same sum written with i
+    or with j is the same expression (`_1` cannot be written in a formula, so it clashes with no name)."""
+    if not expr.has(sp.Sum, sp.Product):
+        return expr
+    if isinstance(expr, sp.Sum | sp.Product) and len(expr.limits) == 1:
+        (index, lower, upper), = expr.limits
+        canonical = sp.Symbol(f"_{depth + 1}", integer=True, positive=True)
+        body = _canonical_sums(expr.function.xreplace({index: canonical}), depth + 1)
+        return type(expr)(body, (canonical, lower, upper))
+    return expr.func(*(_canonical_sums(a, depth) if isinstance(a, sp.Expr) else a for a in expr.args))
+
+
 def _position(meta: Meta) -> tuple[int, int]:
     return (meta.line, meta.column) if not getattr(meta, "empty", True) else (1, 1)
 
@@ -241,6 +254,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
     def _undeclared(self, elements: tuple[Element, ...]) -> frozenset[str]:
         """The names used as read that no where block declares (letters of a function's name read as one are not)."""
         used = {s for e in elements if e.expr is not None for s in e.expr.free_symbols}
+        used -= {i.base.label for e in elements if e.expr is not None for i in e.expr.atoms(sp.Indexed)}
         used |= {e.label.variable for e in elements if e.label is not None and isinstance(e.label.variable, sp.Symbol)}
         return frozenset(s.name for s in used if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy)
                          and s.name in self.state.undeclared)
@@ -288,9 +302,21 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             lone = self._lone_symbol(value.numerator)
             if lone is None:
                 return None
+            if isinstance(lone, Head):  # J with J(w, b) = ... declared: the derivative of J(w, b)
+                return Label(value.variable, self._declared_call(lone), value.order)
             defined = any(symbol == lone for symbol, _ in self.names.definitions)
             return Label(value.variable, lone if defined else None, value.order)
         return None
+
+    def _declared_call(self, head: Head) -> sp.Expr | None:
+        """A declared function at its own parameters, when each names a declared variable: J(w, b)."""
+        function = head.function
+        if not isinstance(function, sp.Lambda) or dict(self.names.functions).get(head.name) is not function:
+            return None
+        names = [p.name for p in function.variables]
+        if not all(self.names.is_declared(n) for n in names):
+            return None
+        return function(*(self.names.symbol(n) for n in names))
 
     def _lone_symbol(self, items: tuple[Any, ...]) -> Any:
         """The one name a derivative's numerator holds (y, \\hat{y}_i, (\\text{relu})), else None."""
@@ -309,7 +335,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         return item if isinstance(item, sp.Symbol) else None
 
     def _final(self, value: Any) -> sp.Expr:
-        expr = self._v(value)
+        expr = _canonical_sums(self._v(value))
         leftover = [d for d in self.dummies.values() if expr.has(d)]
         if leftover:
             raise ParseError(f"the index {leftover[0].name} is used outside its sum")
