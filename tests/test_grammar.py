@@ -150,3 +150,13 @@ def test_what_cannot_be_read_is_refused_in_words(latex: str, message: str) -> No
 def test_a_thousand_term_sum_reads_term_by_term() -> None:
     (element, one) = read_chain(" + ".join(f"x_{{{i}}}" for i in range(1000)) + " = 1", Names()).elements
     assert len(element.expr.args) == 1000 and one.expr == 1
+
+
+def test_every_rule_of_the_grammar_has_its_own_meaning() -> None:
+    """No rule falls through to Lark's default (a bare tree): each has one Transformer method that reads it."""
+    from verifier.reader.latex import GRAMMAR
+    from verifier.reader.meaning import Reader
+
+    named = {str(getattr(r.alias or r.origin.name, "name", r.alias or r.origin.name)) for r in GRAMMAR.rules
+             if r.alias or not r.options.expand1}
+    assert sorted(n for n in named if not n.startswith("_") and not hasattr(Reader, n)) == []
