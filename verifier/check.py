@@ -203,8 +203,9 @@ def _screen_regions(
     """The first certified counterexample over the regions, and how many points agreed before it."""
     agreeing = 0
     for region, (lhs, rhs) in sides.items():
-        result = _within(deadline, lambda r=region, a=lhs, b=rhs: screen(a, b, context, r, threshold, kinks,
-                                                                          with_edges, on_kinks))
+        here = () if region.convention is not None else on_kinks  # at a declared kink the derivative has a value
+        result = _within(deadline, lambda r=region, a=lhs, b=rhs, k=here: screen(a, b, context, r, threshold,
+                                                                                  kinks, with_edges, k))
         if result.counterexample is not None:
             return result.counterexample, agreeing + result.agreeing
         agreeing += result.agreeing

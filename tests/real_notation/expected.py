@@ -165,8 +165,6 @@ NOT_READ_YET: set[str] = {
     "artanh-proofwiki",
     "bce-dw",
     "ce-softmax-sunhaozhe",
-    "cosec-wikibooks",
-    "cot-wikibooks",
     "gaussian-loglik-mu",
     "huber",
     "logistic-loss-grad",

@@ -37,7 +37,7 @@ _builtin("relu", sp.Max(0, _u), _u)
 _builtin("step", sp.Heaviside(_u), _u)
 _builtin("Heaviside", sp.Heaviside(_u), _u)
 _ELEMENTARY = {
-    "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "sec": sp.sec, "csc": sp.csc, "cot": sp.cot,
+    "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "sec": sp.sec, "csc": sp.csc, "cosec": sp.csc, "cot": sp.cot,
     "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh, "sech": sp.sech, "csch": sp.csch, "coth": sp.coth,
     "arcsin": sp.asin, "arccos": sp.acos, "arctan": sp.atan,
     "arsinh": sp.asinh, "arcsinh": sp.asinh, "asinh": sp.asinh,
