@@ -129,21 +129,23 @@ def test_a_derivation_whose_check_raises_is_an_error_and_the_others_are_checked(
     assert isinstance(verify_guarded(checked.results[0][0].derivation), DerivationResult)
 
 
-def test_a_display_that_names_an_undeclared_symbol_defines_it_for_later_blocks() -> None:
+CHAINS_OF_BLOCKS = [  # (file, the number of steps of each derivation read, the names defined by a display)
+    # a display naming an undeclared symbol defines it for later blocks, and is not a step
+    ("# D\n\n$$L = -y \\log a - (1 - y) \\log(1 - a)$$\n\n"
+     "$$\\frac{\\partial L}{\\partial a} = -\\frac{y}{a} + \\frac{1-y}{1-a}$$\n", [1], ["L"]),
+    # a statement after \implies is not claimed equal to the one before
+    ("# D\n\n$$x^2 = x \\cdot x \\implies \\frac{d}{dx} x^2 = 2x$$\n", [1, 2], []),
+    # the same left side restated goes on with the same derivation
+    ("```where\n\\mathcal{L}(z, y) = (z - y)^2\n```\n\n# D\n\n$$\\mathcal{L}(z, y) = z^2 - 2zy + y^2$$\n\n"
+     "$$\\mathcal{L}(z, y) = (y - z)^2$$\n", [2], []),
+]
+
+
+@pytest.mark.parametrize(("text", "steps", "defined"), CHAINS_OF_BLOCKS)
+def test_blocks_make_derivations_as_a_reader_would(text: str, steps: list[int], defined: list[str]) -> None:
     from verifier.reader.document import read_text
 
-    text = ("# D\n\n$$L = -y \\log a - (1 - y) \\log(1 - a)$$\n\n"
-            "$$\\frac{\\partial L}{\\partial a} = -\\frac{y}{a} + \\frac{1-y}{1-a}$$\n")
     document = read_text(text, "d.md")
     assert document.errors == ()
-    (read,) = document.derivations
-    assert len(read.derivation.steps) == 1
-    assert [s.name for s, _ in read.derivation.definitions] == ["L"]
-
-
-def test_a_statement_after_implies_is_not_claimed_equal_to_the_one_before() -> None:
-    from verifier.reader.document import read_text
-
-    document = read_text("# D\n\n$$x^2 = x \\cdot x \\implies \\frac{d}{dx} x^2 = 2x$$\n", "d.md")
-    assert document.errors == ()
-    assert [len(d.derivation.steps) for d in document.derivations] == [1, 2]
+    assert [len(d.derivation.steps) for d in document.derivations] == steps
+    assert [s.name for d in document.derivations for s, _ in d.derivation.definitions][:len(defined)] == defined

@@ -167,8 +167,6 @@ NOT_READ_YET: set[str] = {
     "ce-softmax-sunhaozhe",
     "gaussian-loglik-mu",
     "huber",
-    "logistic-loss-grad",
-    "logistic-loss-simplify",
     "logsoftmax-jacobian",
     "relu-cases-rohit",
     "rgamma",

@@ -354,9 +354,14 @@ def _name(token: Token, indices: dict[str, int | sp.Symbol] | None = None) -> st
 
 
 def _function_name(text: str) -> str:
+    """The name formulas call a declared function by: as the formula reader names it (\\mathcal{L} is Lcal)."""
     if match := WORD.fullmatch(text.strip()):
         return match.group(1)
-    return text.strip().lstrip("\\")
+    try:
+        read = _expression(text, Names(euler=False, builtins=False))
+    except ParseError:
+        read = None
+    return read.name if isinstance(read, sp.Symbol) else text.strip().lstrip("\\")
 
 
 def _expression(text: str, names: Names, indices: dict[str, int | sp.Symbol] | None = None) -> sp.Expr:

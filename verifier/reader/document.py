@@ -291,7 +291,12 @@ class _Drafts:
         current = self.current
         if chain.continues and current is None:
             raise ParseError("the block starts with '=' but nothing comes before it", 1, 1)
-        if not chain.continues and not (current is not None and current.dangling):
+        restated = label is None and current is not None and len(elements) > 1 and bool(current.elements) and \
+            elements[0].expr is not None and not elements[0].expr.is_Symbol and \
+            elements[0].expr == current.elements[0][0].expr
+        if restated:  # L(z, y) = A, then L(z, y) = B: the same left side again goes on with A = B
+            elements = elements[1:]
+        elif not chain.continues and not (current is not None and current.dangling):
             current = self.named(label)
         if current is None:
             if not elements and not chain.dangling:

@@ -58,7 +58,7 @@ READABLE = {
     "LBAR": "|", "RBAR": "|", "_BR": "a line break \\\\", "ACCENT": "an accent such as \\hat", "SQRT": "\\sqrt",
     "BEGIN_CASES": "\\begin{cases}", "BOXED": "\\boxed", "NABLA": "\\nabla", "LEAD": "\\therefore",
     "LAYER": "a layer index ^{(l)}", "TRANSPOSE": "^\\top", "PRIME": "'", "BANG": "!", "APPROX": "\\approx",
-    "PM": "\\pm", "SUBSTACK": "\\substack", "LBRACE_ESC": "\\{", "RBRACE_ESC": "\\}",
+    "PM": "\\pm", "FONT_LETTER": "\\mathcal{L}", "SUBSTACK": "\\substack", "LBRACE_ESC": "\\{", "RBRACE_ESC": "\\}",
 }
 
 

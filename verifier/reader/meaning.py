@@ -923,6 +923,11 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
     def greek(self, meta: Meta, token: Token) -> Name:
         return Name(str(token)[1:], _token_position(token))
 
+    def font_letter(self, meta: Meta, token: Token) -> Name:
+        """`\\mathcal{L}`: a name of its own (Lcal), apart from the plain letter L."""
+        font, letter = str(token)[5:].split("{", 1)
+        return Name(f"{letter.strip(' }')}{font.strip()}", _token_position(token))
+
     def named(self, meta: Meta, token: Token) -> Name | Words:
         words = str(token).split("{", 1)[1].rstrip("}").strip()
         if self.names.is_declared(words) or self.names.applied(words) is not None or words == "e":
