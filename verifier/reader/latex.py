@@ -70,9 +70,14 @@ def read_chain(text: str, names: Names, variable: sp.Symbol | None = None, label
     if len(first.ambiguities) > MAX_READINGS:
         raise ParseError(f"more than {MAX_READINGS} ambiguous constructs in one formula: add parentheses")
     elements = list(first.elements)
-    for key, (chosen, other) in first.ambiguities.items():
+    chosen: dict[int, list[str]] = {}  # how each element's ambiguous constructs were read
+    for key, (said, other) in first.ambiguities.items():
         flipped = _transform(tree, Reader(text, names, variable, labels, indices or {}, frozenset({key})))
-        _add_reading(elements, flipped, key, chosen, other)
+        index = _add_reading(elements, flipped, key, other)
+        if index is not None:
+            chosen.setdefault(index, []).append(said)
+    for index, said_here in chosen.items():
+        elements[index] = replace(elements[index], read_as="; ".join(dict.fromkeys(said_here)))
     return Chain(tuple(elements), first.continues, first.undeclared, first.dangling)
 
 
@@ -87,17 +92,17 @@ def _transform(tree: Tree, reader: Reader) -> Readings:
         raise
 
 
-def _add_reading(elements: list[Element], flipped: Readings, key: int, chosen: str, other: str) -> None:
-    """Record, on the element holding the ambiguous construct at `key`, the expression its other reading gives."""
-    for index, element in enumerate(elements):
-        alternative = flipped.elements[index] if index < len(flipped.elements) else None
-        if alternative is None or element.label is not None or alternative.expr is None:
-            continue
-        start, end = flipped.spans[index]
-        if alternative.expr != element.expr and start <= key < end:
-            read_as = "; ".join(r for r in (element.read_as, chosen) if r)
-            elements[index] = replace(element, read_as=read_as,
-                                      alternatives=(*element.alternatives, (alternative.expr, other)))
+def _add_reading(elements: list[Element], flipped: Readings, key: int, other: str) -> int | None:
+    """Record, on the element holding the ambiguous construct at `key`, the expression its other reading gives;
+    the element's index, or None when that reading changes no expression."""
+    index = next((i for i, (start, end) in enumerate(flipped.spans) if start <= key < end), None)
+    if index is None or index >= len(elements):
+        return None
+    element, alternative = elements[index], flipped.elements[index]
+    if element.label is not None or alternative.expr is None or alternative.expr == element.expr:
+        return None
+    elements[index] = replace(element, alternatives=(*element.alternatives, (alternative.expr, other)))
+    return index
 
 
 def parse_tree(text: str) -> Tree:

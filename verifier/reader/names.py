@@ -58,6 +58,8 @@ _builtin("B", sp.beta(_u, _v), _u, _v, table=APPLIED_FUNCTIONS)
 # what `\Phi standard normal cdf` and `\phi standard normal pdf` declare
 NORMAL_CDF = sp.Lambda((_u,), (1 + sp.erf(_u / sp.sqrt(2))) / 2)
 NORMAL_PDF = sp.Lambda((_u,), sp.exp(-_u**2 / 2) / sp.sqrt(2 * sp.pi))
+# applied and declared nowhere, \Phi(x) and \phi(x) are the standard normal CDF and density (GELU, probit)
+APPLIED_FUNCTIONS.update(Phi=NORMAL_CDF, phi=NORMAL_PDF)
 # the sizes a symbolic size (`n \in \mathbb{N}`) is screened at, as the corpus screens K
 SIZE_DOMAIN = Choice((2, 3, 4))
 
