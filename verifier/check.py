@@ -12,7 +12,7 @@ import sympy as sp
 from verifier import isolation
 from verifier.budget import BudgetExceeded, Deadline
 from verifier.context import Context, Region
-from verifier.edges import NON_SMOOTH, Breakpoint, critical_expressions, derivative_kinks, unlocated_kinks
+from verifier.edges import NON_SMOOTH, Breakpoint, derivative_kinks, kink_expressions, unlocated_kinks
 from verifier.matrix import explicit, is_matrix, shape_problem, shape_text
 from verifier.model import Factor, Interval
 from verifier.proof import (
@@ -77,7 +77,7 @@ def _check_scalar(before: sp.Expr, after: sp.Expr, context: Context, deadline: D
         if open_kinks:
             return StepVerdict("unproved", _no_value_at(open_kinks), time.perf_counter() - started)
         return StepVerdict("proved", "structural", time.perf_counter() - started)
-    on_kinks = _kink_expressions(before, after, context)
+    on_kinks = kink_expressions((before, after), dict(context.definitions))  # never a counterexample there
     example, agreeing = _screen_regions(sides, context, deadline, kinks, on_kinks=on_kinks)
     if example is not None:
         return StepVerdict("refuted", REFUTED_METHOD, time.perf_counter() - started, example, agreeing)
@@ -173,14 +173,6 @@ def _derivative_kinks(before: sp.Expr, after: sp.Expr, context: Context) -> froz
     """Where a function under a derivative breaks (declared kinks included), with definitions expanded."""
     found = derivative_kinks((before, after), context.variables, _centre(context), dict(context.definitions))
     return frozenset(found)
-
-
-def _kink_expressions(before: sp.Expr, after: sp.Expr, context: Context) -> tuple[sp.Expr, ...]:
-    """Expressions whose zeros are kinks of a function under a derivative (definitions expanded): there the
-    derivative has no value, so no point where one vanishes can be a counterexample."""
-    meaning = dict(context.definitions)
-    inner = [d.expr.xreplace(meaning).xreplace(meaning) for e in (before, after) for d in e.atoms(sp.Derivative)]
-    return tuple(dict.fromkeys(c for expr in inner for c in critical_expressions(expr, poles=False)))
 
 
 def _centre(context: Context) -> dict[sp.Symbol, sp.Expr]:

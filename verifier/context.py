@@ -148,13 +148,13 @@ def _prepared(
 ) -> sp.Expr:
     # each step is prepared twice (as the new step, then as the one the next is checked against)
     if definitions:
-        expr = _expand_definitions(expr, definitions)
+        expr = expand_definitions(expr, definitions)
     if eliminations:
         expr = expr.subs(list(eliminations))
     return expr.doit()
 
 
-def _expand_definitions(expr: sp.Expr, definitions: tuple[tuple[sp.Symbol, sp.Expr], ...]) -> sp.Expr:
+def expand_definitions(expr: sp.Expr, definitions: tuple[tuple[sp.Symbol, sp.Expr], ...]) -> sp.Expr:
     """Replace defined symbols by their meaning, as `subs` would, but fast where that is safe.
 
     A derivative in a defined symbol (dL/dyhat_i) is taken first, when nothing else in it depends on

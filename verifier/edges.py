@@ -83,7 +83,7 @@ def unlocated_kinks(
     intervals = {v.symbol for v in variables if isinstance(v.domain, Interval)}
     found = []
     for d in (d for e in exprs for d in e.atoms(sp.Derivative)):
-        for g in critical_expressions(d.expr.xreplace(meaning).xreplace(meaning), poles=False):
+        for g in critical_expressions(_differentiated(d, meaning), poles=False):
             g = exact_floats(g)
             if not g.free_symbols & set(d.variables) or g in found:
                 continue
@@ -104,8 +104,19 @@ def derivative_kinks(
     exprs: Iterable[sp.Basic], variables: tuple[Var, ...], base: Point, meaning: dict[sp.Symbol, sp.Expr]
 ) -> set[Breakpoint]:
     """Breakpoints of functions under a derivative (defined symbols expanded): there it has no value of its own."""
-    inner = [d.expr.xreplace(meaning).xreplace(meaning) for e in exprs for d in e.atoms(sp.Derivative)]
+    inner = [_differentiated(d, meaning) for e in exprs for d in e.atoms(sp.Derivative)]
     return set(breakpoints(inner, variables, base))
+
+
+def kink_expressions(exprs: Iterable[sp.Basic], meaning: dict[sp.Symbol, sp.Expr]) -> tuple[sp.Expr, ...]:
+    """Expressions whose zeros are kinks of a function under a derivative: there the derivative has no value."""
+    inner = [_differentiated(d, meaning) for e in exprs for d in e.atoms(sp.Derivative)]
+    return tuple(dict.fromkeys(c for expr in inner for c in critical_expressions(expr, poles=False)))
+
+
+def _differentiated(derivative: sp.Derivative, meaning: dict[sp.Symbol, sp.Expr]) -> sp.Expr:
+    """The function a derivative is of, defined symbols expanded (a definition may use another)."""
+    return derivative.expr.xreplace(meaning).xreplace(meaning)
 
 
 def edge_points(

@@ -9,7 +9,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from verifier.context import EVERYWHERE, Context
+from verifier.context import EVERYWHERE, Context, expand_definitions
 from verifier.domains import natural_domains
 from verifier.evaluate import compiled_numpy, evaluate_complex, evaluate_floats, instantiate, undefined_functions
 from verifier.matrix import explicit, is_matrix
@@ -78,10 +78,7 @@ def cross_check(derivation: Derivation, final: sp.Expr, context: Context) -> Num
 def _at_sizes(derivation: Derivation, final: sp.Expr, context: Context) -> NumericCheck | None:
     """A derivation over a symbolic size, checked at each small concrete size it is screened at."""
     checks = []
-    meaning = dict(derivation.definitions)
-    expanded = [derivation.function, final]
-    for _ in meaning:  # a definition may use another
-        expanded = [e.xreplace(meaning) for e in expanded]
+    expanded = [expand_definitions(e, derivation.definitions) for e in (derivation.function, final)]
     for case in size_cases(context):
         function, derivative = (concrete(e, case, context.families) for e in expanded)
         variable = concrete(derivation.variable, case, context.families)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
+from typing import TypeVar
 
 import sympy as sp
 
@@ -16,6 +17,8 @@ from verifier.context import DEFAULT_BUDGET_SECONDS, Context
 from verifier.model import Derivation, Step
 from verifier.numeric import TOLERANCE, cross_check
 from verifier.verdicts import DerivationResult, NumericCheck, StepResult, StepVerdict, with_readings
+
+T = TypeVar("T")
 
 # The numeric cross-check runs in the steps' worker (whose caches hold the prepared expressions) and is
 # stopped after this long: a function whose code will not finish gets a failed check, not a hang.
@@ -83,22 +86,22 @@ def verify_all(
     on_result: Callable[[DerivationResult], None] | None = None,
 ) -> list[DerivationResult]:
     """Verify many derivations, in order, across `jobs` forked processes (default: one per core)."""
-    jobs = _job_count(jobs, len(derivations))
-    task = partial(verify, budget_seconds=budget_seconds)
     results = []
-    if jobs == 1:
-        outcomes: Iterable[DerivationResult] = map(task, derivations)
-        for result in outcomes:
-            results.append(result)
-            if on_result is not None:
-                on_result(result)
-        return results
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        for result in pool.imap(task, derivations):
-            results.append(result)
-            if on_result is not None:
-                on_result(result)
+    for result in in_workers(partial(verify, budget_seconds=budget_seconds), derivations, jobs):
+        results.append(result)
+        if on_result is not None:
+            on_result(result)
     return results
+
+
+def in_workers(task: Callable[[Derivation], T], derivations: Sequence[Derivation], jobs: int | None) -> Iterator[T]:
+    """`task` on each derivation, results in order, across `jobs` forked processes (default: one per core)."""
+    jobs = _job_count(jobs, len(derivations))
+    if jobs == 1:
+        yield from map(task, derivations)
+        return
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        yield from pool.imap(task, derivations)
 
 
 def _job_count(jobs: int | None, tasks: int) -> int:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import multiprocessing
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -14,7 +13,7 @@ from verifier.model import Derivation
 from verifier.reader.document import BlockError, Document, TextDerivation, read_file
 from verifier.serialize import derivation_dict, summary
 from verifier.verdicts import DerivationResult
-from verifier.verification import _job_count, verify
+from verifier.verification import in_workers, verify
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,8 @@ def check_files(
     documents = [_read(path) for path in paths]
     everything = [d for document in documents for d in document.derivations]
     outcomes = []
-    for outcome in _verified([d.derivation for d in everything], budget_seconds, jobs):
+    task = partial(verify_guarded, budget_seconds=budget_seconds)
+    for outcome in in_workers(task, [d.derivation for d in everything], jobs):
         outcomes.append(outcome)
         if on_result is not None and isinstance(outcome, DerivationResult):
             on_result(outcome)
@@ -60,18 +60,6 @@ def verify_guarded(derivation: Derivation, budget_seconds: float = DEFAULT_BUDGE
         return verify(derivation, budget_seconds)
     except Exception as error:
         return Crash(f"{type(error).__name__}: {str(error).strip()[:200]}")
-
-
-def _verified(derivations: list[Derivation], budget_seconds: float,
-              jobs: int | None) -> Iterator[DerivationResult | Crash]:
-    """Each derivation's result (or crash), in order, across `jobs` forked processes."""
-    task = partial(verify_guarded, budget_seconds=budget_seconds)
-    jobs = _job_count(jobs, len(derivations))
-    if jobs == 1:
-        yield from map(task, derivations)
-        return
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        yield from pool.imap(task, derivations)
 
 
 def _read(path: str | Path) -> Document:
