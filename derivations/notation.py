@@ -50,19 +50,21 @@ def total(terms: Iterable[sp.Expr]) -> sp.Expr:
 Products = tuple[tuple[Factor, ...], ...]
 
 
-def step(latex: str, expr: sp.Expr, why: str, products: Products = ()) -> Step:
-    """A line of the note that the author presents as correct."""
-    return Step(sp.sympify(expr), why, latex, "valid", products=products)
+def step(latex: str, expr: sp.Expr, why: str, products: Products = (), cites: tuple[int, ...] = ()) -> Step:
+    """A line of the note that the author presents as correct; `cites`: the note's lines it copies."""
+    return Step(sp.sympify(expr), why, latex, "valid", products=products, cites=cites)
 
 
-def error(latex: str, expr: sp.Expr, why: str, explanation: str, products: Products = ()) -> Step:
+def error(latex: str, expr: sp.Expr, why: str, explanation: str, products: Products = (),
+          cites: tuple[int, ...] = ()) -> Step:
     """A line of the note with wrong mathematics (the engine must refute it)."""
-    return Step(sp.sympify(expr), why, latex, "error", explanation, products)
+    return Step(sp.sympify(expr), why, latex, "error", explanation, products, cites=cites)
 
 
-def slip(latex: str, expr: sp.Expr, why: str, explanation: str, products: Products = ()) -> Step:
+def slip(latex: str, expr: sp.Expr, why: str, explanation: str, products: Products = (),
+         cites: tuple[int, ...] = ()) -> Step:
     """A line whose notation is wrong while the intended mathematics is right."""
-    return Step(sp.sympify(expr), why, latex, "slip", explanation, products)
+    return Step(sp.sympify(expr), why, latex, "slip", explanation, products, cites=cites)
 
 
 def completion(expr: sp.Expr, why: str, products: Products = ()) -> Step:

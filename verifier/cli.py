@@ -37,6 +37,7 @@ from verifier.serialize import (
     counted,
     letter_products,
     numeric_hint,
+    provenance,
     report,
     spelled,
     summary,
@@ -195,7 +196,8 @@ class Column:
 ESSENTIAL = 5  # a column kept at least this much is one the table is not worth showing without
 
 VERIFY_COLUMNS = (
-    Column("id", "left", 99), Column("note", "left", 1), Column("steps", keep=3), Column("proved", keep=5),
+    Column("id", "left", 99), Column("note", "left", 1), Column("steps", keep=3), Column("added", keep=4),
+    Column("proved", keep=5),
     Column("errors found", keep=8), Column("unproved", keep=6), Column("unexpected", keep=9),
     Column("numeric max err", keep=2), Column("time", keep=0),
 )
@@ -234,7 +236,8 @@ def result_row(r: DerivationResult) -> list[str | Text]:
     return [
         Text(r.derivation.id),
         Text(r.derivation.note[:3]),
-        str(len(r.steps)),
+        str(len(r.authored)),
+        Text(str(len(r.steps) - len(r.authored)) if len(r.steps) > len(r.authored) else "", style="dim"),
         str(r.count("proved")),
         Text(str(r.errors_found), style="bold red" if r.errors_found else ""),
         Text(str(r.count("unproved")), style="yellow" if r.count("unproved") else ""),
@@ -252,8 +255,8 @@ def print_results(results: list[DerivationResult], console: Console) -> None:
         return
     for r in results:
         console.print(Text(r.derivation.id, style="bold"))
-        console.print(f"  {counted(len(r.steps), 'step')}: {r.count('proved')} proved, {r.errors_found} errors found, "
-                      f"{r.count('unproved')} unproved, {r.unexpected} unexpected")
+        console.print(f"  {counted(len(r.authored), 'step')}: {r.count('proved')} proved, "
+                      f"{r.errors_found} errors found, {r.count('unproved')} unproved, {r.unexpected} unexpected")
 
 
 def show(result: DerivationResult, console: Console) -> None:
@@ -284,11 +287,12 @@ def show_step(r: StepResult, console: Console) -> None:
     mark = "" if r.as_expected else "  [bold red]UNEXPECTED[/bold red]"
     console.print()
     console.print(
-        f"[bold]step {r.index}[/bold] ({escape(r.step.expected)}) "
+        f"[bold]step {r.index}[/bold] ({escape(r.step.expected)}; {escape(provenance(r.step))}) "
         f"[{VERDICT_STYLE[v.verdict]}]{v.verdict}[/] by {escape(v.method)} in {v.seconds * 1000:.0f} ms{mark}",
         markup=True,
     )
-    console.print("  as written:    ", r.step.latex or "(not in the note: added by backproof)")
+    if r.step.latex is not None:
+        console.print("  as written:    " if r.step.source == "author" else "  written:       ", r.step.latex)
     label = f"expression ({shape_text(r.step.expr)}):" if is_matrix(r.step.expr) else "expression:"
     console.print(f"  {label:<15}", str(r.step.expr))
     if r.step.read_as:

@@ -10,7 +10,7 @@ import sympy as sp
 from verifier.matrix import is_matrix, shape_text
 from verifier.model import Derivation, Var
 from verifier.reader.texmacros import closing_brace
-from verifier.serialize import ambiguous_part, counted, letter_products, numeric_hint, spelled, summary
+from verifier.serialize import letter_products, numeric_hint, provenance, spelled, summary, summary_line
 from verifier.verdicts import READINGS_FIX, Counterexample, DerivationResult, StepResult
 
 TEXT_ESCAPES = {
@@ -467,7 +467,7 @@ def _summary_table(results: list[DerivationResult]) -> str:
         shown = rf"\textcolor{{bad}}{{\textbf{{{refuted}}}}}" if refuted else "0"
         ambiguous = rf" & {_ambiguous_cell(r.count('ambiguous'))}" if two_way else ""
         rows.append(
-            rf"{escape(r.derivation.id)} & {escape(note_name(r.derivation.note))} & {len(r.steps)} & "
+            rf"{escape(r.derivation.id)} & {escape(note_name(r.derivation.note))} & {len(r.authored)} & "
             rf"{r.count('proved')} & {shown} & {r.count('unproved')}{ambiguous} & {method} & {error} \\"
         )
     return "\n".join([
@@ -492,17 +492,8 @@ def note_name(note: str) -> str:
 
 
 def summary_sentence(results: list[DerivationResult]) -> str:
-    """`N derivations, S steps: P proved, R refuted (E of them errors in the notes found), U unproved[, A ambiguous],
-    X unexpected.`"""
-    refuted = sum(r.count("refuted") for r in results)
-    found = sum(r.errors_found for r in results)
-    known = f" ({found} of them errors the notes are known to make)" if found else ""
-    return (
-        f"{counted(len(results), 'derivation')}, {counted(sum(len(r.steps) for r in results), 'step')}: "
-        f"{sum(r.count('proved') for r in results)} proved, {refuted} refuted{known}, "
-        f"{sum(r.count('unproved') for r in results)} unproved{ambiguous_part(summary(results))}, "
-        f"{sum(r.unexpected for r in results)} unexpected."
-    )
+    """The report's summary: the summary line, as a sentence."""
+    return summary_line(summary(results)) + "."
 
 
 def _refuted(results: Iterable[DerivationResult]) -> list[tuple[DerivationResult, StepResult]]:
@@ -598,9 +589,10 @@ def _start(d: Derivation) -> str:
 def _steps_table(result: DerivationResult, note_math: bool) -> str:
     rows = []
     for s in result.steps:
-        label = "encoded as" if s.step.latex is not None else "added by backproof"
-        encoding = rf"{{\scriptsize\color{{gray}} {label}{_shape(s.step.expr)}:}}\newline " + encoded(s.step.expr)
-        content = [as_written(s.step.latex, note_math), encoding] if s.step.latex is not None else [encoding]
+        source = rf"{{\scriptsize\color{{gray}} {escape(provenance(s.step))}:}}\newline "
+        encoding = rf"{{\scriptsize\color{{gray}} encoded as{_shape(s.step.expr)}:}}\newline " + encoded(s.step.expr)
+        written = [] if s.step.latex is None else [as_written(s.step.latex, note_math)]
+        content = [source + r"\newline ".join([*written, encoding])]
         content.append(r"{\small\textit{" + escape(s.step.justification) + "}}")
         if s.step.explanation:
             content.append(r"{\small " + escape(f"{s.step.expected}: {s.step.explanation}") + "}")

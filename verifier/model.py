@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 Expected = Literal["valid", "error", "slip", "completion"]
 EXPECTED_KINDS: tuple[str, ...] = ("valid", "error", "slip", "completion")
+Source = Literal["author", "reconstruction", "added"]
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,16 @@ class Step:
     read_as: str = ""  # the chosen reading in words, when the line has another one (see `alternatives`)
     alternatives: tuple[Reading, ...] = ()  # the other readings of the line, each checked too
     letter_products: tuple[str, ...] = ()  # names in the line read as a product of single letters ("tanh")
+    reconstructed: bool = False  # a line the source lost, rebuilt from its prose (not the author's own words)
+    cites: tuple[int, ...] = ()  # the lines of the source the step copies, when it says so
+    adapted: str = ""  # why the author's line is written otherwise than in the source (the format cannot read it)
+
+    @property
+    def source(self) -> Source:
+        """Whose line this is: the author's, a reconstruction of a lost one, or a step backproof added."""
+        if self.expected == "completion":
+            return "added"
+        return "reconstruction" if self.reconstructed else "author"
 
     def __post_init__(self) -> None:
         if self.expected not in EXPECTED_KINDS:
@@ -166,6 +177,10 @@ class Step:
             raise ValueError("an error or slip step needs a one-line explanation")
         if self.alternatives and not self.read_as:
             raise ValueError("a step with alternative readings needs `read_as`, the chosen reading in words")
+        if self.reconstructed and self.expected == "completion":
+            raise ValueError("a step is either a reconstruction of a lost line or one backproof added, not both")
+        if self.adapted and self.source != "author":
+            raise ValueError("only the author's lines are adapted: a reconstruction or an added step is backproof's")
 
 
 @dataclass(frozen=True)

@@ -9,30 +9,49 @@ from typing import Any
 import sympy as sp
 
 from verifier.matrix import is_matrix, shape_text
-from verifier.model import Derivation
+from verifier.model import Derivation, Step
 from verifier.verdicts import DerivationResult, NumericCheck, StepResult
 
 
 def summary(results: list[DerivationResult]) -> dict[str, int]:
-    """Counts over all results."""
+    """Counts over all results: the steps are the authors' lines; reconstructed and added steps are counted apart."""
     return {
         "derivations": len(results),
-        "steps": sum(len(r.steps) for r in results),
+        "steps": sum(len(r.authored) for r in results),
         "proved": sum(r.count("proved") for r in results),
         "errors_found": sum(r.errors_found for r in results),
+        "error_lines": len(error_lines(results)),
         "refuted": sum(r.count("refuted") for r in results),
         "unproved": sum(r.count("unproved") for r in results),
         "ambiguous": sum(r.count("ambiguous") for r in results),
         "unexpected": sum(r.unexpected for r in results),
+        "reconstructed": sum(r.sourced("reconstruction") for r in results),
+        "added": sum(r.sourced("added") for r in results),
     }
 
 
+def error_lines(results: list[DerivationResult]) -> set[tuple[str, tuple[int, ...] | int]]:
+    """The distinct lines of the notes the errors found stand on: a line checked at several sizes counts once."""
+    return {(r.derivation.note, s.step.cites) if s.step.cites else (r.derivation.id, s.index)
+            for r in results for s in r.found}
+
+
 def summary_line(counts: dict[str, int]) -> str:
-    """`N derivations, S steps: P proved, E errors in the notes found, U unproved[, A ambiguous], X unexpected`."""
+    """`N derivations, S steps: P proved, E errors in the notes found (on L lines), U unproved, X unexpected; ...`.
+
+    The distinct lines are said when fewer than the errors; the steps backproof added or reconstructed when any.
+    """
+    found = counts["errors_found"]
+    lines = counts.get("error_lines", found)
+    distinct = f" (on {counted(lines, 'distinct line')})" if lines < found else ""
+    others = [counted(counts[key], f"{word} step") for key, word in (("reconstructed", "reconstructed"),
+                                                                     ("added", "added"))
+              if counts.get(key)]
+    beside = f"; besides the authors' lines, {' and '.join(others)}" if others else ""
     return (
         f"{counted(counts['derivations'], 'derivation')}, {counted(counts['steps'], 'step')}: "
-        f"{counts['proved']} proved, {counted(counts['errors_found'], 'error')} in the notes found, "
-        f"{counts['unproved']} unproved{ambiguous_part(counts)}, {counts['unexpected']} unexpected"
+        f"{counts['proved']} proved, {counted(found, 'error')} in the notes found{distinct}, "
+        f"{counts['unproved']} unproved{ambiguous_part(counts)}, {counts['unexpected']} unexpected{beside}"
     )
 
 
@@ -56,6 +75,9 @@ def step_dict(result: StepResult) -> dict[str, Any]:
         "expr": sp.sstr(step.expr),
         "justification": step.justification,
         "expected": step.expected,
+        "source": step.source,
+        "cites_lines": list(step.cites),
+        "adapted": step.adapted or None,
         "explanation": step.explanation or None,
         "verdict": verdict.verdict,
         "as_expected": result.as_expected,
@@ -67,6 +89,17 @@ def step_dict(result: StepResult) -> dict[str, Any]:
         "read_as": step.read_as or None,
         "readings": [asdict(r) for r in verdict.readings],  # each ReadingVerdict's fields
     }
+
+
+def provenance(step: Step) -> str:
+    """Whose line a step is, in words: `the author's line 19`, `reconstructed`, `added by backproof`."""
+    if step.source == "added":
+        return "added by backproof"
+    if step.source == "reconstruction":
+        return "reconstructed (the source's line is lost)"
+    lines = ", ".join(str(n) for n in step.cites)
+    cited = f" {lines}" if len(step.cites) == 1 else f"s {lines}" if step.cites else ""
+    return f"the author's line{cited}" + (f", adapted: {step.adapted}" if step.adapted else "")
 
 
 def letter_products(derivation: Derivation) -> list[str]:

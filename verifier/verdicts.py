@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from verifier.model import Derivation, Step
+from verifier.model import Derivation, Source, Step
 
 # "ambiguous": the line as read is refuted, but another reading of it holds (proved or unproved)
 Verdict = Literal["proved", "refuted", "unproved", "ambiguous"]
@@ -147,14 +147,28 @@ class DerivationResult:
     numeric: NumericCheck | None
     seconds: float
 
+    @property
+    def authored(self) -> tuple[StepResult, ...]:
+        """The steps that are the author's own lines (not reconstructed, not added by backproof)."""
+        return tuple(r for r in self.steps if r.step.source == "author")
+
     def count(self, verdict: Verdict) -> int:
-        """How many steps got `verdict`."""
-        return sum(r.verdict.verdict == verdict for r in self.steps)
+        """How many of the author's lines got `verdict`."""
+        return sum(r.verdict.verdict == verdict for r in self.authored)
+
+    def sourced(self, source: Source) -> int:
+        """How many steps come from `source` (the author, a reconstruction, backproof)."""
+        return sum(r.step.source == source for r in self.steps)
+
+    @property
+    def found(self) -> tuple[StepResult, ...]:
+        """The refuted steps that the notes got wrong (expected error or slip)."""
+        return tuple(r for r in self.steps if r.verdict.verdict == "refuted" and r.step.expected in ("error", "slip"))
 
     @property
     def errors_found(self) -> int:
-        """Refuted steps that the notes got wrong (expected error or slip)."""
-        return sum(r.verdict.verdict == "refuted" and r.step.expected in ("error", "slip") for r in self.steps)
+        """How many steps the notes got wrong were refuted."""
+        return len(self.found)
 
     @property
     def unexpected(self) -> int:

@@ -18,6 +18,7 @@ from verifier.model import Derivation, Family, Reading, Step, Var
 from verifier.reader.declarations import Declarations, read_where
 from verifier.reader.latex import Chain, Element, Label, ParseError, read_chain
 from verifier.reader.markdown import Block, Layout, Section, read_layout
+from verifier.reader.marks import Mark, MarkError, cited_lines, read_mark
 from verifier.reader.names import DEFAULT_DOMAIN, Names
 
 MAX_FILE_BYTES = 1_000_000
@@ -305,8 +306,8 @@ class _Drafts:
             self.drafts.append(current)
         for index, element in enumerate(elements):
             following = elements[index + 1].line if index + 1 < len(elements) else None
-            note = element.note or _note_for(element.line, following, notes)
-            current.add(element, note, block)
+            comments = [element.note, *_comments_for(element.line, following, notes)]
+            current.add(element, _mark(comments, element, notes), block)
         current.undeclared |= chain.undeclared
         current.dangling = chain.dangling
         self.current = current
@@ -330,12 +331,25 @@ class _Drafts:
         return current if current is not None and current.variable == label.variable else None
 
 
-def _note_for(first: int, following: int | None, notes: dict[int, str]) -> str:
+def _comments_for(first: int, following: int | None, notes: dict[int, str]) -> list[str]:
     """The comments from an element's first line up to (not including) the line where the next one starts."""
-    return " ".join(
-        text for line, text in sorted(notes.items())
-        if text and first <= line and (following is None or line < following)
-    )
+    return [text for line, text in sorted(notes.items())
+            if text and first <= line and (following is None or line < following)]
+
+
+def _mark(comments: list[str], element: Element, notes: dict[int, str]) -> Mark:
+    """The element's mark; the source line it copies is the block's first `line N` at or after its own line, else
+    the last one before it (one source line written over several lines of the block)."""
+    try:
+        mark = read_mark(comments)
+    except MarkError as error:
+        raise ParseError(str(error), element.line, element.column) from None
+    if mark.cites:
+        return mark
+    cited = [(line, cited_lines(text)) for line, text in sorted(notes.items())]
+    later = [c for line, c in cited if c and line >= element.line]
+    earlier = [c for line, c in cited if c and line < element.line]
+    return replace(mark, cites=(later or earlier[-1:] or [()])[0])
 
 
 @dataclass
@@ -344,7 +358,7 @@ class _Draft:
 
     section: Section
     label: Label | None
-    elements: list[tuple[Element, str, Located]] = field(default_factory=list)
+    elements: list[tuple[Element, Mark, Located]] = field(default_factory=list)
     undeclared: frozenset[str] = frozenset()
     dangling: bool = False
 
@@ -357,9 +371,9 @@ class _Draft:
             return first.variables[0]
         return None
 
-    def add(self, element: Element, note: str, block: Block) -> None:
+    def add(self, element: Element, mark: Mark, block: Block) -> None:
         line, column = _in_file(block, element.line, element.column)
-        self.elements.append((element, note, Located(line, column, block.prose)))
+        self.elements.append((element, mark, Located(line, column, block.prose)))
 
     def finish(self, declared: Declarations, path: str, derivation_id: str) -> TextDerivation:
         function, variable, starts_only = self.function_and_variable()
@@ -370,16 +384,17 @@ class _Draft:
                 where = self.elements[0][2]
                 raise ParseError("a single expression: nothing to check", where.line, where.column)
         function = _entries_expanded(function, declared.entries)
-        elements = [(replace(e, expr=_entries_expanded(e.expr, declared.entries)), note, where)
-                    for e, note, where in elements]
+        elements = [(replace(e, expr=_entries_expanded(e.expr, declared.entries)), mark, where)
+                    for e, mark, where in elements]
         start = self.elements[0][0] if starts_only else None
         defines = (not starts_only and self.label is None) or (self.label is not None and self.label.of is None)
-        steps = _steps([(e, note) for e, note, _ in elements], start, own_first=not defines)
+        steps = _steps([(e, mark) for e, mark, _ in elements], start, own_first=not defines)
         definitions = declared.names.definitions
         families = _families(function, steps, definitions, declared.names)
         variables = _variables(declared.names, function, steps, definitions, variable, families)
         located = tuple(where for _, _, where in elements)
-        lines = f"lines {located[0].line}-{located[-1].line}" if len(located) > 1 else f"line {located[0].line}"
+        cited = [line for s in steps for line in s.cites]
+        lines = _lines(cited) if cited else _lines([where.line for where in located])
         derivation = Derivation(
             id=derivation_id,
             title=self.section.title,
@@ -478,7 +493,13 @@ def _variables(names: Names, function: sp.Expr, steps: tuple[Step, ...],
     return (*declared, *(var if var.reason else replace(var, reason=UNDECLARED) for var in natural))
 
 
-def _steps(elements: list[tuple[Element, str]], start: Element | None, own_first: bool) -> tuple[Step, ...]:
+def _lines(numbers: list[int]) -> str:
+    """`line 12` or `lines 12-30`: the lines a derivation takes (in its file, or in the source it cites)."""
+    first, last = min(numbers), max(numbers)
+    return f"lines {first}-{last}" if last > first else f"line {first}"
+
+
+def _steps(elements: list[tuple[Element, Mark]], start: Element | None, own_first: bool) -> tuple[Step, ...]:
     """The steps as read; a line read another way is checked that way too, and so is the line after it.
 
     `start` is the expression a plain chain starts from (not a step); when the first step is the derivative
@@ -486,7 +507,7 @@ def _steps(elements: list[tuple[Element, str]], start: Element | None, own_first
     False): only the line after it is checked against them.
     """
     steps = []
-    for index, (element, note) in enumerate(elements):
+    for index, (element, mark) in enumerate(elements):
         own = [Reading(expr, description) for expr, description in element.alternatives]
         if index == 0 and not own_first:
             own = []
@@ -495,8 +516,9 @@ def _steps(elements: list[tuple[Element, str]], start: Element | None, own_first
                  (before.alternatives if before is not None else ())]
         said = ((element.read_as if own else ""), *(before.read_as for _ in after[:1]))
         read_as = "; ".join(dict.fromkeys(r for r in said if r))
-        steps.append(Step(element.expr, note, element.source.strip(), "valid", read_as=read_as,
-                          alternatives=(*own, *after), letter_products=element.letter_products))
+        steps.append(Step(element.expr, mark.justification, element.source.strip(), mark.expected, mark.explanation,
+                          read_as=read_as, alternatives=(*own, *after), letter_products=element.letter_products,
+                          reconstructed=mark.reconstructed, cites=mark.cites, adapted=mark.adapted))
     return tuple(steps)
 
 

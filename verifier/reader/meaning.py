@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -205,6 +206,15 @@ def _canonical_sums(expr: sp.Expr, depth: int = 0) -> sp.Expr:
     return expr.func(*(_canonical_sums(a, depth) if isinstance(a, sp.Expr) else a for a in expr.args))
 
 
+SIZING = re.compile(r"(?:\\(?:left|bigl|Bigl|biggl|Biggl|big|Big|bigg|Bigg)\s*)+$")
+
+
+def _sized_start(text: str, start: int) -> int:
+    """Where an element starts in the text, with the `\\left` that sizes its first bracket (the lexer skips it)."""
+    sized = SIZING.search(text[:start])
+    return sized.start() if sized else start
+
+
 def _position(meta: Meta) -> tuple[int, int]:
     return (meta.line, meta.column) if not getattr(meta, "empty", True) else (1, 1)
 
@@ -280,7 +290,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         else:
             expr, note = self._unnote(body.value)
             expr = self._final(expr)
-        source = self.text[body.meta.start_pos:body.meta.end_pos]
+        source = self.text[_sized_start(self.text, body.meta.start_pos):body.meta.end_pos]
         runs = tuple(dict.fromkeys(self.state.letter_runs))
         self.state.letter_runs.clear()
         element = Element(expr, label, source, *_position(body.meta), note, letter_products=runs, restarts=restarts)
