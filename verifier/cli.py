@@ -34,6 +34,7 @@ from verifier.reader.notebook import with_cells
 from verifier.reader.sources import SUFFIXES, location
 from verifier.serialize import (
     ambiguous_part,
+    besides_part,
     counted,
     letter_products,
     numeric_hint,
@@ -435,12 +436,15 @@ def check_table(checked: CheckedFile) -> Table:
                 text.append(f"   ({step.step.justification})", style="dim")
             if step.step.read_as:
                 text.append(f"\nread as: {step.step.read_as}", style="dim")
+            if step.step.source != "author" or step.step.adapted:
+                text.append(f"\n{provenance(step.step)}", style="dim")
+            if step.step.explanation:
+                text.append(f"\nmarked {step.step.expected}: {step.step.explanation}", style="dim")
             for line in readings_lines(verdict):
                 text.append(f"\n{line}", style=VERDICT_STYLE["ambiguous"])
             if verdict.counterexample is not None:
                 text.append(f"\ncounterexample: {verdict.counterexample.describe()}", style="red")
-            cells = [location(path, where.line, where.column), text,
-                     Text(verdict.verdict, style=VERDICT_STYLE[verdict.verdict]), verdict.method]
+            cells = [location(path, where.line, where.column), text, verdict_cell(step), verdict.method]
             rows.append((where.line, cells))
     for error in checked.document.errors:
         rows.append((error.line, [location(error.path, error.line, error.column), Text(error.message, style="red"),
@@ -448,6 +452,15 @@ def check_table(checked: CheckedFile) -> Table:
     for _, cells in sorted(rows, key=lambda row: row[0]):
         table.add_row(*cells)
     return table
+
+
+def verdict_cell(step: StepResult) -> Text:
+    """The verdict, and whether it is what the line's mark expects (`refuted, as marked`; `proved, UNEXPECTED`)."""
+    verdict = Text(step.verdict.verdict, style=VERDICT_STYLE[step.verdict.verdict])
+    if step.step.expected in ("error", "slip"):
+        verdict.append(", as marked" if step.as_expected else f", UNEXPECTED: marked {step.step.expected}",
+                       style="dim" if step.as_expected else "bold red")
+    return verdict
 
 
 def numeric_verdict(result: DerivationResult) -> Text:
@@ -462,9 +475,10 @@ def numeric_verdict(result: DerivationResult) -> Text:
 
 def check_summary_line(counts: dict[str, int]) -> str:
     """`N derivations, S steps: P proved, R refuted, U unproved[, A ambiguous]; B blocks could not be read`."""
+    marked = f" ({counts['errors_found']} as marked)" if counts["errors_found"] else ""
     return (f"{counted(counts['derivations'], 'derivation')}, {counted(counts['steps'], 'step')}: "
-            f"{counts['proved']} proved, {counts['refuted']} refuted, {counts['unproved']} unproved"
-            f"{ambiguous_part(counts)}; "
+            f"{counts['proved']} proved, {counts['refuted']} refuted{marked}, {counts['unproved']} unproved"
+            f"{ambiguous_part(counts)}{besides_part(counts)}; "
             f"{counted(counts['unreadable'], 'block')} could not be read")
 
 

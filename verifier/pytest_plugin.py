@@ -45,7 +45,8 @@ class DerivationFile(pytest.File):
 
 
 class DerivationItem(pytest.Item):
-    """One derivation: passes when every step is proved and the numeric check agrees."""
+    """One derivation: passes when every step gets the verdict its marks expect (proved unless marked an error or a
+    slip, then refuted) and the numeric check agrees."""
 
     def __init__(self, *, read: TextDerivation, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -95,9 +96,11 @@ def _failure(read: TextDerivation, result: DerivationResult) -> str:
     lines = []
     for where, step in zip(read.steps, result.steps, strict=True):
         verdict = step.verdict
-        if verdict.verdict == "proved":
+        if step.as_expected:
             continue
-        lines.append(f"{location(read.path, where.line, where.column)}: step {verdict.verdict} ({verdict.method})")
+        marked = f", though marked {step.step.expected}" if step.step.expected in ("error", "slip") else ""
+        lines.append(f"{location(read.path, where.line, where.column)}: step {verdict.verdict}{marked} "
+                     f"({verdict.method})")
         lines.append(f"    {step.step.latex}")
         if verdict.counterexample is not None:
             lines.append(f"    counterexample: {verdict.counterexample.describe()}")

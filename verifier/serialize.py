@@ -44,15 +44,18 @@ def summary_line(counts: dict[str, int]) -> str:
     found = counts["errors_found"]
     lines = counts.get("error_lines", found)
     distinct = f" (on {counted(lines, 'distinct line')})" if lines < found else ""
-    others = [counted(counts[key], f"{word} step") for key, word in (("reconstructed", "reconstructed"),
-                                                                     ("added", "added"))
-              if counts.get(key)]
-    beside = f"; besides the authors' lines, {' and '.join(others)}" if others else ""
     return (
         f"{counted(counts['derivations'], 'derivation')}, {counted(counts['steps'], 'step')}: "
         f"{counts['proved']} proved, {counted(found, 'error')} in the notes found{distinct}, "
-        f"{counts['unproved']} unproved{ambiguous_part(counts)}, {counts['unexpected']} unexpected{beside}"
+        f"{counts['unproved']} unproved{ambiguous_part(counts)}, {counts['unexpected']} unexpected"
+        f"{besides_part(counts)}"
     )
+
+
+def besides_part(counts: dict[str, int]) -> str:
+    """`; besides the authors' lines, R reconstructed steps and A added steps` when there are any, else nothing."""
+    others = [counted(counts[key], f"{key} step") for key in ("reconstructed", "added") if counts.get(key)]
+    return f"; besides the authors' lines, {' and '.join(others)}" if others else ""
 
 
 def ambiguous_part(counts: dict[str, int]) -> str:

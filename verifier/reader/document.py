@@ -344,7 +344,7 @@ def _mark(comments: list[str], element: Element, notes: dict[int, str]) -> Mark:
         mark = read_mark(comments)
     except MarkError as error:
         raise ParseError(str(error), element.line, element.column) from None
-    if mark.cites:
+    if mark.cites or mark.expected == "completion":  # a step backproof adds copies no line of the source
         return mark
     cited = [(line, cited_lines(text)) for line, text in sorted(notes.items())]
     later = [c for line, c in cited if c and line >= element.line]
@@ -409,6 +409,7 @@ class _Draft:
             kink=declared.kink if declared.kink is not None and variable == declared.kink.symbol else None,
             families=families,
             index_ranges=declared.index_ranges if families else (),
+            remarks=self.elements[0][2].prose,
         )
         undeclared = tuple(sorted(n for n in self.undeclared if not declared.names.is_declared(n)))
         section = _section_id(self.section)
