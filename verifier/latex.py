@@ -513,8 +513,9 @@ def _errors_section(results: list[DerivationResult], note_math: bool) -> str:
     parts.append(escape(f"{len(found)} steps were refuted, each with a counterexample certified by ball arithmetic."))
     for result, step in found:
         d = result.derivation
+        place = escape(f"{d.note}, {_place(d, step)}")
         parts += [
-            rf"\subsection*{{{escape(d.note)}, {escape(d.where)}: {title(d.title, note_math)}, step {step.index}}}",
+            rf"\subsection*{{{place}: {title(d.title, note_math)}, step {step.index}}}",
             r"\textbf{As written:}\par\smallskip " + as_written(step.step.latex, note_math),
             what_is_wrong(step),
             counterexample_text(step),
@@ -523,6 +524,14 @@ def _errors_section(results: list[DerivationResult], note_math: bool) -> str:
         if correction is not None:
             parts.append(r"\textbf{Corrected step:}\par\smallskip " + encoded(correction.step.expr))
     return "\n\n".join([*parts, r"\par}"])
+
+
+def _place(derivation: Derivation, step: StepResult) -> str:
+    """Where a step stands in its note: the lines it cites, else the derivation's lines."""
+    cites = step.step.cites
+    if not cites:
+        return derivation.where
+    return f"line {cites[0]}" if len(cites) == 1 else "lines " + ", ".join(str(n) for n in cites)
 
 
 def what_is_wrong(step: StepResult) -> str:
