@@ -11,10 +11,6 @@ from dataclasses import replace
 from pathlib import Path
 
 from derivations import (
-    note_001,
-    note_002,
-    note_003,
-    note_004,
     note_004_calculus,
     note_004_network,
 )
@@ -23,10 +19,6 @@ from verifier.reader.document import read_file
 
 HERE = Path(__file__).resolve().parent
 PYTHON = (
-    note_001,
-    note_002,
-    note_003,
-    note_004,
     note_004_calculus,
     note_004_network,
 )

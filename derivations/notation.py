@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import sympy as sp
 
-from verifier.model import Choice, Derivation, Factor, Interval, Kink, Step, Var
+from verifier.model import Choice, Derivation, Factor, Interval, Kink, Step, Var, lines_text
 
 D = sp.Derivative
 exp, log = sp.exp, sp.log
@@ -81,19 +81,20 @@ def derivation(
     id: str,
     title: str,
     note: str,
-    where: str,
     variables: list[Var],
     function: sp.Expr,
     steps: list[Step],
     variable: Var | sp.ImmutableMatrix | None = None,
+    where: str | None = None,
     **extra: object,
 ) -> Derivation:
-    """A Derivation from lists, the way the data files write it."""
+    """A Derivation from lists, the way the data files write it; its place is the note lines its steps cite."""
+    cited = sorted(line for s in steps for line in s.cites)
     return Derivation(
         id=id,
         title=title,
         note=note,
-        where=where,
+        where=where if where is not None else lines_text(cited),
         variables=tuple(variables),
         function=sp.sympify(function),
         steps=tuple(steps),

@@ -22,15 +22,15 @@ def quadratic_form(n: int) -> tuple:
         id=f"004-xtax-n{n}",
         title=f"x^T A x as an index sum (n = {n})",
         note=NOTE,
-        where="lines 25-27",
         variables=variables,
         function=form,
         steps=[
             slip(r"f(x) = x^T A x, A \in \mathbb{R}^{n \times n}, x \in \mathbb{R}^{1 \times n}", form,
                  "the quadratic form", "with x in R^{1 x n}, x^T is n x 1 and x^T A cannot be formed: "
-                 "x must be a column, in R^{n x 1}", products=(as_written,)),
+                 "x must be a column, in R^{n x 1}", products=(as_written,), cites=(25,)),
             completion(form, "x in R^{n x 1}: 1 x n times n x n times n x 1", products=(as_meant,)),
-            step(r"x^T A x = \sum_{i=1}^N \sum_{j=1}^N a_{ij} x_i x_j =", index_sum, "write out the products"),
+            step(r"x^T A x = \sum_{i=1}^N \sum_{j=1}^N a_{ij} x_i x_j =", index_sum, "write out the products",
+                 cites=(27,)),
         ],
     )
     row_terms = [total(a[k, j] * x[k] * x[j] for j in range(n)) for k in range(n)]
@@ -41,7 +41,6 @@ def quadratic_form(n: int) -> tuple:
         id=f"004-xtax-grad-n{n}",
         title=f"Gradient of x^T A x (n = {n})",
         note=NOTE,
-        where="lines 29-33",
         variables=variables,
         function=index_sum,
         variable=x,
@@ -52,16 +51,17 @@ def quadratic_form(n: int) -> tuple:
                   r"\frac{\partial}{\partial x_k} \sum_{i=1}^N a_{ik} x_i x_k =",
                   sp.ImmutableMatrix([D(row_terms[k], x[k]) + D(column_terms[k], x[k]) for k in range(n)]),
                   "keep the terms that hold x_k",
-                  "the term a_kk x_k^2 is in both sums, so it is counted twice"),
+                  "the term a_kk x_k^2 is in both sums, so it is counted twice", cites=(29,)),
             completion(sp.ImmutableMatrix([D(row_terms[k] + column_rest[k], x[k]) for k in range(n)]),
                        "the terms with i = k, then those with j = k and i != k"),
             step(r"= \sum_{j=1}^N a_{kj} x_j + \sum_{i=1}^N a_{ik} x_i",
                  sp.ImmutableMatrix([total(a[k, j] * x[j] for j in range(n)) + total(a[i, k] * x[i] for i in range(n))
-                                     for k in range(n)]), "differentiate"),
+                                     for k in range(n)]), "differentiate", cites=(31,)),
             step(r"\nabla_{x_0} f = A x + A^T x", a * x + a.T * x, "the two sums as matrix products",
-                 products=((Factor("A", "n", "n"), Factor("x", "n", 1)), (Factor("A^T", "n", "n"), Factor("x", "n", 1)))),
+                 products=((Factor("A", "n", "n"), Factor("x", "n", 1)), (Factor("A^T", "n", "n"), Factor("x", "n", 1))),
+                 cites=(33,)),
             step(r"= (A + A^T) x", (a + a.T) * x, "factor out x",
-                 products=((Factor("A + A^T", "n", "n"), Factor("x", "n", 1)),)),
+                 products=((Factor("A + A^T", "n", "n"), Factor("x", "n", 1)),), cites=(33,)),
             completion((big_x.T * big_a * big_x).diff(big_x), "SymPy's MatrixSymbol calculus, checked as a claim"),
         ],
     )
@@ -203,7 +203,6 @@ def softmax_derivations(k: int) -> tuple:
     return jacobian_setup, diagonal, off_diagonal, dl_dyhat, gradient
 
 
-SOFTMAX = softmax_derivations(3)
 
 
 def symbolic_k() -> object:
@@ -222,26 +221,25 @@ def symbolic_k() -> object:
         id="004-cce-gradient-symbolic-K",
         title="Softmax with categorical cross-entropy for every number of classes K",
         note=NOTE,
-        where="lines 123-147",
+        where="lines 92-141, for every K",
         variables=[size],
         function=D(loss, z[r]),
         families=(Family(z, Interval(-3, 3)), Family(y, Choice((0, 1)))),
         index_ranges=(IndexRange(r, kk),),
         constraints=(Constraint(sp.Sum(y[i], (i, 1, kk)), sp.S.One, "the labels are one-hot: sum_i y_i = 1"),),
-        remarks="Proved for a symbolic K with 1 <= r <= K (K = r + m, m >= 0); screened at K = 2, 3, 4 and "
+        remarks="backproof's own steps, not the note's: the note's cross-entropy gradient (lines 92-141, checked "
+                "at K = 3 in 004-cce-gradient-K3) proved for a symbolic K with 1 <= r <= K (K = r + m, m >= 0); screened at K = 2, 3, 4 and "
                 "every r. The two cases r = i and r != i are one Kronecker delta.",
         steps=[
-            step(r"\frac{\partial L}{\partial z_r} = \sum_{i=1}^K \frac{\partial L}{\partial \hat{y}_i} "
-                 r"\frac{\partial \hat{y}_i}{\partial z_r}",
-                 sp.Sum(-y[i] / yhat(i) * D(yhat(i), z[r]), (i, 1, kk)), "chain rule, dL/dyhat_i = -y_i/yhat_i"),
-            step(r"= \sum_{i=1}^K -\frac{y_i}{\hat{y}_i} \hat{y}_i (\delta_{ir} - \hat{y}_r)",
-                 sp.Sum(-y[i] / yhat(i) * yhat(i) * (sp.KroneckerDelta(i, r) - yhat(r)), (i, 1, kk)),
-                 "the cases r = i and r != i as one Kronecker delta"),
-            step(r"= -y_r + \hat{y}_r \sum_{i=1}^K y_i", -y[r] + yhat(r) * sp.Sum(y[i], (i, 1, kk)), "sum out the delta"),
-            step(r"= \hat{y}_r - y_r", yhat(r) - y[r], "the labels sum to 1"),
+            completion(sp.Sum(-y[i] / yhat(i) * D(yhat(i), z[r]), (i, 1, kk)),
+                       "chain rule, dL/dyhat_i = -y_i/yhat_i (the note's line 124, for every K)"),
+            completion(sp.Sum(-y[i] / yhat(i) * yhat(i) * (sp.KroneckerDelta(i, r) - yhat(r)), (i, 1, kk)),
+                       "the cases r = i and r != i as one Kronecker delta"),
+            completion(-y[r] + yhat(r) * sp.Sum(y[i], (i, 1, kk)), "sum out the delta"),
+            completion(yhat(r) - y[r], "the labels sum to 1 (the note's line 141)"),
         ],
     )
 
 
 SYMBOLIC_K = symbolic_k()
-DERIVATIONS = (*QUADRATIC_FORMS, *SOFTMAX, SYMBOLIC_K)
+DERIVATIONS = (*QUADRATIC_FORMS, SYMBOLIC_K)

@@ -194,7 +194,7 @@ def gradient(
     """dL/d`name` with its steps; weights and biases are also confirmed numerically at full size."""
     override = full_size_check(name) if name[0] in "Wb" else None
     return derivation(
-        id=f"004-net-d{name}", title=title, note=NOTE, where=where,
+        id=f"004-net-d{name}", title=title, note=NOTE, where=where or None,
         variables=domains(loss, variable, *(s.expr for s in steps)), function=loss, variable=variable,
         steps=steps, remarks=remarks, constraints=constraints, numeric_override=override,
     )
@@ -208,65 +208,65 @@ MISREAD = "dZ_3/dW_3 stands where dL/dZ_3 belongs: read entry by entry, the prod
 Z3_OF_W3 = dense(A2, W3, B3)
 G3_W = upstream_gradient(3, Z3_OF_W3)
 DZ3 = gradient(
-    "Z3", "dL/dZ_3 of the network (mean cross-entropy)", "lines 67-85 and 147",
+    "Z3", "dL/dZ_3 of the network (mean cross-entropy)", "",
     -sum(Y[i, c] * log(softmax_rows(Z3)[i, c]) for i in range(N) for c in range(K)) / N, Z3,
     [
         step(r"\frac{\partial L}{\partial Z_3} = \left(\frac{\partial L}{\partial z_r} \right)_{r \in \{1, \dots, k\}}",
              Z3.applyfunc(lambda e: D(-sum(Y[i, c] * log(softmax_rows(Z3)[i, c]) for i in range(N)
-                                           for c in range(K)) / N, e)), "the gradient entry by entry"),
+                                           for c in range(K)) / N, e)), "the gradient entry by entry", cites=(84,)),
         completion(output_signal(softmax_rows(Z3), Y), "the note's yhat_r - y_r in every row, over n for the mean"),
     ],
     constraints=ONE_HOT,
 )
 DW3 = gradient(
-    "W3", "dL/dW_3", "line 155", upstream_loss(3, Z3_OF_W3), W3,
+    "W3", "dL/dW_3", "", upstream_loss(3, Z3_OF_W3), W3,
     [
         slip(r"\frac{\partial L}{\partial W_3} = \frac{\partial L}{\partial Z_3} \cdot \frac{\partial Z_3}{\partial W_3} "
              r"= A_2^T \cdot \frac{\partial Z_3}{\partial W_3}",
              sp.ImmutableMatrix(H2, K, lambda j, c: sum(A2[i, j] * D(Z3_OF_W3[i, c], W3[j, c]) for i in range(N))),
-             "chain rule", MISREAD),
+             "chain rule", MISREAD, cites=(147,)),
         completion(weight_gradient(A2, G3_W), "A_2^T dL/dZ_3", product(("A_2^T", 6, "n"), ("dL/dZ_3", "n", 3))),
     ],
     ANY_LOSS.format(layer=3),
 )
 Z3_OF_A2 = dense(A2, W3, B3)
 DA2 = gradient(
-    "A2", "dL/dA_2", "line 157", upstream_loss(3, Z3_OF_A2), A2,
+    "A2", "dL/dA_2", "", upstream_loss(3, Z3_OF_A2), A2,
     [
         slip(r"\frac{\partial L}{\partial A_2} = \frac{\partial Z_3}{\partial W_3} \cdot W_3^T",
              sp.ImmutableMatrix(N, H2, lambda i, j: sum(D(Z3_OF_A2[i, c], W3[j, c]) * W3[j, c] for c in range(K))),
-             "chain rule", MISREAD),
+             "chain rule", MISREAD, cites=(149,)),
         completion(input_gradient(upstream_gradient(3, Z3_OF_A2), W3), "dL/dZ_3 W_3^T",
                    product(("dL/dZ_3", "n", 3), ("W_3^T", 3, 6))),
     ],
     ANY_LOSS.format(layer=3),
 )
 DB3 = gradient(
-    "b3", "dL/db_3", "line 159", upstream_loss(3, Z3_OF_W3), B3,
+    "b3", "dL/db_3", "", upstream_loss(3, Z3_OF_W3), B3,
     [step(r"\frac{\partial L}{\partial b_3} = \sum_i \frac{\partial L}{\partial Z_{3ik}}", batch_sum(G3_W),
-          "b_3 is added to every row of Z_3")],
+          "b_3 is added to every row of Z_3", cites=(151,))],
     ANY_LOSS.format(layer=3),
 )
 Z2_RELATION = derivation(
-    id="004-net-Z2", title="The second layer's pre-activation Z_2", note=NOTE, where="line 163",
+    id="004-net-Z2", title="The second layer's pre-activation Z_2", note=NOTE,
     variables=domains(A1, W2, B2), function=dense(A1, W2, B2),
     steps=[
         error(r"Z_2 = A_1 W_1 + b_2", dense(A1, W2, B2), "the forward pass",
               "the wrong layer's weight: A_1 (n x 10) times W_1 (3 x 10) does not conform; it is W_2 (10 x 6)",
-              product(("A_1", "n", 10), ("W_1", 3, 10))),
+              product(("A_1", "n", 10), ("W_1", 3, 10)), cites=(155,)),
         completion(dense(A1, W2, B2), "Z_2 = A_1 W_2 + b_2", product(("A_1", "n", 10), ("W_2", 10, 6))),
     ],
 )
 Z3_OF_Z2 = dense(hadamard(M2, Z2), W3, B3)
 DZ2_FORMULA = through_relu(input_gradient(upstream_gradient(3, Z3_OF_Z2), W3), M2)
 DZ2 = gradient(
-    "Z2", "dL/dZ_2 through ReLU", "line 167", upstream_loss(3, Z3_OF_Z2), Z2,
+    "Z2", "dL/dZ_2 through ReLU", "", upstream_loss(3, Z3_OF_Z2), Z2,
     [
         slip(r"\frac{\partial L}{\partial Z_2} = \frac{\partial L}{\partial A_2} \cdot \frac{\partial A_2}{\partial Z_2} "
              r"= \frac{\partial L}{\partial A_2} \cdot \begin{cases} 1, Z_2 > 0 \\ 0, Z_2 \leq 0 \end{cases}",
              DZ2_FORMULA, "chain rule through ReLU",
              "the product is elementwise: as a matrix product, n x 6 times n x 6 does not conform",
-             product(("dL/dA_2", "n", 6), ("1[Z_2 > 0]", "n", 6))),
+             product(("dL/dA_2", "n", 6), ("1[Z_2 > 0]", "n", 6)), cites=(159,)),
         completion(DZ2_FORMULA, "(dL/dZ_3 W_3^T) * 1[Z_2 > 0], elementwise"),
     ],
     ANY_LOSS.format(layer=3) + MASKS,
@@ -290,7 +290,7 @@ def completed(name: str, loss: sp.Expr, variable: sp.ImmutableMatrix, formula: s
     """A gradient the note leaves out: backproof's completion, one step."""
     layer = 2 if name in ("W2", "b2", "A1", "Z1") else 1
     remarks = ANY_LOSS.format(layer=layer) + (MASKS if name == "Z1" else "")
-    return gradient(name, f"dL/d{name[0]}_{name[1]} (completion)", "after line 169", loss, variable,
+    return gradient(name, f"dL/d{name[0]}_{name[1]} (completion)", "after line 161, where the note stops", loss, variable,
                     [completion(formula, why)], remarks)
 
 

@@ -75,3 +75,11 @@ def test_a_derivations_place_in_its_note_is_the_lines_its_steps_cite() -> None:
 def test_only_the_matrix_notation_is_left_in_python() -> None:
     in_markdown = {path.stem[:3] for path in MARKDOWN}
     assert in_markdown == {"000", "001", "002", "003", "004"}
+
+
+def test_no_line_is_written_both_in_python_and_in_markdown() -> None:
+    from derivations import PYTHON, from_markdown
+
+    in_markdown = {squeezed(s.latex) for path in MARKDOWN for d in from_markdown(path) for s in d.steps if s.latex}
+    in_python = {squeezed(s.latex) for note in PYTHON for d in note.DERIVATIONS for s in d.steps if s.latex}
+    assert not in_markdown & in_python

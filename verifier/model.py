@@ -16,6 +16,14 @@ EXPECTED_KINDS: tuple[str, ...] = ("valid", "error", "slip", "completion")
 Source = Literal["author", "reconstruction", "added"]
 
 
+def lines_text(numbers: list[int]) -> str:
+    """`line 12` or `lines 12-30`: the lines a derivation takes (in its file, or in the source it cites)."""
+    if not numbers:
+        return ""
+    first, last = min(numbers), max(numbers)
+    return f"lines {first}-{last}" if last > first else f"line {first}"
+
+
 @dataclass(frozen=True)
 class Interval:
     """An open interval of the reals to sample a symbol from."""

@@ -14,7 +14,7 @@ import sympy as sp
 
 from verifier.budget import BudgetExceeded, budgets_available, time_limit
 from verifier.domains import natural_domains
-from verifier.model import Derivation, Family, Reading, Step, Var
+from verifier.model import Derivation, Family, Reading, Step, Var, lines_text
 from verifier.reader.declarations import Declarations, read_where
 from verifier.reader.latex import Chain, Element, Label, ParseError, read_chain
 from verifier.reader.markdown import Block, Layout, Section, read_layout
@@ -289,11 +289,12 @@ class _Drafts:
         label = elements[0].label
         if label is not None:
             elements = elements[1:]
+            label = self.aliased(label)
         current = self.current
         if chain.continues and current is None:
             raise ParseError("the block starts with '=' but nothing comes before it", 1, 1)
         restated = label is None and current is not None and len(elements) > 1 and bool(current.elements) and \
-            elements[0].expr is not None and not elements[0].expr.is_Symbol and \
+            elements[0].expr is not None and self.names_something(elements[0].expr) and \
             elements[0].expr == current.elements[0][0].expr
         if restated:  # L(z, y) = A, then L(z, y) = B: the same left side again goes on with A = B
             elements = elements[1:]
@@ -311,6 +312,15 @@ class _Drafts:
         current.undeclared |= chain.undeclared
         current.dangling = chain.dangling
         self.current = current
+
+    def names_something(self, expr: sp.Expr) -> bool:
+        """Not a bare variable: an expression, or a name the where block defines (`\\delta_o`)."""
+        return not expr.is_Symbol or expr in dict(self.declared.names.definitions)
+
+    def aliased(self, label: Label) -> Label:
+        """A derivative in a name the where block makes another name of a variable (`o_1 = o`): one in that variable."""
+        meaning = dict(self.declared.names.definitions).get(label.variable)
+        return replace(label, variable=meaning) if isinstance(meaning, sp.Symbol) else label
 
     def named(self, label: Label | None) -> _Draft | None:
         """The derivation a block starting with `label` goes on with: the latest one of that derivative, if any.
@@ -394,7 +404,7 @@ class _Draft:
         variables = _variables(declared.names, function, steps, definitions, variable, families)
         located = tuple(where for _, _, where in elements)
         cited = [line for s in steps for line in s.cites]
-        lines = _lines(cited) if cited else _lines([where.line for where in located])
+        lines = lines_text(cited or [where.line for where in located])
         derivation = Derivation(
             id=derivation_id,
             title=self.section.title,
@@ -492,12 +502,6 @@ def _variables(names: Names, function: sp.Expr, steps: tuple[Step, ...],
     expressions = (function, *(step.expr for step in steps))
     natural = natural_domains(expressions, extra, definitions, DEFAULT_DOMAIN, declared)
     return (*declared, *(var if var.reason else replace(var, reason=UNDECLARED) for var in natural))
-
-
-def _lines(numbers: list[int]) -> str:
-    """`line 12` or `lines 12-30`: the lines a derivation takes (in its file, or in the source it cites)."""
-    first, last = min(numbers), max(numbers)
-    return f"lines {first}-{last}" if last > first else f"line {first}"
 
 
 def _steps(elements: list[tuple[Element, Mark]], start: Element | None, own_first: bool) -> tuple[Step, ...]:
