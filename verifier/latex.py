@@ -10,7 +10,16 @@ import sympy as sp
 from verifier.matrix import is_matrix, shape_text
 from verifier.model import Derivation, Var
 from verifier.reader.texmacros import closing_brace
-from verifier.serialize import letter_products, numeric_hint, provenance, spelled, summary, summary_line
+from verifier.serialize import (
+    ambiguous_part,
+    besides_part,
+    counted,
+    letter_products,
+    numeric_hint,
+    provenance,
+    spelled,
+    summary,
+)
 from verifier.verdicts import READINGS_FIX, Counterexample, DerivationResult, StepResult
 
 TEXT_ESCAPES = {
@@ -492,8 +501,18 @@ def note_name(note: str) -> str:
 
 
 def summary_sentence(results: list[DerivationResult]) -> str:
-    """The report's summary: the summary line, as a sentence."""
-    return summary_line(summary(results)) + "."
+    """`N derivations, S steps: P proved, R refuted (E of them errors the notes are known to make, on L lines),
+    U unproved[, A ambiguous], X unexpected[; besides the authors' lines, ...].`"""
+    counts = summary(results)
+    found, lines = counts["errors_found"], counts["error_lines"]
+    distinct = f", on {counted(lines, 'distinct line')}" if lines < found else ""
+    known = f" ({found} of them errors the notes are known to make{distinct})" if found else ""
+    return (
+        f"{counted(counts['derivations'], 'derivation')}, {counted(counts['steps'], 'step')}: "
+        f"{counts['proved']} proved, {counts['refuted']} refuted{known}, "
+        f"{counts['unproved']} unproved{ambiguous_part(counts)}, {counts['unexpected']} unexpected"
+        f"{besides_part(counts)}."
+    )
 
 
 def _refuted(results: Iterable[DerivationResult]) -> list[tuple[DerivationResult, StepResult]]:
