@@ -149,3 +149,23 @@ def test_blocks_make_derivations_as_a_reader_would(text: str, steps: list[int], 
     assert document.errors == ()
     assert [len(d.derivation.steps) for d in document.derivations] == steps
     assert [s.name for d in document.derivations for s, _ in d.derivation.definitions][:len(defined)] == defined
+
+
+def test_a_derivative_in_another_name_of_a_variable_is_one_in_that_variable() -> None:
+    text = ("# E\n\n```where\no, y in (-3, 3)\nE = \\frac{1}{2}(o - y)^2\no_1 = o\n```\n\n"
+            "$$\\frac{\\partial E}{\\partial o} = (o - y)$$\n\n$$\\frac{\\partial E}{\\partial o_1} = o_1 - y$$\n")
+    (read,) = read_text(text).derivations
+    assert [str(s.expr) for s in read.derivation.steps] == ["o - y", "o_1 - y"]
+    assert str(read.derivation.variable) == "o"
+
+
+def test_a_block_restating_a_defined_name_goes_on_with_its_derivation() -> None:
+    text = ("# d\n\n```where\nz real\n\\delta = \\frac{d}{dz} z^2\n```\n\n"
+            "$$\\delta = \\frac{d}{dz} z^2$$\n\n$$\\delta = 2z$$\n")
+    (read,) = read_text(text).derivations
+    assert len(read.derivation.steps) == 2
+
+
+def test_a_steps_text_keeps_the_left_that_sizes_its_bracket() -> None:
+    (read,) = read_text("# A\n\n$$\\frac{d}{dx} x^2 = \\left(2x\\right)$$\n").derivations
+    assert read.derivation.steps[-1].latex == "\\left(2x\\right)"
