@@ -77,3 +77,26 @@ def accuracy_plot(results: list[Accuracy], path: Path) -> None:
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
+
+
+def width_plot(concrete: list[Point], symbolic: float, path: Path) -> None:
+    """One layer's gradients: entry by entry at each width, and the symbolic proof's constant time."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(5, 4))
+    widths = [p.size for p in concrete]
+    axis.loglog(widths, [p.verify for p in concrete], "o-", label="entry by entry at the width")
+    axis.loglog(widths, [symbolic] * len(widths), "s--", label="every width at once (index notation)")
+    axis.set_xticks(widths, [str(w) for w in widths], fontsize=8)
+    axis.minorticks_off()
+    axis.set_xlabel("width")
+    axis.set_ylabel("seconds")
+    axis.set_title("dL/dW and dL/dA of one layer", fontsize=10)
+    axis.grid(True, which="both", alpha=0.3)
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import sympy as sp
 
-from verifier.model import Choice, Derivation, Factor, Interval, Kink, Step, Var, lines_text
+from verifier.model import Choice, Derivation, Interval, Kink, Step, Var, lines_text
 
 D = sp.Derivative
 exp, log = sp.exp, sp.log
@@ -47,29 +47,24 @@ def total(terms: Iterable[sp.Expr]) -> sp.Expr:
     return sp.Add(*terms)
 
 
-Products = tuple[tuple[Factor, ...], ...]
-
-
-def step(latex: str, expr: sp.Expr, why: str, products: Products = (), cites: tuple[int, ...] = ()) -> Step:
+def step(latex: str, expr: sp.Expr, why: str, cites: tuple[int, ...] = ()) -> Step:
     """A line of the note that the author presents as correct; `cites`: the note's lines it copies."""
-    return Step(sp.sympify(expr), why, latex, "valid", products=products, cites=cites)
+    return Step(sp.sympify(expr), why, latex, "valid", cites=cites)
 
 
-def error(latex: str, expr: sp.Expr, why: str, explanation: str, products: Products = (),
-          cites: tuple[int, ...] = ()) -> Step:
+def error(latex: str, expr: sp.Expr, why: str, explanation: str, cites: tuple[int, ...] = ()) -> Step:
     """A line of the note with wrong mathematics (the engine must refute it)."""
-    return Step(sp.sympify(expr), why, latex, "error", explanation, products, cites=cites)
+    return Step(sp.sympify(expr), why, latex, "error", explanation, cites=cites)
 
 
-def slip(latex: str, expr: sp.Expr, why: str, explanation: str, products: Products = (),
-         cites: tuple[int, ...] = ()) -> Step:
+def slip(latex: str, expr: sp.Expr, why: str, explanation: str, cites: tuple[int, ...] = ()) -> Step:
     """A line whose notation is wrong while the intended mathematics is right."""
-    return Step(sp.sympify(expr), why, latex, "slip", explanation, products, cites=cites)
+    return Step(sp.sympify(expr), why, latex, "slip", explanation, cites=cites)
 
 
-def completion(expr: sp.Expr, why: str, products: Products = ()) -> Step:
+def completion(expr: sp.Expr, why: str) -> Step:
     """A step backproof adds: a correction after a refuted line, or the end the note leaves out."""
-    return Step(sp.sympify(expr), why, None, "completion", products=products)
+    return Step(sp.sympify(expr), why, None, "completion")
 
 
 def kink(var: Var, value: sp.Expr | None, source: str, at: sp.Expr = sp.S.Zero) -> Kink:

@@ -45,7 +45,9 @@ def exponent_changed(expr: sp.Expr, variable: sp.Symbol) -> sp.Expr | None:
 
 
 def swapped(variable: sp.Symbol) -> sp.Symbol:
-    """The fresh symbol a swapped variable becomes."""
+    """The fresh symbol a swapped variable becomes (a matrix of the same shape, for a matrix)."""
+    if isinstance(variable, sp.MatrixSymbol):
+        return sp.MatrixSymbol(f"{variable.name}_swapped", *variable.shape)
     return sp.Symbol(f"{variable.name}_swapped", **variable.assumptions0)
 
 

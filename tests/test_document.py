@@ -63,6 +63,12 @@ def test_a_where_block_under_a_heading_is_that_sections_only() -> None:
         "a": ["x in (0, 2)"], "b": ["x in (0, 1)"]}
 
 
+def test_a_where_block_holds_for_the_headings_nested_under_its_own() -> None:
+    text = "# A\n```where\nx in (0, 1)\n```\n## A1\n$$x + x = 2x$$\n## A2\n```where\ny in (0, 2)\n```\n" \
+           "$$x + y = y + x$$\n# B\n$$x + x = 2x$$\n"
+    assert domains(text) == {"a1": ["x in (0, 1)"], "a2": ["x in (0, 1)", "y in (0, 2)"], "b": ["x in (-6, 6)"]}
+
+
 CONTINUES = """# Two derivatives
 ```where
 w real

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from verifier import verify
 from verifier.reader.check import check_files, exit_code
 from verifier.reader.document import read_text
 from verifier.reader.marks import Mark, MarkError, read_mark
-from verifier.serialize import summary, summary_line
+from verifier.serialize import provenance, summary, summary_line
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,6 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
      Mark("eq. (2) from the prose", reconstructed=True, cites=(7,))),
     (["adapted: two lines as one cases block"], Mark(adapted="two lines as one cases block")),
     (["a line about errors: not a mark"], Mark("a line about errors: not a mark")),
+    (["line 121; substitute back", "substitutes: u' = 2x"],
+     Mark("substitute back", cites=(121,), substitutes="u' = 2x")),
 ])
 def test_comments_read_as_marks(comments: list[str], mark: Mark) -> None:
     assert read_mark(comments) == mark
@@ -37,6 +40,7 @@ def test_comments_read_as_marks(comments: list[str], mark: Mark) -> None:
     (["error: one", "slip: two"], "two marks (error and slip)"),
     (["error:"], "'error:' needs its reason"),
     (["completion: added", "adapted: why"], "'adapted:' is for the author's own lines"),
+    (["substitutes:"], "'substitutes:' needs its reason"),
 ])
 def test_contradicting_marks_are_refused(comments: list[str], message: str) -> None:
     with pytest.raises(MarkError, match=message.replace("(", r"\(").replace(")", r"\)")):
@@ -130,3 +134,28 @@ def test_the_pytest_plugin_honours_the_marks(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert "1 passed" in done.stdout and "1 failed" in done.stdout, done.stdout + done.stderr
     assert "wrong_mark.md:8:3: step proved, though marked error" in done.stdout
+
+
+SUBSTITUTED = """# S
+```where
+x real
+```
+$$\\frac{d}{dx} x^2 e^x = (\\frac{d}{dx} x^2) e^x + x^2 e^x = % product rule
+2x e^x + x^2 e^x % substitutes: \\frac{d}{dx} x^2 = {sub}
+$$
+"""
+
+
+@pytest.mark.parametrize(("value", "verdict"), [("2x", "proved"), ("x", "refuted")])
+def test_a_step_that_substitutes_the_authors_value_is_checked_with_it(value: str, verdict: str) -> None:
+    (read,) = read_text(SUBSTITUTED.replace("{sub}", value), "s.md").derivations
+    result = verify(read.derivation)
+    assert result.steps[-1].verdict.verdict == verdict
+    assert f"x**2, x) = {value.replace('2x', '2*x')}" in provenance(result.steps[-1].step)
+
+
+def test_a_substitution_of_what_the_line_before_does_not_hold_is_not_checked() -> None:
+    (read,) = read_text(SUBSTITUTED.replace("substitutes: \\frac{d}{dx} x^2 = {sub}", "substitutes: e^{2x} = 2x"),
+                        "s.md").derivations
+    last = verify(read.derivation).steps[-1].verdict
+    assert last.verdict == "unproved" and "is not in the expression before this step" in last.method

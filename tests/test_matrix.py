@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import sympy as sp
 
+import derivations
+from bench.workloads import softmax_derivations
 from derivations import BY_ID
-from derivations import note_004_network as net
-from derivations.note_004_calculus import softmax_derivations
 from verifier import Context, Interval, Var, check_step, verify
+from verifier.every_size import PROVED_METHOD
 from verifier.matrix import shape_problem
 from verifier.model import Factor
+from verifier.reader.document import read_text
 
 
 @pytest.mark.parametrize(
@@ -42,37 +44,40 @@ def test_a_wrong_entry_is_refuted_with_its_indices() -> None:
     assert mismatch.verdict == "refuted" and "2 x 1" in mismatch.shape_error
 
 
-def planted(derivation_id: str, index: int, expr: sp.Basic) -> list[int]:
-    derivation = BY_ID[derivation_id]
-    steps = list(derivation.steps)
-    steps[index] = dataclasses.replace(steps[index], expr=expr)
-    declared = {v.symbol for v in derivation.variables}
-    extra = [v for v in net.ALL_DOMAINS if v.symbol in expr.free_symbols and v.symbol not in declared]
-    variables = (*derivation.variables, *extra)
-    result = verify(dataclasses.replace(derivation, steps=tuple(steps), variables=variables, numeric_override=None))
-    assert result.steps[index].verdict.verdict == "refuted"
-    return [r.index for r in result.steps if not r.as_expected]
+NOTE_004 = Path(derivations.__file__).with_name("004_92ccb6d64e70ff8c.md").read_text(encoding="utf-8")
 
-
-def g(layer: int, z: sp.MatrixBase) -> sp.ImmutableMatrix:
-    return net.upstream_gradient(layer, z)
-
-
-PLANTS: list[tuple[str, str, int, Callable[[], sp.Basic]]] = [
-    ("a missing transpose", "004-net-dW3", 1, lambda: net.A2 @ g(3, net.Z3_OF_W3)),
-    ("the wrong layer's weight", "004-net-dA1", 0, lambda: g(2, net.Z2_OF_A1) @ net.W1.T),
-    ("a dropped ReLU mask", "004-net-dZ1", 0, lambda: g(2, net.Z2_OF_Z1) @ net.W2.T),
-    ("a bias gradient not summed over the batch", "004-net-db3", 0, lambda: g(3, net.Z3_OF_W3)),
-    ("a softmax Jacobian with its off-diagonal sign flipped", "004-softmax-off-diagonal-K3", 2,
-     lambda: -BY_ID["004-softmax-off-diagonal-K3"].steps[2].expr),
+PLANTS = [  # (what is planted, the derivation, the line as the corpus writes it, the line planted, the step)
+    ("a missing transpose", "004-net-dW3", r"= A_2^T \frac{\partial L}{\partial Z_3} %",
+     r"= A_2 \frac{\partial L}{\partial Z_3} %", 2),
+    ("the wrong layer's weight", "004-net-dA1", r"\frac{\partial L}{\partial Z_2} W_2^T %",
+     r"\frac{\partial L}{\partial Z_2} W_1^T %", 0),
+    ("a dropped ReLU mask", "004-net-dZ1", r"W_2^T\right) \odot \mathbb{1}[Z_1 > 0]", r"W_2^T\right)", 0),
+    ("the wrong layer's mask", "004-net-dZ2", r"W_3^T\right) \odot \mathbb{1}[Z_2 > 0]",
+     r"W_3^T\right) \odot \mathbb{1}[Z_1 > 0]", 3),
+    ("a bias gradient not summed over the batch", "004-net-db1", r"\mathbf{1}^T \frac{\partial L}{\partial Z_1} %",
+     r"\frac{\partial L}{\partial Z_1} %", 0),
+    ("the mean forgotten", "004-net-dZ3", r"\frac{1}{n} \left(\hat{Y} - Y\right)", r"\left(\hat{Y} - Y\right)", 0),
 ]
 
 
-@pytest.mark.parametrize(("name", "derivation_id", "index", "make"), PLANTS, ids=[p[0] for p in PLANTS])
+@pytest.mark.parametrize(("name", "derivation_id", "line", "planted", "index"), PLANTS, ids=[p[0] for p in PLANTS])
 def test_planted_backprop_errors_are_refuted_at_their_step(
-    name: str, derivation_id: str, index: int, make: Callable[[], sp.Basic]
+    name: str, derivation_id: str, line: str, planted: str, index: int
 ) -> None:
-    assert planted(derivation_id, index, make()) == [index]
+    assert NOTE_004.count(line) >= 1
+    document = read_text(NOTE_004.replace(line, planted), "004_92ccb6d64e70ff8c.md")
+    (read,) = [d for d in document.derivations if d.derivation.id == derivation_id]
+    result = verify(read.derivation)
+    assert result.steps[index].verdict.verdict == "refuted"
+    assert [r.index for r in result.steps if not r.as_expected] == [index]
+
+
+def test_planted_softmax_sign_error_is_refuted_at_its_step() -> None:
+    derivation = BY_ID["004-softmax-off-diagonal-K3"]
+    steps = list(derivation.steps)
+    steps[2] = dataclasses.replace(steps[2], expr=-steps[2].expr)
+    result = verify(dataclasses.replace(derivation, steps=tuple(steps)))
+    assert [r.index for r in result.steps if not r.as_expected] == [2]
 
 
 @pytest.mark.parametrize("k", [2, 5, 10, 20])
@@ -95,15 +100,23 @@ def test_the_quadratic_form_is_checked_at_every_size(n: int, corpus_results) -> 
     assert gradient.ok
     assert [r.step.expected for r in gradient.steps if r.verdict.verdict == "refuted"] == ["error"]
     assert "MatrixSymbol" in gradient.derivation.steps[-1].justification
-    assert corpus_results[f"004-xtax-n{n}"].steps[0].verdict.shape_error is not None
+
+
+def test_the_quadratic_form_in_matrix_notation_is_judged_for_every_n(corpus_results) -> None:  # type: ignore[no-untyped-def]
+    declared = corpus_results["004-xtax"].steps[0].verdict
+    assert declared.verdict == "refuted" and "x^T (n x 1) times A (n x n)" in declared.shape_error
+    gradient = corpus_results["004-xtax-gradient"]
+    assert gradient.ok and gradient.numeric.passed
+    assert {r.verdict.method for r in gradient.steps} == {PROVED_METHOD}
 
 
 def test_every_parameter_of_the_full_network_is_confirmed_numerically(corpus_results) -> None:  # type: ignore[no-untyped-def]
     entries = 0
-    for name in ("W1", "b1", "W2", "b2", "W3", "b3"):
-        numeric = corpus_results[f"004-net-d{name}"].numeric
+    for derivation_id in ("004-net-dW1", "004-net-db1", "004-net-dW2", "004-net-db2", "004-net-dW3", "004-net-db3"):
+        numeric = corpus_results[derivation_id].numeric
         assert numeric.passed and numeric.max_rel_error <= 1e-10
         entries += int(numeric.method.split(", ")[1].split()[0])
+        assert "n = 8" in numeric.method or derivation_id == "004-net-db3"  # the note's sizes, a batch of 8
     assert entries == 127
 
 

@@ -12,6 +12,7 @@ from derivations import ALL, BY_ID
 from tests.mutants import MUTATIONS, swapped
 from verifier import Context, Derivation, DerivationResult, Var, check_step, verify
 from verifier.check import prove_step
+from verifier.model import MATRIX_ENTRY_DOMAIN
 
 Results = dict[str, DerivationResult]
 
@@ -28,7 +29,8 @@ def reference_before(derivation_id: str, index: int, corpus_results: Results) ->
 
 def context_with_swap(derivation: Derivation, variable: sp.Symbol) -> Context:
     context = Context.of(derivation)
-    domain = next(v.domain for v in derivation.variables if v.symbol == variable)
+    default = MATRIX_ENTRY_DOMAIN if isinstance(variable, sp.MatrixSymbol) else None  # a defined matrix (dL/dZ_3)
+    domain = next((v.domain for v in derivation.variables if v.symbol == variable), default)
     return dataclasses.replace(context, variables=(*context.variables, Var(swapped(variable), domain)))
 
 

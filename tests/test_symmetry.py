@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 import sympy as sp
 
-from derivations.note_004_calculus import softmax_derivations
+from bench.workloads import softmax_derivations
 from verifier import verify
 from verifier.context import Context
 from verifier.model import Interval, Var

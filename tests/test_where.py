@@ -160,7 +160,6 @@ REFUSED: list[tuple[str, str, int]] = [
     ("a > 1" + "0" * 30, "too narrow to sample", 3),
     ("a in (1, 1.00000000000000000001)", "too narrow to sample", 6),
     ("n \\in \\mathbb{Z}", "\\mathbb{Z} is not read", 7),
-    ("x \\in \\mathbb{R}^n", "\\mathbb{R}^n is not read", 17),
     ("x \\in \\mathbb{C}", "\\mathbb{C} is not read", 7),
     ("x in (0, 1" + "0" * 50 + ")", "a number of 51 digits", 10),
     ("a = (a+1)(a+2)", "a is defined in terms of itself", 1),
@@ -240,3 +239,16 @@ def test_a_where_line_raises_only_parse_errors(line: str) -> None:
         read_where(((1, line),), read(""))
     except ParseError as error:
         assert error.line == 1 and error.column >= 1
+
+
+@pytest.mark.parametrize(("line", "shape"), [
+    (r"X \in \mathbb{R}^{n \times 3}", ("n", "3")),
+    (r"x \in \mathbb{R}^{n}", ("n", "1")),
+    (r"b_1 \in \mathbb{R}^{1 \times h_1}", ("1", "h_1")),
+    ("W \\in \u211d^{d \\times k}", ("d", "k")),
+])
+def test_a_matrix_is_declared_with_its_shape_and_its_letters_become_sizes(line: str, shape: tuple[str, str]) -> None:
+    names = where.declare(line, Declarations(Names())).names
+    (matrix,) = [v.symbol for v in names.variables if isinstance(v.symbol, sp.MatrixSymbol)]
+    assert tuple(str(d) for d in matrix.shape) == shape
+    assert {s.name for s in names.sizes} == {d for d in shape if not d.isdigit()}

@@ -291,6 +291,9 @@ class _Evaluator:
         at_zero = node.args[1] if len(node.args) > 1 else sp.Rational(1, 2)
         return self.value(at_zero)
 
+    def _Positive(self, node: sp.Expr) -> acb:  # 1[z > 0], a ReLU's pattern (verifier.tensor.Positive)
+        return acb(1 if self.sign(node.args[0]) > 0 else 0)
+
     def _sign(self, node: sp.sign) -> acb:
         return acb(self.sign(node.args[0]))
 

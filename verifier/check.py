@@ -13,6 +13,7 @@ from verifier import isolation
 from verifier.budget import BudgetExceeded, Deadline
 from verifier.context import Context, Region
 from verifier.edges import NON_SMOOTH, Breakpoint, derivative_kinks, kink_expressions, unlocated_kinks
+from verifier.every_size import check_every_size, prove_every_size
 from verifier.matrix import explicit, is_matrix, shape_problem, shape_text
 from verifier.model import Factor, Interval
 from verifier.proof import (
@@ -27,6 +28,7 @@ from verifier.proof import (
 )
 from verifier.screen import SCREEN_RTOL, UNDEFINED_CONSTANTS, screen
 from verifier.symmetry import Symmetry
+from verifier.tensor import in_index_notation
 from verifier.verdicts import Counterexample, StepVerdict
 
 REFUTED_METHOD = "numeric screen, certified by ball arithmetic"
@@ -58,6 +60,8 @@ def check_step_here(
     problem = shape_problem(products)
     if problem is not None:
         return StepVerdict("refuted", "shape check", time.perf_counter() - started, shape_error=problem)
+    if in_index_notation(before) or in_index_notation(after):
+        return check_every_size(before, after, context)
     if is_matrix(before) or is_matrix(after):
         return _check_matrix(before, after, context, started)
     if before == after and not _undefined(before):
@@ -105,8 +109,10 @@ def _check_scalar(before: sp.Expr, after: sp.Expr, context: Context, deadline: D
 def prove_step(before: sp.Basic, after: sp.Basic, context: Context) -> str | None:
     """The exact methods alone, with no screen: the method that proves the step, or None (for testing the provers).
 
-    A matrix step is proved when every entry is.
+    A matrix step is proved when every entry is; one of symbolic size when its canonical forms agree.
     """
+    if in_index_notation(before) or in_index_notation(after):
+        return prove_every_size(before, after, context)
     if is_matrix(before) or is_matrix(after):
         lhs, rhs = _as_matrix(before, context), _as_matrix(after, context)
         if lhs.shape != rhs.shape:

@@ -35,6 +35,7 @@ from verifier.reader.sources import SUFFIXES, location
 from verifier.serialize import (
     ambiguous_part,
     besides_part,
+    conventions,
     counted,
     letter_products,
     numeric_hint,
@@ -270,6 +271,7 @@ def show(result: DerivationResult, console: Console) -> None:
     lines += [f"kink convention: {d.kink.describe()}"] if d.kink is not None else []
     lines += [f"remarks: {d.remarks}"] if d.remarks else []
     lines += [letters_line(d)] if letter_products(d) else []
+    lines += [f"read with: {said}" for said in conventions(d)]
     lines += [f"domain: {v.describe()} ({v.reason})" for v in explained_domains(d)]
     if d.variable is None:
         lines.append(f"starts from: {d.function}")
@@ -426,6 +428,8 @@ def check_table(checked: CheckedFile) -> Table:
             heading.append(f"\ndomain: {v.describe()} ({v.reason})", style="yellow")
         if letter_products(result.derivation):
             heading.append(f"\n{letters_line(result.derivation)}", style="yellow")
+        for said in conventions(result.derivation):
+            heading.append(f"\nread with: {said}", style="yellow")
         if numeric_hint(result.numeric):
             heading.append(f"\nnumeric check {numeric_hint(result.numeric)}", style="red")
         rows.append((read.heading_line, [location(path, read.heading_line), heading, numeric_verdict(result), ""]))

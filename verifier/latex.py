@@ -13,6 +13,7 @@ from verifier.reader.texmacros import closing_brace
 from verifier.serialize import (
     ambiguous_part,
     besides_part,
+    conventions,
     counted,
     letter_products,
     numeric_hint,
@@ -592,6 +593,7 @@ def _derivation(result: DerivationResult, note_math: bool) -> str:
     if letter_products(d):
         spellings = ", ".join(f"{name} as {spelled(name)}" for name in letter_products(d))
         lines.append(escape(f"Read as products of single letters: {spellings}."))
+    lines += [escape(f"Read with {said}.") for said in conventions(d)]
     lines.append(_steps_table(result, note_math))
     lines.append(_numeric_line(result))
     return "\n\n".join(lines)

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Literal
 
 import sympy as sp
 
+from verifier.tensor import Gradient, LossGradient, LossValue
+
 if TYPE_CHECKING:
     from verifier.verdicts import NumericCheck
 
@@ -56,6 +58,9 @@ class Choice:
 
 
 Domain = Interval | Choice
+# a matrix's entries, unless declared: products of a few of them stay small, so that log(1 - sigma(X w)) keeps its
+# digits in floats (with (-3, 3), X w reached 27 and the numeric check of a true logistic gradient failed at 1e-8)
+MATRIX_ENTRY_DOMAIN = Interval(-1, 1)
 
 
 @dataclass(frozen=True)
@@ -170,6 +175,9 @@ class Step:
     reconstructed: bool = False  # a line the source lost, rebuilt from its prose (not the author's own words)
     cites: tuple[int, ...] = ()  # the lines of the source the step copies, when it says so
     adapted: str = ""  # why the author's line is written otherwise than in the source (the format cannot read it)
+    conventions: tuple[str, ...] = ()  # conventions the line was read with (row-vector broadcasting of a bias)
+    # the author's own values put in the line before, as the line says it does (`substitute back`): A for B
+    substitutions: tuple[tuple[sp.Expr, sp.Expr], ...] = ()
 
     @property
     def source(self) -> Source:
@@ -211,6 +219,7 @@ class Derivation:
     numeric_override: Callable[[], NumericCheck] | None = field(default=None, compare=False)
     families: tuple[Family, ...] = ()
     index_ranges: tuple[IndexRange, ...] = ()
+    numeric_sizes: tuple[tuple[sp.Symbol, int], ...] = ()  # where a symbolic-size gradient is checked numerically
 
     def __post_init__(self) -> None:
         if not self.steps:
@@ -223,7 +232,8 @@ class Derivation:
         indices = {r.index for r in self.index_ranges}
         undeclared = sorted(
             str(s) for s in used - declared - bases - indices
-            if not isinstance(s, sp.Dummy) and not (isinstance(s, sp.Indexed) and s.base in bases)
+            if not isinstance(s, sp.Dummy | LossGradient | LossValue)
+            and not (isinstance(s, sp.Indexed) and s.base in bases)
         )
         if undeclared:
             raise ValueError(f"{self.id}: undeclared symbols {', '.join(undeclared)}")
@@ -231,7 +241,8 @@ class Derivation:
         variables = list(self.variable) if isinstance(self.variable, sp.MatrixBase) else [self.variable]
         for role, symbol in [*(("variable", v) for v in variables), ("kink symbol", self.kink and self.kink.symbol)]:
             entry = isinstance(symbol, sp.Indexed) and symbol.base in bases  # z[r]: its family gives its domain
-            if symbol is not None and symbol not in sampled and not entry:
+            defined = isinstance(symbol, sp.MatrixSymbol) and symbol in declared  # dL/dA_2, A_2 = ReLU(Z_2)
+            if symbol is not None and symbol not in sampled and not entry and not defined:
                 raise ValueError(f"{self.id}: the {role} {symbol} has no domain among the variables")
 
     def symbols_described(self) -> list[str]:
@@ -246,4 +257,6 @@ class Derivation:
             return self.function
         if isinstance(self.variable, sp.MatrixBase):
             return self.variable.applyfunc(lambda entry: sp.Derivative(self.function, entry))
+        if isinstance(self.variable, sp.MatrixSymbol):  # a matrix of symbolic size: dL/dW, entry by entry
+            return Gradient(self.function, self.variable)
         return sp.Derivative(self.function, self.variable)

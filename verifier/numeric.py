@@ -12,6 +12,7 @@ import sympy as sp
 from verifier.context import EVERYWHERE, Context, expand_definitions
 from verifier.domains import natural_domains
 from verifier.evaluate import compiled_numpy, evaluate_complex, evaluate_floats, instantiate, undefined_functions
+from verifier.every_size import at_concrete_size
 from verifier.matrix import explicit, is_matrix
 from verifier.model import Derivation, Interval, Kink, Step, Var
 from verifier.sampling import Points, draw
@@ -61,6 +62,11 @@ def cross_check(derivation: Derivation, final: sp.Expr, context: Context) -> Num
     """
     if derivation.variable is None:
         return None
+    if isinstance(derivation.variable, sp.MatrixSymbol):  # symbolic sizes: at concrete sizes
+        written, claimed, local, sizes = at_concrete_size(derivation, final, context)
+        check = cross_check(written, claimed, local)
+        at = ", ".join(f"{s} = {v}" for s, v in sizes.items())
+        return check if check is None or not at else dataclasses.replace(check, method=f"{check.method}, at {at}")
     if derivation.families:
         return _at_sizes(derivation, final, context)
     problem = sampled(derivation, final, context)

@@ -81,6 +81,7 @@ def step_dict(result: StepResult) -> dict[str, Any]:
         "source": step.source,
         "cites_lines": list(step.cites),
         "adapted": step.adapted or None,
+        "substitutes": [f"{sp.sstr(old)} = {sp.sstr(new)}" for old, new in step.substitutions],
         "explanation": step.explanation or None,
         "verdict": verdict.verdict,
         "as_expected": result.as_expected,
@@ -102,12 +103,19 @@ def provenance(step: Step) -> str:
         return "reconstructed (the source's line is lost)"
     lines = ", ".join(str(n) for n in step.cites)
     cited = f" {lines}" if len(step.cites) == 1 else f"s {lines}" if step.cites else ""
-    return f"the author's line{cited}" + (f", adapted: {step.adapted}" if step.adapted else "")
+    said = f"the author's line{cited}" + (f", adapted: {step.adapted}" if step.adapted else "")
+    substituted = "; ".join(f"{sp.sstr(old)} = {sp.sstr(new)}" for old, new in step.substitutions)
+    return said + (f", checked with the author's {substituted} put in the line before" if substituted else "")
 
 
 def letter_products(derivation: Derivation) -> list[str]:
     """The names its lines read as products of single letters, each once, in order."""
     return list(dict.fromkeys(name for step in derivation.steps for name in step.letter_products))
+
+
+def conventions(derivation: Derivation) -> list[str]:
+    """The conventions its lines were read with (a bias added to every row), each once, in order."""
+    return list(dict.fromkeys(said for step in derivation.steps for said in step.conventions))
 
 
 def numeric_hint(numeric: NumericCheck | None) -> str:
@@ -160,6 +168,7 @@ def derivation_dict(result: DerivationResult) -> dict[str, Any]:
         "kink_convention": None if d.kink is None else d.kink.describe(),
         "remarks": d.remarks or None,
         "letter_products": letter_products(d),
+        "conventions": conventions(d),
         "steps": [step_dict(s) for s in result.steps],
         "numeric": numeric_dict(result.numeric),
         "ok": result.ok,

@@ -52,7 +52,15 @@ def verify(derivation: Derivation, budget_seconds: float = DEFAULT_BUDGET_SECOND
 
 
 def check_readings(before: sp.Expr, step: Step, context: Context) -> StepVerdict:
-    """The step as read against `before`; with alternative readings, each of those too (each in its own budget)."""
+    """The step as read against `before`; with alternative readings, each of those too (each in its own budget).
+
+    A step that substitutes the author's own values (`substitute back`) is checked against `before` with them.
+    """
+    missing = [old for old, _ in step.substitutions if not before.has(old)]
+    if missing:
+        return StepVerdict("unproved", f"the substitution's left side {sp.sstr(missing[0])} is not in the expression "
+                           "before this step, so the step cannot be checked as the substitution it says it is", 0.0)
+    before = before.xreplace(dict(step.substitutions))
     chosen = check_step(before, step.expr, context, step.products)
     if not step.alternatives:
         return chosen

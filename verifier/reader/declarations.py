@@ -16,9 +16,11 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, Unex
 from lark.tree import Meta
 
 from verifier.budget import BudgetExceeded, budgets_available, time_limit
-from verifier.model import Choice, Constraint, IndexRange, Interval, Kink, Var
+from verifier.model import MATRIX_ENTRY_DOMAIN, Choice, Constraint, IndexRange, Interval, Kink, Var
+from verifier.reader.formula import Element
 from verifier.reader.latex import MAX_CHARS, ParseError, read_chain
 from verifier.reader.names import DEFAULT_DOMAIN, NORMAL_CDF, NORMAL_PDF, Names, symbol_for
+from verifier.tensor import shape_problem
 
 GRAMMAR = Lark(files("verifier.reader").joinpath("where.lark").read_text(encoding="utf-8"), parser="lalr",
                propagate_positions=True)
@@ -47,9 +49,11 @@ SPACES = {("R", ""): "real", ("R", "positive"): "positive", ("R", "negative"): "
 LESS = ("<", "\\lt", "\\le", "\\leq", "\\leqslant", "<=", "\u2264")
 COMMENT = re.compile(r"(?:^|\s)#|(?<!\\)%")
 WORD = re.compile(r"\\(?:text|operatorname|mathrm|textrm|mathit)\s*\{\s*([A-Za-z][A-Za-z0-9]*)\s*\}")
+SIZE_TEXT = re.compile(r"[0-9]{1,3}|[A-Za-z](?:_\{?[A-Za-z0-9]\}?)?")  # a matrix's size: a number or a letter
 BARE = Names(euler=False, builtins=False)  # where names are read with no meaning attached: `\sigma` is a name there
 BOX = 6  # an unbounded side is sampled this far from the other (0 < x: (0, 6), as `x positive`)
 MAX_DIGITS = 40
+MAX_NUMERIC_SIZE = 64  # a size the numeric check writes every entry out at
 MAX_VALUES = 100
 SOLVE_SECONDS = 2.0
 T = TypeVar("T")
@@ -68,6 +72,10 @@ class Declarations:
     index_ranges: tuple[IndexRange, ...] = ()
     # definitions of every entry: y^{(i)} = \sigma(w x^{(i)} + b) gives y[k] its meaning for any index k
     entries: tuple[tuple[sp.Indexed, sp.Expr], ...] = ()
+    # conventions the definitions were read with (Z = X W + b: b added to every row), said with each derivation
+    conventions: tuple[tuple[str, str], ...] = ()  # (the defined name, the convention its definition was read with)
+    # the sizes the numeric cross-check of a matrix derivation runs at (`numeric check at n = 8, h = 10`)
+    numeric_sizes: tuple[tuple[sp.Symbol, int], ...] = ()
 
     def but(self, **changes: object) -> Declarations:
         """A copy with some fields changed."""
@@ -166,8 +174,9 @@ class _Declare(Transformer):
             raise ParseError(f"a set of {len(values)} values: the limit is {MAX_VALUES}", 1, meta.column)
         return Choice(values)
 
-    def space(self, letter: Token, script: Token | None = None) -> str:
-        return _space(letter, script)
+    def space(self, letter: Token, script: Token | None = None) -> str | tuple[sp.Expr, sp.Expr]:
+        shape = _shape(letter, script)
+        return shape if shape is not None else _space(letter, script)
 
     def index_list(self, *tokens: Token) -> tuple[str, ...]:
         return tuple(str(t) for t in tokens)
@@ -182,7 +191,11 @@ class _Declare(Transformer):
     def in_set(self, names: tuple[Token, ...], domain: Choice) -> Declarations:
         return self.in_interval(names, domain)
 
-    def in_space(self, names: tuple[Token, ...], space: str) -> Declarations:
+    def in_space(self, names: tuple[Token, ...], space: str | tuple[sp.Expr, sp.Expr]) -> Declarations:
+        if isinstance(space, tuple):  # X \in \mathbb{R}^{n \times 3}: a matrix
+            for token in names:
+                self.scope = self.scope.with_matrix(_name(token), *space, MATRIX_ENTRY_DOMAIN)
+            return self.declared.but(names=self.scope)
         return self._kind(names, space)
 
     def kind(self, names: tuple[Token, ...], kind: Token) -> Declarations:
@@ -214,10 +227,24 @@ class _Declare(Transformer):
             self.scope = self.scope.with_function(name, NORMAL_PDF if density else NORMAL_CDF)
         return self.declared.but(names=self.scope)
 
+    def size_value(self, name: Token, value: Token) -> tuple[sp.Symbol, int]:
+        size = self.scope.size(_name(name))
+        if size is None or not str(value).isdigit() or not 1 <= int(value) <= MAX_NUMERIC_SIZE:
+            raise ParseError(f"{name} = {value}: a declared size and a whole number from 1 to {MAX_NUMERIC_SIZE}", 1,
+                             name.column)
+        return size, int(value)
+
+    def numeric_sizes(self, *values: tuple[sp.Symbol, int]) -> Declarations:
+        return self.declared.but(numeric_sizes=tuple(values))
+
     def constraint(self, keyword: Token, formula: Token) -> Declarations:
         left, right = _sides(formula)
-        equation = _within(left[1], lambda: self._expression(left[0])) - _within(
-            right[1], lambda: self._expression(right[0]))
+        lhs = _within(left[1], lambda: self._expression(left[0]))
+        rhs = _within(right[1], lambda: self._expression(right[0]))
+        if isinstance(lhs, sp.MatrixExpr) or isinstance(rhs, sp.MatrixExpr):
+            constraint = _row_sums(lhs, rhs, f"{left[0]} = {right[0]}", formula.column)
+            return self.declared.but(constraints=(*self.declared.constraints, constraint))
+        equation = lhs - rhs
         constraint = _within(formula.column, lambda: _solved(equation, self.scope, f"{left[0]} = {right[0]}"))
         return self.declared.but(constraints=(*self.declared.constraints, constraint))
 
@@ -319,11 +346,18 @@ class _Declare(Transformer):
         symbol_name = _name(name, indices)
         symbol = self.scope.symbol(symbol_name) if self.scope.is_declared(symbol_name) else sp.Symbol(
             symbol_name, real=True)
-        value = _within(formula.column, lambda: _expression(str(formula), self.scope, indices))
+        element = _within(formula.column, lambda: _element(str(formula), self.scope, indices))
+        value = element.expr
+        conventions = self.declared.conventions + tuple((symbol_name, c) for c in element.conventions)
+        if isinstance(value, sp.MatrixExpr) and value.shape != (1, 1):  # x^T A x is a scalar
+            problem = shape_problem(value)
+            if problem is not None:
+                raise ParseError(f"{symbol_name} = {formula}: {problem}", 1, formula.column)
+            symbol = sp.MatrixSymbol(symbol_name, *value.shape)
         if symbol in value.free_symbols:
             raise ParseError(f"{symbol} is defined in terms of itself: a definition cannot be expanded", 1,
                              name.column)
-        return self.declared.but(names=self.scope.with_definition(symbol, value))
+        return self.declared.but(names=self.scope.with_definition(symbol, value), conventions=conventions)
 
     def _expression(self, text: str) -> sp.Expr:
         return _expression(text, self.scope)
@@ -365,10 +399,14 @@ def _function_name(text: str) -> str:
 
 
 def _expression(text: str, names: Names, indices: dict[str, int | sp.Symbol] | None = None) -> sp.Expr:
+    return _element(text, names, indices).expr
+
+
+def _element(text: str, names: Names, indices: dict[str, int | sp.Symbol] | None = None) -> Element:
     elements = read_chain(text, names, labels=False, indices=indices).elements
     if len(elements) != 1 or elements[0].expr is None:
         raise ParseError(f"'{text}' is not one formula")
-    return elements[0].expr
+    return elements[0]
 
 
 def _within(column: int, read: Callable[[], T]) -> T:
@@ -413,6 +451,16 @@ def _solved(equation: sp.Expr, names: Names, statement: str) -> Constraint:
     return Constraint(symbol, solved[0], statement)
 
 
+def _row_sums(lhs: sp.Expr, rhs: sp.Expr, statement: str, column: int) -> Constraint:
+    """`Y \\mathbf{1} = \\mathbf{1}`: every row of Y sums to 1 (the only constraint in matrix form read)."""
+    if isinstance(lhs, sp.MatMul) and len(lhs.args) == 2 and isinstance(lhs.args[0], sp.MatrixSymbol) and \
+            isinstance(lhs.args[1], sp.OneMatrix) and isinstance(rhs, sp.OneMatrix):
+        matrix = lhs.args[0]
+        return Constraint(matrix * sp.OneMatrix(matrix.shape[1], 1), sp.OneMatrix(matrix.shape[0], 1), statement)
+    raise ParseError("a constraint in matrix form is read as Y \\mathbf{1} = \\mathbf{1} (each row of Y sums to 1)",
+                     1, column)
+
+
 def _linear(equation: sp.Expr, symbol: sp.Symbol) -> bool:
     try:
         return bool(sp.degree(equation, symbol) == 1)
@@ -439,6 +487,21 @@ def _sampled(lo: sp.Expr, hi: sp.Expr, column: int) -> Interval:
     if not low < high:
         raise ParseError(f"the interval ({_show(lo)}, {_show(hi)}) is too narrow to sample", 1, column)
     return Interval(low, high)
+
+
+def _shape(letter: Token, script: Token | None) -> tuple[sp.Expr, sp.Expr] | None:
+    """The shape `\\mathbb{R}^{n \\times 3}` gives (rows, columns), `\\mathbb{R}^{n}` a column; None for no shape."""
+    blackboard = re.sub(r"\\mathbb|[\s{}\\]", "", str(letter)).translate(str.maketrans("\u211d", "R"))
+    if script is None or blackboard != "R" or not str(script).startswith("^"):
+        return None
+    inner = str(script)[1:].strip().removeprefix("{").removesuffix("}").strip()
+    sizes = [part.strip() for part in re.split(r"\\times|\u00d7", inner)]
+    if len(sizes) > 2 or not all(SIZE_TEXT.fullmatch(s) for s in sizes):
+        return None
+    values = [sp.Integer(s) if s.isdigit() else sp.Symbol(re.sub(r"[{}\s]", "", s)) for s in sizes]
+    if any(v == 0 for v in values):
+        raise ParseError(f"a matrix of {inner} has no entries", 1, script.column)
+    return (values[0], values[1]) if len(values) == 2 else (values[0], sp.Integer(1))
 
 
 def _space(letter: Token, script: Token | None) -> str:

@@ -20,6 +20,7 @@ from verifier.reader.latex import Chain, Element, Label, ParseError, read_chain
 from verifier.reader.markdown import Block, Layout, Section, read_layout
 from verifier.reader.marks import Mark, MarkError, cited_lines, read_mark
 from verifier.reader.names import DEFAULT_DOMAIN, Names
+from verifier.tensor import Gradient
 
 MAX_FILE_BYTES = 1_000_000
 MAX_STEPS_PER_FILE = 2_000
@@ -308,10 +309,22 @@ class _Drafts:
         for index, element in enumerate(elements):
             following = elements[index + 1].line if index + 1 < len(elements) else None
             comments = [element.note, *_comments_for(element.line, following, notes)]
-            current.add(element, _mark(comments, element, notes), block)
+            current.add(element, self.substituted(_mark(comments, element, notes), element), block)
         current.undeclared |= chain.undeclared
         current.dangling = chain.dangling
         self.current = current
+
+    def substituted(self, mark: Mark, element: Element) -> Mark:
+        """The mark with its `substitutes: A = B` read with the section's names."""
+        if not mark.substitutes:
+            return mark
+        try:
+            sides = read_chain(mark.substitutes, self.declared.names, labels=False).elements
+        except ParseError as error:
+            raise ParseError(f"substitutes: {error.message}", element.line, element.column) from None
+        if len(sides) != 2 or sides[0].expr is None or sides[1].expr is None:
+            raise ParseError("substitutes: write one equation, A = B", element.line, element.column)
+        return replace(mark, substitution=((sides[0].expr, sides[1].expr),))
 
     def names_something(self, expr: sp.Expr) -> bool:
         """Not a bare variable: an expression, or a name the where block defines (`\\delta_o`)."""
@@ -399,6 +412,9 @@ class _Draft:
         start = self.elements[0][0] if starts_only else None
         defines = (not starts_only and self.label is None) or (self.label is not None and self.label.of is None)
         steps = _steps([(e, mark) for e, mark, _ in elements], start, own_first=not defines)
+        said = _conventions_used(declared, function, steps)
+        if said:  # the where block's conventions this derivation relies on, said once, with its first step
+            steps = (replace(steps[0], conventions=(*said, *steps[0].conventions)), *steps[1:])
         definitions = declared.names.definitions
         families = _families(function, steps, definitions, declared.names)
         variables = _variables(declared.names, function, steps, definitions, variable, families)
@@ -419,6 +435,7 @@ class _Draft:
             kink=declared.kink if declared.kink is not None and variable == declared.kink.symbol else None,
             families=families,
             index_ranges=declared.index_ranges if families else (),
+            numeric_sizes=declared.numeric_sizes,
             remarks=self.elements[0][2].prose,
         )
         undeclared = tuple(sorted(n for n in self.undeclared if not declared.names.is_declared(n)))
@@ -440,6 +457,8 @@ class _Draft:
         first = self.elements[0][0].expr
         if isinstance(first, sp.Derivative) and len(first.variables) == 1:
             return first.expr, first.variables[0], False
+        if isinstance(first, Gradient):  # \nabla_x f, f a scalar of a matrix x of any size
+            return first.function, first.variable, False
         if isinstance(first, sp.MatrixBase) and all(isinstance(e, sp.Derivative) for e in first):
             return first, None, False
         if label is not None:
@@ -448,6 +467,20 @@ class _Draft:
                 f"cannot tell what the derivative in {label.variable} is of: define the name in a where block, "
                 "or start with \\frac{d}{dx} and the function", where.line, where.column)
         return first, None, True
+
+
+def _conventions_used(declared: Declarations, function: sp.Expr, steps: tuple[Step, ...]) -> tuple[str, ...]:
+    """The conventions of the definitions the function or a step reaches, through the other definitions."""
+    meaning = {symbol.name: value for symbol, value in declared.names.definitions}
+    todo = [s.name for e in (function, *(s.expr for s in steps)) for s in e.atoms(sp.Symbol, sp.MatrixSymbol)]
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            value = meaning.get(name)
+            todo.extend(s.name for s in value.atoms(sp.Symbol, sp.MatrixSymbol)) if value is not None else None
+    return tuple(f"{name}: {text}" for name, text in declared.conventions if name in seen)
 
 
 def _entries_expanded(expr: sp.Expr | None, entries: tuple[tuple[sp.Indexed, sp.Expr], ...]) -> sp.Expr | None:
@@ -523,7 +556,8 @@ def _steps(elements: list[tuple[Element, Mark]], start: Element | None, own_firs
         read_as = "; ".join(dict.fromkeys(r for r in said if r))
         steps.append(Step(element.expr, mark.justification, element.source.strip(), mark.expected, mark.explanation,
                           read_as=read_as, alternatives=(*own, *after), letter_products=element.letter_products,
-                          reconstructed=mark.reconstructed, cites=mark.cites, adapted=mark.adapted))
+                          reconstructed=mark.reconstructed, cites=mark.cites, adapted=mark.adapted,
+                          conventions=element.conventions, substitutions=mark.substitution))
     return tuple(steps)
 
 

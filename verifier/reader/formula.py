@@ -44,6 +44,7 @@ class Element:
     alternatives: tuple[tuple[sp.Expr, str], ...] = ()  # (expression, how it reads) for the other readings
     letter_products: tuple[str, ...] = ()  # letters written side by side, read as a product of symbols ("xy")
     restarts: bool = False  # written after \Rightarrow: a new statement, not equal to the expression before
+    conventions: tuple[str, ...] = ()  # conventions the line was read with (a bias added to every row)
 
 
 @dataclass(frozen=True)

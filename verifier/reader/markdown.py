@@ -29,7 +29,7 @@ class Section:
     anchor: str | None
     line: int
     blocks: tuple[Block, ...]
-    where: tuple[tuple[int, str], ...]  # (line, text) of the section's where-block lines
+    where: tuple[tuple[int, str], ...]  # (line, text) of its where-block lines, after those of the sections it is under
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,7 @@ class _Reader:
         self.header_where: list[tuple[int, str]] = []
         self.sections: list[Section] = []
         self.current = _Open(title, None, 1)
+        self.open: list[tuple[int, _Open]] = []  # the headings a new heading may be under, with their levels
         self.headed = False  # a heading has been read: where blocks belong to its section
         self.problems: list[Problem] = []
 
@@ -84,7 +85,10 @@ class _Reader:
         line = self.lines[number]
         if heading := HEADING.match(line):
             self.sections.extend(self.current.close())
-            self.current = _Open(heading.group(2), heading.group(3), number + 1)
+            level = len(heading.group(1))
+            self.open = [(lvl, section) for lvl, section in self.open if lvl < level]
+            self.current = _Open(heading.group(2), heading.group(3), number + 1, [s for _, s in self.open])
+            self.open.append((level, self.current))
             self.headed = True
         elif fence := FENCE.match(line):
             return self.fenced(number, fence)
@@ -121,8 +125,9 @@ class _Reader:
 class _Open:
     """A section being read."""
 
-    def __init__(self, title: str, anchor: str | None, line: int) -> None:
+    def __init__(self, title: str, anchor: str | None, line: int, parents: list[_Open] | None = None) -> None:
         self.title, self.anchor, self.line = title, anchor, line
+        self.parents = parents or []  # the sections this one is under: their where blocks hold here too
         self.blocks: list[Block] = []
         self.where: list[tuple[int, str]] = []
         self.prose: list[str] = []
@@ -135,7 +140,8 @@ class _Open:
     def close(self) -> list[Section]:
         if not self.blocks:
             return []
-        return [Section(self.title, self.anchor, self.line, tuple(self.blocks), tuple(self.where))]
+        inherited = [line for parent in self.parents for line in parent.where]
+        return [Section(self.title, self.anchor, self.line, tuple(self.blocks), (*inherited, *self.where))]
 
 
 def _masked(line: str) -> str:

@@ -6,6 +6,7 @@ A comment is one of
 - `completion: why`: a step backproof adds (the end a derivation leaves out, a corrected line);
 - `reconstruction: why`: a line the source lost, rebuilt from what its prose says;
 - `adapted: why`: the author's line, written otherwise because the text format cannot read it as written;
+- `substitutes: A = B`: the step substitutes the author's own B for A in the line before (checked with it);
 - anything else: the step's justification.
 """
 
@@ -14,11 +15,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import sympy as sp
+
 from verifier.model import Expected
 
 CITES = re.compile(r"^lines?\s+(\d+(?:\s*,\s*\d+)*)\s*(?:;\s*|$)")
 KIND = re.compile(r"^(error|slip|completion|reconstruction)\s*:\s*")
 ADAPTED = re.compile(r"^adapted\s*:\s*")
+SUBSTITUTES = re.compile(r"^substitutes\s*:\s*")
 
 
 class MarkError(ValueError):
@@ -35,6 +39,8 @@ class Mark:
     reconstructed: bool = False
     cites: tuple[int, ...] = ()
     adapted: str = ""
+    substitutes: str = ""  # `A = B` as written: the line before is checked with the author's B for A
+    substitution: tuple[tuple[sp.Expr, sp.Expr], ...] = ()  # that equation as read (by the document reader)
 
 
 def cited_lines(comment: str) -> tuple[int, ...]:
@@ -48,13 +54,15 @@ def read_mark(comments: list[str]) -> Mark:
     said: list[str] = []
     kinds: list[tuple[str, str]] = []
     cites: tuple[int, ...] = ()
-    adapted = ""
+    adapted = substitutes = ""
     for comment in comments:
         text = comment.strip()
         if found := CITES.match(text):
             cites = cited_lines(text)
             text = text[found.end():]
-        if found := ADAPTED.match(text):
+        if found := SUBSTITUTES.match(text):
+            substitutes = text[found.end():].strip() or _missing("substitutes")
+        elif found := ADAPTED.match(text):
             adapted = text[found.end():].strip() or _missing("adapted")
         elif kind := KIND.match(text):
             kinds.append((kind.group(1), text[kind.end():].strip()))
@@ -64,11 +72,12 @@ def read_mark(comments: list[str]) -> Mark:
         raise MarkError(f"one step has two marks ({kinds[0][0]} and {kinds[1][0]}): keep one")
     justification = " ".join(said)
     if not kinds:
-        return Mark(justification, cites=cites, adapted=adapted)
+        return Mark(justification, cites=cites, adapted=adapted, substitutes=substitutes)
     kind, reason = kinds[0]
     reason = reason or _missing(kind)
     if kind in ("error", "slip"):
-        return Mark(justification, kind, reason, cites=cites, adapted=adapted)  # type: ignore[arg-type]
+        return Mark(justification, kind, reason, cites=cites, adapted=adapted,  # type: ignore[arg-type]
+                    substitutes=substitutes)
     if adapted:
         raise MarkError(f"'adapted:' is for the author's own lines, not a {kind}")
     joined = "; ".join(part for part in (reason, justification) if part)

@@ -11,8 +11,9 @@ from lark import Token, Tree, v_args
 from lark.tree import Meta
 from lark.visitors import Transformer_NonRecursive
 
+from verifier.reader import matrices
 from verifier.reader.formula import MAX_ELEMENTS, Element, Label, ParseError, power
-from verifier.reader.names import Names
+from verifier.reader.names import MATRIX_FUNCTIONS, Names
 
 MAX_DIGITS = 40
 MAX_SUM_TERMS = 100  # terms of one sum
@@ -190,6 +191,7 @@ class _State:
     ambiguities: dict[int, tuple[str, str]] = field(default_factory=dict)
     terms_written: int = 0
     letter_runs: list[str] = field(default_factory=list)  # letters side by side in the element being read
+    conventions: list[str] = field(default_factory=list)  # conventions applied in the element (a bias broadcast)
     restart: bool = False  # the last link was \Rightarrow: the next expression starts a new statement
 
 
@@ -292,8 +294,11 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             expr = self._final(expr)
         source = self.text[_sized_start(self.text, body.meta.start_pos):body.meta.end_pos]
         runs = tuple(dict.fromkeys(self.state.letter_runs))
+        conventions = tuple(dict.fromkeys(self.state.conventions))
         self.state.letter_runs.clear()
-        element = Element(expr, label, source, *_position(body.meta), note, letter_products=runs, restarts=restarts)
+        self.state.conventions.clear()
+        element = Element(expr, label, source, *_position(body.meta), note, letter_products=runs, restarts=restarts,
+                          conventions=conventions)
         self.state.elements.append((element, (body.meta.start_pos, body.meta.end_pos)))
         return element
 
@@ -349,6 +354,9 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         leftover = [d for d in self.dummies.values() if expr.has(d)]
         if leftover:
             raise ParseError(f"the index {leftover[0].name} is used outside its sum")
+        if self.labels and matrices.lone_ones(expr):  # (where lines: `Y \\mathbf{1} = \\mathbf{1}` gives its length)
+            raise ParseError("a ones vector \\mathbf{1} whose length no product gives: write it next to the matrix it "
+                             "multiplies (\\mathbf{1}^T G)")
         return expr
 
     # -- arithmetic ----------------------------------------------------------------------------------
@@ -499,7 +507,12 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
     # -- operators -------------------------------------------------------------------------------------
     def _apply(self, operator: Operator, operand: Any) -> sp.Expr:
         if operator.kind in ("sum", "product"):
-            return self._written_out(operator, self._v(operand))
+            body = self._v(operand)
+            if matrices.is_matrix(body):
+                raise ParseError("a sum or product of a matrix over an index is not read: sum its entries "
+                                 "(\\sum_i G_{ij}) or write the product with a ones vector (\\mathbf{1}^T G)",
+                                 *operator.position)
+            return self._written_out(operator, body)
         parts = self._parts(operand)
         whole = self._differentiate(operator, Product(parts))
         if len(parts) > 1 and parts[0].grouped:  # d/dx (f) g: the bracket right after it is its argument
@@ -519,7 +532,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         return self._choose(self._key(operator.position), chosen, other)
 
     def _differentiate(self, operator: Operator, operand: Any) -> sp.Expr:
-        return sp.Derivative(self._v(operand), (operator.variable, operator.order))
+        return matrices.derivative(self._v(operand), operator.variable, operator.order, operator.position)
 
     def _written_out(self, operator: Operator, body: sp.Expr) -> sp.Expr:
         symbolic = self._symbolic_bounds(operator)
@@ -598,12 +611,18 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         value = self._v(factor)
         if isinstance(value, sp.Pow) and value.exp.is_Integer and 1 < value.exp <= 3:
             return value.base, int(value.exp)
-        if not isinstance(value, (sp.Symbol, sp.Indexed)):
+        if not isinstance(value, (sp.Symbol, sp.Indexed, sp.MatrixSymbol)):
             raise ParseError("a derivative is taken with respect to a name, as in dx", *_position(meta))
         return value, 1
 
     def nabla(self, meta: Meta, token: Token, sub: Token, parts: tuple[IndexPart, ...]) -> Operator:
         variable = self._name_value(Name(parts[0].text, _position(meta)), parts[1:], _position(meta))
+        return Operator("derivative", _position(meta), variable, 1)
+
+    def nabla_layer(self, meta: Meta, token: Token, sub: Token, letter: Token, layer: Token) -> Operator:
+        """`\\nabla_{W^{(2)}}`: the gradient in a name with a layer index."""
+        name = Name(str(letter), _token_position(letter), letter=True)
+        variable = self._v(self._named(name, (self.layer(meta, layer),)))
         return Operator("derivative", _position(meta), variable, 1)
 
     def big_operator(self, meta: Meta, token: Token, limits: tuple[Any, ...] | None = None) -> Operator:
@@ -720,6 +739,15 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         return Head(name, function, subscript, tuple(sups), primes, position)
 
     def _call(self, head: Head, arguments: list[sp.Expr]) -> sp.Expr:
+        on_matrix = matrices.applied(head.name, head.function, arguments, head.position, head.primes)
+        arguments = matrices.as_scalars(arguments)
+        if on_matrix is not None:
+            if head.sups or head.subscript:
+                raise ParseError(f"a script on {head.name} applied to a matrix is not read", *head.position)
+            return on_matrix
+        if head.name in MATRIX_FUNCTIONS:
+            raise ParseError(f"{head.name} applies to a vector or a matrix: declare its shape in the where block, "
+                             "as in z \\in \\mathbb{R}^{k}", *head.position)
         if head.subscript:
             if head.name != "log" or head.primes or len(arguments) != 1:
                 raise ParseError(f"a subscript on the function {head.name}", *head.position)
@@ -819,13 +847,19 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             elif kind == "factorial":
                 value = sp.factorial(value)
             elif kind == "transpose":
-                continue  # the transpose of a scalar is itself
+                value = matrices.transpose(value)  # the transpose of a scalar is itself
             else:
                 raise ParseError("a subscript on something that is not a name", *script[2])
         return value
 
     def _superscript(self, value: sp.Expr, exponent: Any, position: tuple[int, int]) -> sp.Expr:
         """A power; `w^T` with T undeclared is read as a transpose (flipped: the power T)."""
+        if isinstance(exponent, Name) and exponent.base == "T" and matrices.is_matrix(value):
+            return matrices.transpose(value)  # a declared matrix: only ever its transpose
+        if matrices.is_matrix(value) and value.shape == (1, 1):  # (a^T x)^2: the power of a number
+            value = value[0, 0]
+        if matrices.is_matrix(value):
+            raise ParseError("a power of a matrix is not read: write the product", *position)
         if isinstance(exponent, Name) and exponent.base == "T" and not self.names.is_declared("T"):
             chosen, other = "^T read as a transpose", "^T read as the power T"
             if not self._choose(self._key(position), chosen, other):
@@ -901,6 +935,9 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         if base == "delta" and len(parts) == 2 and not self.names.is_declared(full) and all(
                 p.value.is_Integer or p.value in self._index_symbols() for p in parts):
             return sp.KroneckerDelta(parts[0].value, parts[1].value)
+        declared = self.names.symbol(base) if parts and self.names.is_declared(base) else None
+        if isinstance(declared, sp.MatrixSymbol) and not self.names.is_declared(full):
+            return matrices.element(declared, tuple(p.value for p in parts), position)
         if any(p.value.free_symbols & self._index_symbols() for p in parts):
             return sp.Indexed(sp.IndexedBase(base, real=True), *(p.value for p in parts))
         if self.names.is_declared(full):
@@ -947,7 +984,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
     def accent(self, meta: Meta, token: Token, arg: Any) -> Name:
         kind = str(token)[1:]
         inner = arg.base if isinstance(arg, Name) else arg.letter if isinstance(arg, Letter) else None
-        if inner is None and isinstance(arg, sp.Symbol):
+        if inner is None and isinstance(arg, (sp.Symbol, sp.MatrixSymbol)):
             inner = arg.name
         if inner is None:
             raise ParseError(f"an accent goes on a single name, as in \\{kind}{{y}}", *_token_position(token))
@@ -967,7 +1004,31 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         return Grouped(tuple(self._unnote(e)[0] for e in exprs), (), _position(meta))
 
     def absolute(self, meta: Meta, left: Token, expr: Any, right: Token) -> sp.Expr:
-        return sp.Abs(self._v(self._unnote(expr)[0]))
+        value = self._v(self._unnote(expr)[0])
+        return matrices.norm(value) if matrices.is_matrix(value) else sp.Abs(value)
+
+    def ones(self, meta: Meta, token: Token) -> sp.Expr:
+        return matrices.ones()
+
+    def ones_sized(self, meta: Meta, token: Token, sub: Token, size: Token) -> sp.Expr:
+        """`\\mathbf{1}_n`: a column of n ones."""
+        length = sp.Integer(str(size)) if size.type == "NUMBER" else self.names.size(str(size))
+        if length is None or length == 0:
+            raise ParseError(f"{size} is not a size: declare it (n \\in \\mathbb{{N}}) or give a matrix of it",
+                             *_token_position(size))
+        return sp.OneMatrix(length, 1)
+
+    def hadamard(self, meta: Meta, left: Any, sign: Token, right: Any) -> Any:
+        value, note = self._unnote(right)
+        return self._noted(matrices.hadamard(self._v(left), self._v(value), _token_position(sign)), note)
+
+    def indicator(self, meta: Meta, token: Token, *parts: Any) -> sp.Expr:
+        left, relation, right = parts[-3:]  # after `_` in \mathbf{1}_{Z > 0}
+        value, bound = self._v(self._unnote(left)[0]), self._v(self._unnote(right)[0])
+        if not matrices.is_matrix(value) or str(relation) != ">" or bound != 0:
+            raise ParseError("an indicator is read as 1[Z > 0] of a matrix Z (a ReLU's pattern)",
+                             *_token_position(token))
+        return matrices.indicator(value)
 
     def fraction(self, meta: Meta, token: Token, numerator: Any, denominator: Any) -> sp.Expr:
         return self._arg(numerator) / self._arg(denominator)
@@ -991,7 +1052,10 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         return sp.sqrt(self._arg(args[0]))
 
     def cases(self, meta: Meta, *children: Any) -> sp.Expr:
-        return sp.Piecewise(*(c for c in children if isinstance(c, tuple)))
+        pieces = [c for c in children if isinstance(c, tuple)]
+        if any(isinstance(condition, matrices.Comparison) for _, condition in pieces):
+            return matrices.pattern(pieces, _position(meta))
+        return sp.Piecewise(*pieces)
 
     def case(self, meta: Meta, value: Any, *rest: Any) -> tuple[sp.Expr, sp.Basic]:
         return self._v(self._unnote(value)[0]), rest[-1]
@@ -1008,6 +1072,10 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
                 raise ParseError("a condition needs an expression before its comparison", *_position(meta))
             first = first.value
         values = [self._v(first), *(self._v(self._unnote(c)[0]) for c in children[2::2])]
+        if any(matrices.is_matrix(v) for v in values):  # Z_2 > 0 of a matrix: entry by entry, in cases
+            if len(values) != 2:
+                raise ParseError("a condition on a matrix compares it with one value, as in Z > 0", *_position(meta))
+            return matrices.Comparison(values[0], str(children[1]), values[1])
         relations = [RELATIONS[str(op)](left, right) for left, op, right in
                      zip(values, children[1::2], values[1:], strict=False)]
         return sp.And(*relations)
@@ -1050,9 +1118,11 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         if isinstance(value, (Letter, Part, Primed)):
             return value.value
         if isinstance(value, Product):
-            return sp.Mul(*(p.value for p in value.parts))
+            return matrices.product([p.value for p in value.parts])
         if isinstance(value, Terms):
-            return sp.Add(*value.terms)
+            total, said = matrices.summed(value.terms)
+            self.state.conventions.extend(said)
+            return total
         if isinstance(value, Grouped):
             if len(value.args) != 1:
                 raise ParseError("a list of arguments needs a function before it", *value.position)
@@ -1066,7 +1136,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             if not value.numerator:
                 raise ParseError("the derivative must be followed by what it differentiates", *value.position)
             numerator = self.juxtaposed(Meta(), *value.numerator)
-            return sp.Derivative(self._v(numerator), (value.variable, value.order))
+            return matrices.derivative(self._v(numerator), value.variable, value.order, value.position)
         if isinstance(value, Head) and value.alone is not None:
             return value.alone
         if isinstance(value, Head):

@@ -55,6 +55,9 @@ _builtin("psi", sp.digamma(_u), _u, table=APPLIED_FUNCTIONS)
 _builtin("Gamma", sp.gamma(_u), _u, table=APPLIED_FUNCTIONS)
 _builtin("B", sp.beta(_u, _v), _u, _v, table=APPLIED_FUNCTIONS)
 
+# functions of a vector or matrix only, known in a section that declares a matrix
+MATRIX_FUNCTIONS: dict[str, type] = {name: sp.Function(name) for name in ("softmax", "tr", "Tr", "trace")}
+
 # what `\Phi standard normal cdf` and `\phi standard normal pdf` declare
 NORMAL_CDF = sp.Lambda((_u,), (1 + sp.erf(_u / sp.sqrt(2))) / 2)
 NORMAL_PDF = sp.Lambda((_u,), sp.exp(-_u**2 / 2) / sp.sqrt(2 * sp.pi))
@@ -92,7 +95,14 @@ class Names:
     def function(self, name: str) -> sp.Lambda | None:
         """The function called `name`, declared or built in."""
         declared = dict(self.functions)
+        if name not in declared and self.builtins and name in MATRIX_FUNCTIONS and self.has_matrices:
+            return MATRIX_FUNCTIONS[name]
         return declared.get(name, BUILTIN_FUNCTIONS.get(name) if self.builtins else None)
+
+    @property
+    def has_matrices(self) -> bool:
+        """Whether a matrix is declared (softmax, tr ... are then functions of it)."""
+        return any(isinstance(v.symbol, sp.MatrixSymbol) for v in self.variables)
 
     def applied(self, name: str) -> sp.Lambda | None:
         """The function `name` means when applied to an argument: `function(name)`, or, for a name that is not
@@ -111,6 +121,15 @@ class Names:
         kept = tuple(v for v in self.variables if v.symbol.name != var.symbol.name)
         euler = self.euler and var.symbol.name != "e"
         return replace(self, variables=(*kept, var), euler=euler)
+
+    def with_matrix(self, name: str, rows: sp.Expr, cols: sp.Expr, domain: Interval | Choice) -> Names:
+        """These names with a matrix `name` of the given shape (sizes that are letters declared as sizes)."""
+        names = self
+        for size in (rows, cols):
+            if isinstance(size, sp.Symbol) and names.size(size.name) is None:
+                names = names.with_size(size.name)
+        shape = [names.size(s.name) if isinstance(s, sp.Symbol) else s for s in (rows, cols)]
+        return names.with_variable(Var(sp.MatrixSymbol(name, *shape), domain, "declared"))
 
     def with_size(self, name: str) -> Names:
         """These names with `name` a symbolic size: a positive integer symbol, screened at SIZE_DOMAIN's values."""

@@ -1,0 +1,222 @@
+"""Matrix calculus for every size: classic gradients in matrix notation, true ones proved, planted errors caught."""
+
+import pytest
+import sympy as sp
+
+from verifier import verify
+from verifier.canonical import RowSums, difference_terms
+from verifier.context import Context
+from verifier.every_size import check_every_size
+from verifier.model import Choice, Var
+from verifier.reader.document import read_text
+from verifier.tensor import COL, ROW, Gradient, Loss, Softmax, entry
+
+SHAPES = r"""a \in \mathbb{R}^{n}
+x \in \mathbb{R}^{n}
+A \in \mathbb{R}^{n \times n}
+B \in \mathbb{R}^{m \times n}
+b \in \mathbb{R}^{m}
+X \in \mathbb{R}^{n \times m}
+C \in \mathbb{R}^{m \times n}
+u \in \mathbb{R}^{n}
+v \in \mathbb{R}^{m}
+"""
+LAYER = r"""X \in \mathbb{R}^{n \times d}
+W \in \mathbb{R}^{d \times h}
+b \in \mathbb{R}^{1 \times h}
+\ell: \mathbb{R}^{n \times h} \to \mathbb{R}
+Z = X W + b
+L = \ell(Z)
+"""
+RELU = LAYER.replace(r"L = \ell(Z)", "A = \\text{ReLU}(Z)\nV \\in \\mathbb{R}^{h \\times k}\n"
+                     "\\ell: \\mathbb{R}^{n \\times k} \\to \\mathbb{R}\nL = \\ell(A V)")
+SOFTMAX = r"""Z \in \mathbb{R}^{n \times k}
+Y \in \mathbb{R}^{n \times k}
+constraint: Y \mathbf{1} = \mathbf{1}
+\hat{Y} = \operatorname{softmax}(Z)
+L = -\frac{1}{n} \sum_{i=1}^{n} \sum_{c=1}^{k} Y_{ic} \log \hat{Y}_{ic}
+"""
+
+CASES = [  # (where block, the function's definition, the gradient as a line writes it, the verdict)
+    (SHAPES, "f = a^T x", r"\frac{\partial f}{\partial x} = a", "proved"),
+    (SHAPES, "f = a^T x", r"\frac{\partial f}{\partial x} = a^T", "refuted"),  # a row, not a column
+    (SHAPES, "f = x^T A x", r"\frac{\partial f}{\partial x} = (A + A^T) x", "proved"),
+    (SHAPES, "f = x^T A x", r"\frac{\partial f}{\partial x} = A x + A^T x", "proved"),
+    (SHAPES, "f = x^T A x", r"\frac{\partial f}{\partial x} = 2 A x", "refuted"),  # A is not symmetric
+    (SHAPES, r"f = \|B x - b\|^2", r"\frac{\partial f}{\partial x} = 2 B^T (B x - b)", "proved"),
+    (SHAPES, r"f = \|B x - b\|^2", r"\frac{\partial f}{\partial x} = 2 B (B x - b)", "refuted"),  # no transpose
+    (SHAPES, r"f = \|B x - b\|^2", r"\frac{\partial f}{\partial x} = B^T (B x - b)", "refuted"),  # no 2
+    (SHAPES, "f = u^T X v", r"\frac{\partial f}{\partial X} = u v^T", "proved"),
+    (SHAPES, "f = u^T X v", r"\frac{\partial f}{\partial X} = v u^T", "refuted"),
+    (SHAPES, r"f = \operatorname{tr}(C X)", r"\frac{\partial f}{\partial X} = C^T", "proved"),
+    (SHAPES, r"f = \operatorname{tr}(X^T A X)", r"\frac{\partial f}{\partial X} = (A + A^T) X", "proved"),
+    (SHAPES, r"f = \operatorname{tr}(X^T A X)", r"\frac{\partial f}{\partial X} = 2 A X", "refuted"),
+    (LAYER, "", r"\frac{\partial L}{\partial W} = X^T \frac{\partial L}{\partial Z}", "proved"),
+    (LAYER, "", r"\frac{\partial L}{\partial W} = X \frac{\partial L}{\partial Z}", "refuted"),  # shapes
+    (LAYER, "", r"\frac{\partial L}{\partial X} = \frac{\partial L}{\partial Z} W^T", "proved"),
+    (LAYER, "", r"\frac{\partial L}{\partial b} = \mathbf{1}^T \frac{\partial L}{\partial Z}", "proved"),
+    (LAYER, "", r"\frac{\partial L}{\partial b} = \mathbf{1}_n^T \frac{\partial L}{\partial Z}", "proved"),
+    (LAYER, "", r"\frac{\partial L}{\partial b} = \mathbf{1}^T \frac{\partial L}{\partial Z} W", "refuted"),
+    (RELU, "", r"\frac{\partial L}{\partial Z} = \frac{\partial L}{\partial A} \odot \mathbb{1}[Z > 0]", "proved"),
+    (RELU, "", r"\frac{\partial L}{\partial Z} = \frac{\partial L}{\partial A}", "refuted"),  # the mask dropped
+    (SOFTMAX, "", r"\frac{\partial L}{\partial Z} = \frac{1}{n}(\hat{Y} - Y)", "proved"),
+    (SOFTMAX, "", r"\frac{\partial L}{\partial Z} = \hat{Y} - Y", "refuted"),  # not the mean
+    (SOFTMAX, "", r"\frac{\partial L}{\partial Z} = \frac{1}{n}(Y - \hat{Y})", "refuted"),
+    (SHAPES, r"f = \operatorname{tr}(X^T X)", r"\frac{\partial f}{\partial X} = 2 X", "proved"),
+    (SHAPES, r"f = \operatorname{tr}(A A)", r"\frac{\partial f}{\partial A} = 2 A^T", "proved"),  # A A is A^2
+    (SHAPES, r"f = \operatorname{tr}(A A)", r"\frac{\partial f}{\partial A} = 2 A", "refuted"),
+    (SHAPES, r"f = \|x\|", r"\frac{\partial f}{\partial x} = \frac{x}{\|x\|}", "proved"),
+    (SHAPES, r"f = (a^T x)^2", r"\frac{\partial f}{\partial x} = 2 a a^T x", "proved"),
+    (SHAPES, r"f = \sigma(a^T x)", r"\nabla_x f = \sigma(a^T x) (1 - \sigma(a^T x)) a", "proved"),
+    (SHAPES, r"f = \log(\mathbf{1}^T \exp(x))", r"\frac{\partial f}{\partial x} = \operatorname{softmax}(x)", "proved"),
+    (SHAPES, r"f = \log(\mathbf{1}^T \exp(x))", r"\frac{\partial f}{\partial x} = \exp(x)", "refuted"),
+    (RELU, "", r"\frac{\partial L}{\partial Z} = \frac{\partial L}{\partial A} \odot \mathbf{1}_{Z > 0}", "proved"),
+    (RELU, "", r"\frac{\partial L}{\partial Z} = \frac{\partial L}{\partial A} \odot "
+               r"\begin{cases} 1, Z > 0 \\ 0, Z \leq 0 \end{cases}", "proved"),
+    (RELU, "", r"\frac{\partial L}{\partial Z} = \frac{\partial L}{\partial A} \cdot "
+               r"\begin{cases} 1, Z > 0 \\ 0, Z \leq 0 \end{cases}", "refuted"),  # a matrix product: shapes
+    (RELU, "", r"\frac{\partial L}{\partial Z} = \frac{\partial L}{\partial A} \cdot \frac{\partial A}{\partial Z}",
+     "refuted"),  # dA/dZ has four indices
+]
+
+
+@pytest.mark.parametrize(("where", "function", "line", "verdict"), CASES)
+def test_a_classic_gradient_in_matrix_notation_is_judged_for_every_size(where: str, function: str, line: str,
+                                                                         verdict: str) -> None:
+    text = f"# G\n\n```where\n{where}{function}\n```\n\n$${line}$$\n"
+    document = read_text(text, "matrix.md")
+    assert document.errors == ()
+    (read,) = document.derivations
+    result = verify(read.derivation, 5.0)
+    *first, step = result.steps  # \nabla_x f = ...: the derivative itself is a step too
+    assert all(s.verdict.verdict == "proved" for s in first)
+    assert step.verdict.verdict == verdict, step.verdict
+    if verdict == "proved":
+        assert step.verdict.method.startswith("index notation")
+        assert result.numeric is not None and result.numeric.passed
+    else:  # a shape named in words, or an entry at sizes with a certified point
+        example = step.verdict.counterexample
+        assert step.verdict.shape_error or (example is not None and example.entry and example.bound)
+
+
+def _layer_gradient(line: str) -> str:
+    return "# G\n\n```where\n" + LAYER + "```\n\n$$" + line + "$$\n"
+
+
+def test_a_number_added_to_a_vector_is_added_to_every_entry_and_said() -> None:
+    where = "X \\in \\mathbb{R}^{n \\times d}\nw \\in \\mathbb{R}^{d}\ny \\in \\mathbb{R}^{n}\n" \
+            "J = -\\frac{1}{n} (y^T \\log(\\sigma(X w)) + (1 - y)^T \\log(1 - \\sigma(X w)))\n"
+    text = f"# G\n\n```where\n{where}```\n\n$$\\nabla_w J = \\frac{{1}}{{n}} X^T (\\sigma(X w) - y)$$\n"
+    (read,) = read_text(text, "logistic.md").derivations
+    result = verify(read.derivation, 5.0)
+    assert [s.verdict.verdict for s in result.steps] == ["proved", "proved"] and result.numeric.passed
+    said = read.derivation.steps[0].conventions
+    assert any("scalar broadcasting: 1 is added to every entry of a n x 1 matrix" in c for c in said)
+
+
+def test_a_product_that_does_not_conform_names_both_shapes() -> None:
+    text = _layer_gradient(r"\frac{\partial L}{\partial W} = X \frac{\partial L}{\partial Z}")
+    (read,) = read_text(text, "matrix.md").derivations
+    (step,) = verify(read.derivation, 5.0).steps
+    assert "X (n x d)" in step.verdict.shape_error and "(n x h)" in step.verdict.shape_error
+
+
+def test_a_bias_added_to_every_row_is_said_with_the_derivation() -> None:
+    text = _layer_gradient(r"\frac{\partial L}{\partial W} = X^T \frac{\partial L}{\partial Z}")
+    (read,) = read_text(text, "matrix.md").derivations
+    (said,) = read.derivation.steps[0].conventions
+    assert said == "Z: row-vector broadcasting: b (1 x h) is added to every row of the n-row term"
+    in_line = read_text(_layer_gradient("X W + b = X W + b"), "matrix.md").derivations[0].derivation.steps[-1]
+    assert any("b (1 x h) is added to every row" in c for c in in_line.conventions)
+
+
+N, K = sp.symbols("n k", integer=True, positive=True)
+SIZES = (Var(N, Choice((2, 3))), Var(K, Choice((2, 3))))
+
+
+def test_the_canonical_form_contracts_deltas_and_renames_dummies() -> None:
+    x, a = sp.MatrixSymbol("x", N, 1), sp.MatrixSymbol("A", N, N)
+    gradient = entry(Gradient(x.T * a * x, x), {}, {}, ROW, 0)
+    assert difference_terms(gradient, entry((a + a.T) * x, {}, {}, ROW, 0), {ROW: (0, N - 1)}) == []
+    assert difference_terms(gradient, entry(2 * a * x, {}, {}, ROW, 0), {ROW: (0, N - 1)}) != []
+
+
+def test_a_row_sum_constraint_is_what_proves_softmax_cross_entropy() -> None:
+    z, y = sp.MatrixSymbol("Z", N, K), sp.MatrixSymbol("Y", N, K)
+    i, c = sp.symbols("i c", integer=True)
+    loss = -sp.Sum(y[i, c] * sp.log(Softmax(z, True)[i, c]), (i, 0, N - 1), (c, 0, K - 1)) / N
+    lhs, rhs = entry(Gradient(loss, z), {}, {}), entry((Softmax(z, True) - y) / N, {}, {})
+    ranges = {ROW: (0, N - 1), COL: (0, K - 1)}
+    assert difference_terms(lhs, rhs, ranges, (RowSums(y),)) == []
+    assert difference_terms(lhs, rhs, ranges) != []  # without it, the step is not an identity
+
+
+def test_an_unspecified_loss_is_proved_for_every_loss_and_screened_with_free_partials() -> None:
+    x, w, z = sp.MatrixSymbol("X", N, 3), sp.MatrixSymbol("W", 3, K), sp.MatrixSymbol("Z", N, K)
+    loss = Loss("ell", z)
+    context = Context(variables=SIZES, definitions=((z, x * w),))
+    proved = check_every_size(Gradient(loss, w), x.T * Gradient(loss, z), context)
+    assert proved.verdict == "proved"
+    refuted = check_every_size(Gradient(loss, w), (x.T * Gradient(loss, z)) * 2, context)
+    assert refuted.verdict == "refuted" and "dell/dZ" in " ".join(refuted.counterexample.point)
+
+
+LAYERED = r"""A^{(1)} \in \mathbb{R}^{n \times h}
+W^{(2)} \in \mathbb{R}^{h \times k}
+b^{(2)} \in \mathbb{R}^{1 \times k}
+Z^{(2)} = A^{(1)} W^{(2)} + b^{(2)}
+\ell: \mathbb{R}^{n \times k} \to \mathbb{R}
+L = \ell(Z^{(2)})
+"""
+
+
+@pytest.mark.parametrize("line", [
+    r"\frac{\partial L}{\partial W^{(2)}} = {A^{(1)}}^\top \frac{\partial L}{\partial Z^{(2)}}",
+    r"\nabla_{W^{(2)}} L = (A^{(1)})^{\mathsf{T}} \nabla_{Z^{(2)}} L",
+    r"\frac{\partial L}{\partial A^{(1)}} = \frac{\partial L}{\partial Z^{(2)}} \cdot (W^{(2)})^T",
+])
+def test_layer_indices_name_matrices(line: str) -> None:
+    document = read_text(f"# G\n\n```where\n{LAYERED}```\n\n$${line}$$\n", "layers.md")
+    assert document.errors == ()
+    result = verify(document.derivations[0].derivation, 5.0)
+    assert all(s.verdict.verdict == "proved" for s in result.steps) and result.numeric.passed
+
+
+def test_a_subsection_reads_with_the_where_block_of_the_section_it_is_under() -> None:
+    text = (f"# Layer\n\n```where\n{LAYER}```\n\n## Weights\n\n$$\\frac{{\\partial L}}{{\\partial W}} = X^T "
+            "\\frac{\\partial L}{\\partial Z}$$\n\n## Bias\n\n```where\nL = \\ell(Z) + 0\n```\n\n"
+            "$$\\frac{\\partial L}{\\partial b} = \\mathbf{1}^T \\frac{\\partial L}{\\partial Z}$$\n")
+    document = read_text(text, "nested.md")
+    assert document.errors == ()
+    assert [d.derivation.id for d in document.derivations] == ["weights", "bias"]
+    assert all(verify(d.derivation, 5.0).ok for d in document.derivations)
+
+
+def test_the_numeric_check_runs_at_the_sizes_a_where_line_gives() -> None:
+    text = f"# G\n\n```where\n{LAYER}numeric check at n = 5, d = 4, h = 7\n```\n\n" \
+           "$$\\frac{\\partial L}{\\partial W} = X^T \\frac{\\partial L}{\\partial Z}$$\n"
+    result = verify(read_text(text, "sizes.md").derivations[0].derivation, 5.0)
+    assert result.numeric.passed and "28 entries, at n = 5, d = 4, h = 7" in result.numeric.method
+    bad = read_text(text.replace("h = 7", "q = 7"), "sizes.md").errors
+    assert len(bad) == 1 and "a declared size" in bad[0].message
+
+
+def test_a_second_derivative_of_an_unspecified_loss_is_not_proved() -> None:
+    line = r"\frac{\partial g}{\partial W} = 0"
+    where = LAYER + "g = \\operatorname{tr}(\\frac{\\partial L}{\\partial Z}^T X W)\n"
+    (read,) = read_text(f"# G\n\n```where\n{where}```\n\n$${line}$$\n", "second.md").derivations
+    (step,) = verify(read.derivation, 5.0).steps
+    assert step.verdict.verdict == "unproved" and "second derivative" in step.verdict.method
+
+
+@pytest.mark.parametrize("line", [
+    r"\frac{\partial L}{\partial b} = \sum_{i=1}^{n} \frac{\partial L}{\partial Z}",  # a matrix summed over an index
+    r"\frac{\partial L}{\partial W} = (X^T)^2",  # a power of a matrix
+    r"\frac{\partial L}{\partial W} = \mathbb{1}[X < 0]",  # only a ReLU's pattern 1[Z > 0] is read
+    r"\frac{\partial L}{\partial W} = X^T \frac{\partial L}{\partial Z} + \operatorname{diag}(b)",  # no diag yet
+    r"\frac{\partial L}{\partial b} = \mathbf{1}",  # a ones vector whose length nothing gives
+])
+def test_matrix_notation_it_cannot_read_is_a_located_error(line: str) -> None:
+    document = read_text(f"# G\n\n```where\n{LAYER}```\n\n$${line}$$\n", "matrix.md")
+    (error,) = document.errors
+    assert error.line == 12 and error.column > 1 and error.message

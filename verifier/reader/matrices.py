@@ -1,0 +1,190 @@
+"""What matrix notation means: products and sums of declared matrices, transposes, elementwise functions.
+
+Matrices are SymPy matrix expressions over `MatrixSymbol`s with symbolic sizes; their shapes are checked by
+the engine (`verifier.tensor.shape_problem`), never here, so a product that does not conform is read as written
+and refuted, not rejected. Each function here takes values the formula reader has already built.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import sympy as sp
+from sympy.core.function import UndefinedFunction
+
+from verifier.reader.formula import ParseError
+from verifier.tensor import Gradient, Indicator, Jacobian, Loss, Softmax, same_size
+from verifier.tensor import shown as _shown
+
+BROADCAST = "row-vector broadcasting: {row} ({shape}) is added to every row of the {rows}-row term"
+SCALAR = "scalar broadcasting: {number} is added to every entry of a {shape} matrix"
+RELU_NAMES = frozenset({"ReLU", "relu"})
+
+
+def is_matrix(value: object) -> bool:
+    """Whether a value read so far is a matrix (not a scalar)."""
+    return isinstance(value, sp.MatrixExpr)
+
+
+def derivative(value: sp.Expr, variable: sp.Basic, order: int, position: tuple[int, int]) -> sp.Expr:
+    """d value / d variable: a gradient (the variable's shape) for a matrix variable."""
+    if not is_matrix(variable):
+        return sp.Derivative(value, (variable, order))
+    if order != 1:
+        raise ParseError("a second derivative in a matrix is not read: write the gradient of the gradient's entries",
+                         *position)
+    if is_matrix(value) and value.shape != (1, 1):
+        return Jacobian(value, variable)  # refuted wherever a line uses it as a matrix
+    return Gradient(value, variable)
+
+
+def ones() -> sp.MatrixExpr:
+    """`\\mathbf{1}`: a column of ones whose length the product it stands in gives (see `product`)."""
+    return sp.OneMatrix(sp.Dummy("ones", integer=True, positive=True), 1)
+
+
+def product(values: list[sp.Expr]) -> sp.Expr:
+    """The product of factors; a ones vector takes the length its neighbour in the product needs."""
+    factors = list(values)
+    for index, (left, right) in enumerate(itertools.pairwise(factors)):
+        if not (is_matrix(left) and is_matrix(right)):
+            continue
+        if _pending(left.shape[1]):
+            factors[index] = left.xreplace({left.shape[1]: right.shape[0]})
+        elif _pending(right.shape[0]):
+            factors[index + 1] = right.xreplace({right.shape[0]: left.shape[1]})
+    return sp.Mul(*factors)
+
+
+def lone_ones(expr: sp.Basic) -> bool:
+    """Whether a ones vector in `expr` still waits for its length (no product gave it one)."""
+    return any(_pending(d) for ones in expr.atoms(sp.OneMatrix) for d in ones.shape)
+
+
+def _pending(size: sp.Expr) -> bool:
+    return isinstance(size, sp.Dummy) and size.name == "ones"
+
+
+def element(matrix: sp.MatrixSymbol, indices: tuple[sp.Expr, ...], position: tuple[int, int]) -> sp.Expr:
+    """`Y_{ic}`: an entry of a declared matrix, counted from 1 as notes count (`x_i` for a column)."""
+    rows, cols = matrix.shape
+    if len(indices) == 1 and (cols == 1 or rows == 1):
+        (index,) = indices
+        return matrix[index - 1, 0] if cols == 1 else matrix[0, index - 1]
+    if len(indices) != 2:
+        raise ParseError(f"an entry of the matrix {matrix} takes two indices, as in {matrix}_{{ij}}", *position)
+    return matrix[indices[0] - 1, indices[1] - 1]
+
+
+def transpose(value: sp.Expr) -> sp.Expr:
+    """value^T: a matrix's transpose; a scalar is its own."""
+    return value.T if is_matrix(value) else value
+
+
+def applied(name: str, function: object, arguments: list[sp.Expr], position: tuple[int, int],
+            primes: int = 0) -> sp.Expr | None:
+    """A function applied to a matrix: elementwise (`\\sigma'(Z)`: its derivative, elementwise), row-wise softmax,
+    a trace or an unspecified loss.
+
+    None when no argument is a matrix (the scalar reader goes on).
+    """
+    if not any(is_matrix(a) and a.shape != (1, 1) for a in arguments):
+        return None
+    if name == "max" and len(arguments) == 2 and 0 in arguments and any(is_matrix(a) for a in arguments):
+        return relu(next(a for a in arguments if is_matrix(a)))  # max(Z, 0) and max(0, Z)
+    if len(arguments) != 1:
+        raise ParseError(f"{name} of a matrix takes one argument", *position)
+    (matrix,) = arguments
+    if primes:
+        if not (isinstance(function, sp.Lambda) and len(function.variables) == 1) or primes > 2:
+            raise ParseError(f"{name}' of a matrix is read for a known function of one argument", *position)
+        (u,) = function.variables
+        return matrix.applyfunc(sp.Lambda(u, sp.diff(function.expr, u, primes)))
+    if name in RELU_NAMES:
+        return relu(matrix)
+    if name == "softmax":
+        return Softmax(matrix, matrix.shape[1] != 1)
+    if name in ("tr", "Tr", "trace"):
+        return sp.Trace(matrix)
+    if isinstance(function, UndefinedFunction):
+        return Loss(name, matrix)
+    if isinstance(function, sp.Lambda) and len(function.variables) == 1:
+        return matrix.applyfunc(function)
+    raise ParseError(f"{name} cannot be applied to a matrix", *position)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """`Z > 0` for a matrix Z: a condition on each entry, only read inside cases."""
+
+    matrix: sp.Expr
+    relation: str
+    bound: sp.Expr
+
+
+def pattern(pieces: list[tuple[sp.Expr, object]], position: tuple[int, int]) -> Indicator:
+    """`cases` of 1 where Z > 0 and 0 where Z <= 0: the ReLU pattern 1[Z > 0]; nothing else is read."""
+    values = {(value, c.relation, c.bound) for value, c in pieces if isinstance(c, Comparison)}
+    matrices = {c.matrix for _, c in pieces if isinstance(c, Comparison)}
+    above = {(1, ">", 0), (1, "\\gt", 0)}
+    below = {(0, r, 0) for r in ("\\leq", "\\le", "<=", "\u2264")}
+    if len(matrices) == 1 and len(pieces) == 2 and values & above and values & below:
+        return indicator(matrices.pop())
+    raise ParseError("cases on a matrix are read as 1 where Z > 0 and 0 where Z <= 0 (a ReLU's pattern)", *position)
+
+
+def as_scalars(values: list[sp.Expr]) -> list[sp.Expr]:
+    """1 x 1 matrices (a^T x) as the numbers they are, so that a function applies to them as to a number."""
+    return [v[0, 0] if is_matrix(v) and v.shape == (1, 1) else v for v in values]
+
+
+def relu(matrix: sp.MatrixExpr) -> sp.MatrixExpr:
+    """ReLU(Z) = 1[Z > 0] * Z elementwise (differentiated region by region)."""
+    return sp.HadamardProduct(indicator(matrix), matrix)
+
+
+def indicator(matrix: sp.MatrixExpr) -> Indicator:
+    """1[Z > 0]: the ReLU pattern of Z."""
+    return Indicator(matrix)
+
+
+def hadamard(left: sp.Expr, right: sp.Expr, position: tuple[int, int]) -> sp.Expr:
+    """left * right elementwise (\\odot); for scalars, the product."""
+    if is_matrix(left) and is_matrix(right):
+        return sp.HadamardProduct(left, right)
+    if is_matrix(left) or is_matrix(right):
+        return left * right
+    raise ParseError("\\odot between two scalars: write a product", *position)
+
+
+def summed(terms: tuple[sp.Expr, ...]) -> tuple[sp.Expr, tuple[str, ...]]:
+    """A sum of terms; a 1 x c row added to r x c matrices is added to every row (the ML convention), said so."""
+    if any(not is_matrix(t) for t in terms):  # a number plus a^T x: a number
+        terms = tuple(as_scalars(list(terms)))
+    matrices = [t for t in terms if is_matrix(t)]
+    if not matrices:
+        return sp.Add(*terms), ()
+    said: list[str] = []
+    if len(matrices) != len(terms):  # 1 - y for a vector y: 1 in every entry (numpy's and the courses' reading)
+        shape = matrices[0].shape
+        numbers = [t for t in terms if not is_matrix(t) and t != 0]
+        said = [SCALAR.format(number=_shown(n), shape=f"{shape[0]} x {shape[1]}") for n in numbers]
+        terms = tuple(t if is_matrix(t) else t * sp.OneMatrix(*shape) for t in terms if is_matrix(t) or t != 0)
+    tall = [m for m in matrices if m.shape[0] != 1]
+    if not tall:
+        return sp.MatAdd(*terms), tuple(said)
+    rows = tall[0].shape[0]
+    kept = []
+    for term in terms:
+        if term.shape[0] == 1 and not same_size(rows, 1) and same_size(term.shape[1], tall[0].shape[1]):
+            kept.append(sp.MatMul(sp.OneMatrix(rows, 1), term))
+            said.append(BROADCAST.format(row=_shown(term), shape=f"1 x {term.shape[1]}", rows=rows))
+        else:
+            kept.append(term)
+    return sp.MatAdd(*kept), tuple(said)  # (a scalar's broadcast said first, then the rows')
+
+
+def norm(value: sp.Expr) -> sp.Expr:
+    """||X||: the Frobenius norm of a matrix (the Euclidean norm of a vector)."""
+    return sp.sqrt(sp.Trace(value.T * value))

@@ -1,0 +1,320 @@
+"""Matrices with symbolic sizes: their shapes as written, gradients, and entries in index notation."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+
+import sympy as sp
+from sympy.core.symbol import Str
+from sympy.matrices.expressions.matexpr import MatrixElement
+from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.str import StrPrinter
+
+Definitions = Mapping[sp.MatrixSymbol, sp.MatrixExpr]
+ROW, COL = sp.Symbol("_row", integer=True), sp.Symbol("_col", integer=True)  # the free indices of an entry
+
+
+class Indicator(sp.MatrixExpr):
+    """1[Z > 0], entry by entry: a ReLU's 0/1 pattern (0 at a kink), whose derivative is 0 on every region."""
+
+    def __new__(cls, argument: sp.MatrixExpr) -> Indicator:
+        return sp.Basic.__new__(cls, argument)
+
+    @property
+    def shape(self) -> tuple[sp.Expr, sp.Expr]:
+        return self.args[0].shape
+
+    def _entry(self, i: sp.Expr, j: sp.Expr, **kwargs: object) -> sp.Expr:
+        return Positive(self.args[0][i, j])
+
+    def _latex(self, printer: object) -> str:
+        return rf"\mathbb{{1}}\left[{sp.latex(self.args[0])} > 0\right]"
+
+
+class Positive(sp.Function):
+    """1[z > 0] of one entry: opaque in index notation, its derivative 0 (region by region)."""
+
+    nargs = 1
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return sp.S.Zero
+
+    def _eval_evalf(self, prec: int) -> sp.Expr | None:
+        value = self.args[0].evalf(prec)
+        return (sp.S.One if value > 0 else sp.S.Zero) if value.is_extended_real else None
+
+    def _numpycode(self, printer: NumPyPrinter) -> str:  # by the real part: a complex step passes through it
+        greater, real = printer._module_format("numpy.greater"), printer._module_format("numpy.real")
+        return f"{greater}({real}({printer._print(self.args[0])}), 0) * 1.0"
+
+
+class LossGradient(sp.MatrixSymbol):
+    """The partial derivatives of an unspecified loss at its argument: free entries, any loss realises them."""
+
+
+class LossValue(sp.MatrixSymbol):
+    """The value of an unspecified loss (1 x 1): free, so that its value and its gradient are independent."""
+
+
+class Loss(sp.Expr):
+    """ell(Z): a scalar function of a matrix left unspecified (any differentiable loss)."""
+
+    def __new__(cls, name: str | Str, argument: sp.MatrixExpr) -> Loss:
+        return sp.Expr.__new__(cls, name if isinstance(name, Str) else Str(name), argument)
+
+    @property
+    def argument(self) -> sp.MatrixExpr:
+        """The matrix the loss is applied to."""
+        return self.args[1]
+
+    def gradient(self) -> LossGradient:
+        """d ell / dZ at the argument, a matrix of free entries of the argument's shape."""
+        return LossGradient(f"d{self.args[0]}/d{shown(self.argument)}", *self.argument.shape)
+
+    def value(self) -> LossValue:
+        """ell(Z) itself, a free 1 x 1 matrix (its entry is the value)."""
+        return LossValue(f"{self.args[0]}({shown(self.argument)})", 1, 1)
+
+    def _latex(self, printer: object) -> str:
+        return rf"\operatorname{{{self.args[0]}}}\left({sp.latex(self.argument)}\right)"
+
+
+class Gradient(sp.MatrixExpr):
+    """dL/dV for a scalar L: V's shape, entry (i, j) the partial derivative of L in V[i, j]."""
+
+    def __new__(cls, function: sp.Expr, variable: sp.MatrixSymbol) -> Gradient:
+        return sp.Basic.__new__(cls, sp.sympify(function), variable)
+
+    @property
+    def function(self) -> sp.Expr:
+        """The scalar differentiated."""
+        return self.args[0]
+
+    @property
+    def variable(self) -> sp.MatrixSymbol:
+        """The matrix it is differentiated in."""
+        return self.args[1]
+
+    @property
+    def shape(self) -> tuple[sp.Expr, sp.Expr]:
+        return self.variable.shape
+
+    def _entry(self, i: sp.Expr, j: sp.Expr, **kwargs: object) -> sp.Expr:
+        return sp.diff(scalar_form(self.function), self.variable[i, j])
+
+    def _latex(self, printer: object) -> str:
+        return rf"\frac{{\partial {sp.latex(self.function)}}}{{\partial {sp.latex(self.variable)}}}"
+
+
+class Jacobian(sp.MatrixExpr):
+    """dZ/dW of a matrix in a matrix: four indices, no matrix. A line using it as one has a shape error."""
+
+    def __new__(cls, function: sp.MatrixExpr, variable: sp.MatrixSymbol) -> Jacobian:
+        return sp.Basic.__new__(cls, function, variable)
+
+    @property
+    def shape(self) -> tuple[sp.Expr, sp.Expr]:
+        return self.args[0].shape  # never used as a shape: `shape_problem` reports it first
+
+    def describe(self) -> str:
+        """What it is, in words."""
+        function, variable = self.args
+        return (f"d{shown(function)}/d{shown(variable)} is the derivative of a {shape_text(function.shape)} matrix "
+                f"in a {shape_text(variable.shape)} matrix: a tensor with four indices, not a matrix, so it cannot be "
+                "multiplied or compared as one")
+
+    def _latex(self, printer: object) -> str:
+        return rf"\frac{{\partial {sp.latex(self.args[0])}}}{{\partial {sp.latex(self.args[1])}}}"
+
+
+class Softmax(sp.MatrixExpr):
+    """softmax along each row of Z (`by_rows`), or down each column (a column vector's entries)."""
+
+    def __new__(cls, argument: sp.MatrixExpr, by_rows: bool | sp.Basic) -> Softmax:
+        return sp.Basic.__new__(cls, argument, sp.true if by_rows else sp.false)
+
+    @property
+    def shape(self) -> tuple[sp.Expr, sp.Expr]:
+        return self.args[0].shape
+
+    def _entry(self, i: sp.Expr, j: sp.Expr, **kwargs: object) -> sp.Expr:
+        z, by_rows = self.args[0], bool(self.args[1])
+        k = sp.Dummy("k", integer=True)
+        rows, cols = z.shape
+        if by_rows:
+            return sp.exp(z[i, j]) / sp.Sum(sp.exp(z[i, k]), (k, 0, cols - 1))
+        return sp.exp(z[i, j]) / sp.Sum(sp.exp(z[k, j]), (k, 0, rows - 1))
+
+    def _latex(self, printer: object) -> str:
+        return rf"\operatorname{{softmax}}\left({sp.latex(self.args[0])}\right)"
+
+
+def in_index_notation(expr: object) -> bool:
+    """Whether a step is checked here: a matrix expression with a symbolic size, or a gradient, loss or softmax."""
+    if not isinstance(expr, sp.MatrixExpr) or isinstance(expr, sp.MatrixBase):
+        return False
+    if expr.has(Gradient, Jacobian, Loss, Softmax, Indicator):
+        return True
+    return any(not d.is_Integer for m in expr.atoms(sp.MatrixSymbol) for d in m.shape)
+
+
+class _Shown(StrPrinter):
+    """Matrix expressions as notes write them: `x^T A x`, `dL/dZ`, `1[Z > 0] * Z` (elementwise)."""
+
+    def _print_Transpose(self, expr: sp.Transpose) -> str:
+        inner = self._print(expr.arg)
+        return f"{inner}^T" if isinstance(expr.arg, sp.MatrixSymbol | sp.OneMatrix) else f"({inner})^T"
+
+    def _print_MatMul(self, expr: sp.MatMul) -> str:
+        return " ".join(f"({self._print(a)})" if isinstance(a, sp.MatAdd) else self._print(a) for a in expr.args)
+
+    def _print_HadamardProduct(self, expr: sp.HadamardProduct) -> str:
+        return " * ".join(f"({self._print(a)})" if isinstance(a, sp.MatAdd | sp.MatMul) else self._print(a)
+                          for a in expr.args)
+
+    def _print_OneMatrix(self, expr: sp.OneMatrix) -> str:
+        return "1"
+
+    def _print_Gradient(self, expr: Gradient) -> str:
+        return f"d{self._print(expr.function)}/d{self._print(expr.variable)}"
+
+    def _print_Indicator(self, expr: Indicator) -> str:
+        return f"1[{self._print(expr.args[0])} > 0]"
+
+    def _print_Jacobian(self, expr: Jacobian) -> str:
+        return f"d{self._print(expr.args[0])}/d{self._print(expr.args[1])}"
+
+
+def shown(expr: sp.Basic) -> str:
+    """An expression in the words of a message: `x^T A`, `dL/dZ_3 W_3^T`."""
+    return _Shown().doprint(expr)
+
+
+def shape_text(shape: tuple[sp.Expr, sp.Expr]) -> str:
+    """`n x 3`."""
+    return f"{shape[0]} x {shape[1]}"
+
+
+def same_size(a: sp.Expr, b: sp.Expr) -> bool:
+    """Whether two sizes are equal for every value of the size symbols."""
+    return sp.expand(a - b) == 0
+
+
+def shape_problem(expr: sp.Basic) -> str | None:
+    """Why an expression as written has no shape (a product that does not conform, a sum of unequal shapes)."""
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, Jacobian):
+            return f"shape error: {node.describe()}"
+        if isinstance(node, sp.MatMul):
+            factors = [a for a in node.args if isinstance(a, sp.MatrixExpr)]
+            for left, right in itertools.pairwise(factors):
+                if not same_size(left.shape[1], right.shape[0]):
+                    return (f"shape error: {shown(left)} ({shape_text(left.shape)}) times {shown(right)} "
+                            f"({shape_text(right.shape)}) does not conform ({left.shape[1]} columns against "
+                            f"{right.shape[0]} rows)")
+        if isinstance(node, sp.MatAdd | sp.HadamardProduct):
+            operation = "plus" if isinstance(node, sp.MatAdd) else "times elementwise"
+            for left, right in zip(node.args, node.args[1:], strict=False):
+                if not all(same_size(a, b) for a, b in zip(left.shape, right.shape, strict=True)):
+                    return (f"shape error: {shown(left)} ({shape_text(left.shape)}) {operation} {shown(right)} "
+                            f"({shape_text(right.shape)}): the shapes differ")
+    return None
+
+
+def scalar_form(expr: sp.Expr) -> sp.Expr:
+    """A scalar in index notation: 1 x 1 matrix expressions as their entry, traces as sums, losses linearised.
+
+    An unspecified loss ell(Z) becomes c + sum_ij G_ij Z_ij with c and G free: any value and any gradient at the
+    point, which is all a first derivative uses (a second derivative of it is refused: `second_derivative`).
+    """
+    if isinstance(expr, sp.MatrixExpr):
+        return scalar_form(expr[0, 0])
+    expr = expr.replace(lambda e: isinstance(e, Loss), _linearised)
+    expr = expr.replace(lambda e: isinstance(e, sp.Trace), lambda e: _trace(e.arg))
+    return expr.replace(lambda e: isinstance(e, sp.MatrixExpr) and e.shape == (1, 1) and not isinstance(
+        e, sp.MatrixSymbol), lambda e: e[0, 0])
+
+
+def _linearised(loss: Loss) -> sp.Expr:
+    i, j = sp.Dummy("i", integer=True), sp.Dummy("j", integer=True)
+    rows, cols = loss.argument.shape
+    return loss.value()[0, 0] + sp.Sum(loss.gradient()[i, j] * loss.argument[i, j], (i, 0, rows - 1),
+                                       (j, 0, cols - 1))
+
+
+def _trace(matrix: sp.MatrixExpr) -> sp.Expr:
+    i = sp.Dummy("i", integer=True)
+    return sp.Sum(matrix[i, i], (i, 0, matrix.shape[0] - 1))
+
+
+def depends_on(symbol: sp.MatrixSymbol, target: sp.MatrixSymbol, definitions: Definitions) -> bool:
+    """Whether a defined matrix depends, through the definitions, on `target`."""
+    seen, todo = set(), [symbol]
+    while todo:
+        current = todo.pop()
+        if current == target:
+            return True
+        meaning = definitions.get(current)
+        if meaning is not None and current not in seen:
+            seen.add(current)
+            todo.extend(meaning.atoms(sp.MatrixSymbol))
+    return False
+
+
+def expand_entries(expr: sp.Expr, definitions: Definitions, keep: set[sp.MatrixSymbol] = frozenset(),
+                   levels: int | None = None) -> sp.Expr:
+    """Entries of defined matrices replaced by their index form, until none is left (except those of `keep`).
+
+    With `levels`, only that many rounds (one: each defined entry by its definition, which may name others).
+    """
+    for _ in range(len(definitions) + 1 if levels is None else levels):
+        expanded = expr.replace(
+            lambda e: isinstance(e, MatrixElement) and e.parent in definitions and e.parent not in keep,
+            lambda e: definitions[e.parent][e.i, e.j],
+        )
+        if expanded == expr:
+            return expr
+        expr = expanded
+    return expr
+
+
+def differentiated(gradient: Gradient, definitions: Definitions, scalars: Mapping[sp.Symbol, sp.Expr]) -> Gradient:
+    """dL/dV with L's meaning written down to V: the definitions that depend on V expanded, the rest held fixed."""
+    variable = gradient.variable
+    function = scalar_form(_expand_scalars(gradient.function, scalars))
+    held = {s for s in definitions if not depends_on(s, variable, definitions)} | {variable}
+    return Gradient(expand_entries(function, definitions, held), variable)
+
+
+def second_derivative(expr: sp.Basic, scalars: Mapping[sp.Symbol, sp.Expr]) -> str | None:
+    """Why a gradient in `expr` cannot be taken: it differentiates a gradient (of an unspecified loss, whose second
+    derivatives are unknown and would be taken as 0); None when every gradient is a first derivative."""
+    for gradient in expr.atoms(Gradient):
+        written = _expand_scalars(gradient.function, scalars)
+        if written.has(Gradient, LossGradient):
+            return f"d/d{shown(gradient.variable)} of {shown(written)} is a second derivative, which is not read"
+    return None
+
+
+def _expand_scalars(expr: sp.Expr, scalars: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr:
+    for _ in range(len(scalars) + 1):
+        expanded = expr.xreplace(dict(scalars))
+        if expanded == expr:
+            return expr
+        expr = expanded
+    return expr
+
+
+def defined_in(expr: sp.Expr, definitions: Definitions) -> set[sp.MatrixSymbol]:
+    """The defined matrices whose entries `expr` holds."""
+    return {e.parent for e in expr.atoms(MatrixElement) if e.parent in definitions}
+
+
+def entry(expr: sp.MatrixExpr, definitions: Definitions, scalars: Mapping[sp.Symbol, sp.Expr],
+          i: sp.Expr = ROW, j: sp.Expr = COL, keep: frozenset[sp.MatrixSymbol] = frozenset()) -> sp.Expr:
+    """Entry (i, j) of a matrix expression in index notation, every definition expanded (but those of `keep`)."""
+    expr = expr.replace(lambda e: isinstance(e, Gradient), lambda g: differentiated(g, definitions, scalars))
+    value = scalar_form(expr) if expr.shape == (1, 1) else expr[i, j]
+    value = scalar_form(_expand_scalars(value, scalars))  # scalars in it (x / ||x||) in index notation too
+    return expand_entries(value.doit(deep=False) if isinstance(value, sp.Derivative) else value, definitions, keep)
