@@ -11,9 +11,8 @@ import numpy as np
 import sympy as sp
 
 from bench.naive import compare
-from bench.workloads import softmax_derivations
+from bench.workloads import quadratic_form, softmax_derivations
 from derivations.notation import derivation, matrix, ones, step
-from derivations.note_004_calculus import quadratic_form
 from verifier import Derivation, verify
 
 

@@ -1,8 +1,8 @@
 """Workloads that grow with a size, for the benchmarks and the scale tests (not the corpus: no line as written).
 
-Note 004's softmax and cross-entropy derivations written out at K = k classes, entry by entry: the corpus
-reads them from `derivations/004_92ccb6d64e70ff8c.md` at K = 3; here K is any number, so the same steps can
-be timed and tested at K = 2 ... 50.
+Note 004's softmax and cross-entropy derivations written out at K = k classes, and its x^T A x lines at size n,
+entry by entry: the corpus reads them from `derivations/004_92ccb6d64e70ff8c.md` (at K = 3, and for every n);
+here the size is a number, so the same steps can be timed and tested entry by entry at K = 2 ... 50, n = 2 ... 20.
 """
 
 from __future__ import annotations
@@ -135,3 +135,47 @@ def softmax_derivations(k: int) -> tuple[Derivation, ...]:
         ],
     )
     return jacobian_setup, diagonal, off_diagonal, dl_dyhat, gradient
+
+
+def quadratic_form(n: int) -> tuple[Derivation, ...]:
+    """x^T A x at size n, entry by entry: the form as an index sum, and its gradient (note 004's lines 27-31)."""
+    x, x_vars = matrix("x", n, 1)
+    a, a_vars = matrix("a", n, n)
+    variables = [*x_vars, *a_vars]
+    form = (x.T * a * x)[0, 0]
+    index_sum = total(a[i, j] * x[i] * x[j] for i in range(n) for j in range(n))
+    form_derivation = derivation(
+        id=f"workload-xtax-n{n}",
+        title=f"x^T A x as an index sum (n = {n})",
+        note="workload",
+        variables=variables,
+        function=form,
+        steps=[
+            said(index_sum, "write out the products"),
+        ],
+    )
+    row_terms = [total(a[k, j] * x[k] * x[j] for j in range(n)) for k in range(n)]
+    column_terms = [total(a[i, k] * x[i] * x[k] for i in range(n)) for k in range(n)]
+    column_rest = [total(a[i, k] * x[i] * x[k] for i in range(n) if i != k) for k in range(n)]
+    big_a, big_x = sp.MatrixSymbol("A", n, n), sp.MatrixSymbol("x", n, 1)
+    gradient = derivation(
+        id=f"workload-xtax-grad-n{n}",
+        title=f"Gradient of x^T A x (n = {n})",
+        note="workload",
+        variables=variables,
+        function=index_sum,
+        variable=x,
+        definitions=((big_a, a), (big_x, x)),
+        remarks="Entry k of each step is the note's line for that k.",
+        steps=[
+            Step(sp.ImmutableMatrix([D(row_terms[k], x[k]) + D(column_terms[k], x[k]) for k in range(n)]),
+                 "keep the terms that hold x_k", None, "error",
+                 "the term a_kk x_k^2 is in both sums, so it is counted twice"),
+            completion(sp.ImmutableMatrix([D(row_terms[k] + column_rest[k], x[k]) for k in range(n)]),
+                       "the terms with i = k, then those with j = k and i != k"),
+            said(sp.ImmutableMatrix([total(a[k, j] * x[j] for j in range(n)) + total(a[i, k] * x[i] for i in range(n))
+                                     for k in range(n)]), "differentiate"),
+            completion((big_x.T * big_a * big_x).diff(big_x), "SymPy's MatrixSymbol calculus, checked as a claim"),
+        ],
+    )
+    return form_derivation, gradient

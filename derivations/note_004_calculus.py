@@ -1,63 +1,14 @@
-"""Note 004 in entry notation: x^T A x as index sums at n = 2 ... 6, and the cross-entropy gradient for a symbolic K."""
+"""Note 004: the cross-entropy gradient for a symbolic number of classes K, written with indexed families."""
 
 import sympy as sp
 
-from derivations.notation import D, completion, derivation, error, exp, log, matrix, step, total
+from derivations.notation import D, completion, derivation, exp, log
 from verifier.model import Choice, Constraint, Family, IndexRange, Interval, Var
 
 NOTE = "004_92ccb6d64e70ff8c.txt"
-SIZES = (2, 3, 4, 5, 6)
 
 
-def quadratic_form(n: int) -> tuple:
-    """The two x^T A x derivations at size n: the form as an index sum, and its gradient."""
-    x, x_vars = matrix("x", n, 1)
-    a, a_vars = matrix("a", n, n)
-    variables = [*x_vars, *a_vars]
-    form = (x.T * a * x)[0, 0]
-    index_sum = total(a[i, j] * x[i] * x[j] for i in range(n) for j in range(n))
-    form_derivation = derivation(
-        id=f"004-xtax-n{n}",
-        title=f"x^T A x as an index sum (n = {n})",
-        note=NOTE,
-        variables=variables,
-        function=form,
-        steps=[
-            step(r"x^T A x = \sum_{i=1}^N \sum_{j=1}^N a_{ij} x_i x_j =", index_sum, "write out the products",
-                 cites=(27,)),
-        ],
-    )
-    row_terms = [total(a[k, j] * x[k] * x[j] for j in range(n)) for k in range(n)]
-    column_terms = [total(a[i, k] * x[i] * x[k] for i in range(n)) for k in range(n)]
-    column_rest = [total(a[i, k] * x[i] * x[k] for i in range(n) if i != k) for k in range(n)]
-    big_a, big_x = sp.MatrixSymbol("A", n, n), sp.MatrixSymbol("x", n, 1)
-    gradient = derivation(
-        id=f"004-xtax-grad-n{n}",
-        title=f"Gradient of x^T A x (n = {n})",
-        note=NOTE,
-        variables=variables,
-        function=index_sum,
-        variable=x,
-        definitions=((big_a, a), (big_x, x)),
-        remarks="Entry k of each step is the note's line for that k.",
-        steps=[
-            error(r"\frac{\partial f}{\partial x_k} = \frac{\partial}{\partial x_k} \sum_{j=1}^N a_{kj} x_k x_j + "
-                  r"\frac{\partial}{\partial x_k} \sum_{i=1}^N a_{ik} x_i x_k =",
-                  sp.ImmutableMatrix([D(row_terms[k], x[k]) + D(column_terms[k], x[k]) for k in range(n)]),
-                  "keep the terms that hold x_k",
-                  "the term a_kk x_k^2 is in both sums, so it is counted twice", cites=(29,)),
-            completion(sp.ImmutableMatrix([D(row_terms[k] + column_rest[k], x[k]) for k in range(n)]),
-                       "the terms with i = k, then those with j = k and i != k"),
-            step(r"= \sum_{j=1}^N a_{kj} x_j + \sum_{i=1}^N a_{ik} x_i",
-                 sp.ImmutableMatrix([total(a[k, j] * x[j] for j in range(n)) + total(a[i, k] * x[i] for i in range(n))
-                                     for k in range(n)]), "differentiate", cites=(31,)),
-            completion((big_x.T * big_a * big_x).diff(big_x), "SymPy's MatrixSymbol calculus, checked as a claim"),
-        ],
-    )
-    return form_derivation, gradient
 
-
-QUADRATIC_FORMS = tuple(d for n in SIZES for d in quadratic_form(n))
 
 
 def symbolic_k() -> object:
@@ -97,4 +48,4 @@ def symbolic_k() -> object:
 
 
 SYMBOLIC_K = symbolic_k()
-DERIVATIONS = (*QUADRATIC_FORMS, SYMBOLIC_K)
+DERIVATIONS = (SYMBOLIC_K,)

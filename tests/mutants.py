@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 
 def first(expr: sp.Expr, wanted: Callable[[sp.Expr], bool]) -> sp.Expr | None:
@@ -48,6 +49,8 @@ def swapped(variable: sp.Symbol) -> sp.Symbol:
     """The fresh symbol a swapped variable becomes (a matrix of the same shape, for a matrix)."""
     if isinstance(variable, sp.MatrixSymbol):
         return sp.MatrixSymbol(f"{variable.name}_swapped", *variable.shape)
+    if isinstance(variable, MatrixElement):  # x_k: the same entry of another matrix
+        return MatrixElement(swapped(variable.parent), variable.i, variable.j)
     return sp.Symbol(f"{variable.name}_swapped", **variable.assumptions0)
 
 

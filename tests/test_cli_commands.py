@@ -145,3 +145,13 @@ def test_ctrl_c_while_the_package_imports_is_one_line() -> None:
     done = subprocess.run([sys.executable, "-c", code, "list"], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert done.returncode == 130, done.stderr
     assert done.stderr.strip() == "backproof: interrupted"
+
+
+def test_a_reader_that_closes_the_output_early_gets_no_traceback() -> None:
+    process = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "verify", "--json", "--note", "004"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.read(10)
+    process.stdout.close()  # as `| head -c 10` does
+    error = process.stderr.read().decode()
+    assert process.wait(timeout=120) in (0, cli.EXIT_PIPE) and "Traceback" not in error

@@ -9,7 +9,7 @@ import pytest
 import sympy as sp
 
 import derivations
-from bench.workloads import softmax_derivations
+from bench.workloads import quadratic_form, softmax_derivations
 from derivations import BY_ID
 from verifier import Context, Interval, Var, check_step, verify
 from verifier.every_size import PROVED_METHOD
@@ -95,11 +95,13 @@ def test_the_cross_entropy_gradient_needs_the_labels_to_sum_to_1() -> None:
 
 
 @pytest.mark.parametrize("n", [2, 3, 4, 5, 6])
-def test_the_quadratic_form_is_checked_at_every_size(n: int, corpus_results) -> None:  # type: ignore[no-untyped-def]
-    gradient = corpus_results[f"004-xtax-grad-n{n}"]
-    assert gradient.ok
-    assert [r.step.expected for r in gradient.steps if r.verdict.verdict == "refuted"] == ["error"]
-    assert "MatrixSymbol" in gradient.derivation.steps[-1].justification
+def test_the_entrywise_quadratic_form_is_checked_at_every_size(n: int) -> None:
+    form, gradient = quadratic_form(n)
+    assert verify(form).ok
+    result = verify(gradient)
+    assert result.ok
+    assert [r.step.expected for r in result.steps if r.verdict.verdict == "refuted"] == ["error"]
+    assert "MatrixSymbol" in gradient.steps[-1].justification
 
 
 def test_the_quadratic_form_in_matrix_notation_is_judged_for_every_n(corpus_results) -> None:  # type: ignore[no-untyped-def]
@@ -108,6 +110,9 @@ def test_the_quadratic_form_in_matrix_notation_is_judged_for_every_n(corpus_resu
     gradient = corpus_results["004-xtax-gradient"]
     assert gradient.ok and gradient.numeric.passed
     assert {r.verdict.method for r in gradient.steps} == {PROVED_METHOD}
+    entries = corpus_results["004-xtax-entries"]  # line 29 counts a_kk x_k^2 twice, for every size, once
+    assert entries.ok and [r.step.expected for r in entries.steps if r.verdict.verdict == "refuted"] == ["error"]
+    assert corpus_results["004-xtax-sum"].ok
 
 
 def test_every_parameter_of_the_full_network_is_confirmed_numerically(corpus_results) -> None:  # type: ignore[no-untyped-def]

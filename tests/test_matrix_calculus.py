@@ -56,6 +56,34 @@ CASES = [  # (where block, the function's definition, the gradient as a line wri
     (LAYER, "", r"\frac{\partial L}{\partial X} = \frac{\partial L}{\partial Z} W^T", "proved"),
     (LAYER, "", r"\frac{\partial L}{\partial b} = \mathbf{1}^T \frac{\partial L}{\partial Z}", "proved"),
     (LAYER, "", r"\frac{\partial L}{\partial b} = \mathbf{1}_n^T \frac{\partial L}{\partial Z}", "proved"),
+    (LAYER, "", r"\frac{\partial L}{\partial b} = \mathbf{1}", "refuted"),  # its length from b's: a column for a row
+    # entries with free indices, as courses write backprop
+    (LAYER, "", r"\frac{\partial L}{\partial W_{ij}} = \sum_{k=1}^{n} X_{ki} \frac{\partial L}{\partial Z_{kj}}",
+     "proved"),
+    (LAYER, "", r"\frac{\partial L}{\partial W_{ij}} = \sum_{k=1}^{n} X_{kj} \frac{\partial L}{\partial Z_{ki}}",
+     "refuted"),  # i runs over d rows of W, but over h columns of dL/dZ
+    (LAYER, "", r"\frac{\partial L}{\partial X_{ij}} = \sum_{c=1}^{h} \frac{\partial L}{\partial Z_{ic}} W_{jc}",
+     "proved"),
+    (LAYER, "", r"\frac{\partial L}{\partial X_{ij}} = \sum_{c=1}^{h} \frac{\partial L}{\partial Z_{ic}} W_{jc} + "
+                r"X_{ij}", "refuted"),
+    (LAYER, "", r"\frac{\partial L}{\partial b_{j}} = \sum_{i=1}^{n} \frac{\partial L}{\partial Z_{ij}}", "proved"),
+    (SHAPES, "f = x^T A x", r"\frac{\partial f}{\partial x_k} = \sum_{j=1}^{n} A_{kj} x_j + \sum_{i=1}^{n} A_{ik} x_i",
+     "proved"),
+    (SHAPES, "f = x^T A x", r"\frac{\partial f}{\partial x_k} = 2 \sum_{j=1}^{n} A_{kj} x_j", "refuted"),
+    # a number in brackets among matrices is a number (an independent review found these refuted as shapes)
+    (SHAPES, r"f = (\mathbf{1}^T x)^2", r"\frac{\partial f}{\partial x} = 2 (\mathbf{1}^T x) \mathbf{1}", "proved"),
+    (SHAPES, r"f = (x^T x)^2", r"\frac{\partial f}{\partial x} = 4 (x^T x) x", "proved"),
+    (SHAPES, r"f = (x^T A x)^2", r"\frac{\partial f}{\partial x} = 2 (x^T A x) (A + A^T) x", "proved"),
+    (SHAPES, r"f = (x^T A x)^2", r"\frac{\partial f}{\partial A} = 2 x x^T (x^T A x)", "proved"),
+    (SHAPES, r"f = (\mathbf{1}^T x) (a^T x)",
+     r"\frac{\partial f}{\partial x} = (a^T x) \mathbf{1} + (\mathbf{1}^T x) a", "proved"),
+    (SHAPES, r"f = \log(\mathbf{1}^T \exp(x))", r"\frac{\partial f}{\partial x} = \frac{\exp(x)}{\mathbf{1}^T \exp(x)}",
+     "proved"),
+    (SHAPES, "f = x^T A x", r"\frac{\partial f}{\partial x} = (A' + A) x", "proved"),  # A' read as the transpose
+    (SHAPES.replace("u \\in", "c \\in \\mathbb{R}\nu \\in"), r"f = \|c x - a\|^2",
+     r"\frac{\partial f}{\partial c} = 2 x^T (c x - a)", "proved"),  # a scalar in a matrix expression
+    (SHAPES.replace("u \\in", "c \\in \\mathbb{R}\nu \\in"), r"f = \|c x - a\|^2",
+     r"\frac{\partial f}{\partial c} = 2 c x^T (c x - a)", "refuted"),
     (LAYER, "", r"\frac{\partial L}{\partial b} = \mathbf{1}^T \frac{\partial L}{\partial Z} W", "refuted"),
     (RELU, "", r"\frac{\partial L}{\partial Z} = \frac{\partial L}{\partial A} \odot \mathbb{1}[Z > 0]", "proved"),
     (RELU, "", r"\frac{\partial L}{\partial Z} = \frac{\partial L}{\partial A}", "refuted"),  # the mask dropped
@@ -170,6 +198,28 @@ L = \ell(Z^{(2)})
 """
 
 
+@pytest.mark.parametrize(("line", "verdict"), [
+    (r"\operatorname{tr}(A^T B) = \operatorname{tr}(A B^T)", "proved"),
+    (r"\operatorname{tr}(A B C) = \operatorname{tr}(C A B)", "proved"),
+    (r"\operatorname{tr}(A B C) = \operatorname{tr}(B A C)", "refuted"),
+    (r"\operatorname{tr}(A \odot B) = \operatorname{tr}(A B)", "refuted"),
+    (r"(x^T x) x = x (x^T x)", "proved"),
+    (r"x x = x \odot x", "refuted"),  # a column times a column does not conform
+])
+def test_equalities_of_matrices_and_traces(line: str, verdict: str) -> None:
+    where = "A, B, C \\in \\mathbb{R}^{n \\times n}\nx \\in \\mathbb{R}^{n}\n"
+    document = read_text(f"# E\n\n```where\n{where}```\n\n$${line}$$\n", "traces.md")
+    assert document.errors == ()
+    (step,) = verify(document.derivations[0].derivation, 5.0).steps
+    assert step.verdict.verdict == verdict, step.verdict
+
+
+def test_a_sum_whose_index_runs_past_its_matrix_is_a_shape_error() -> None:
+    where = SOFTMAX.replace("\\sum_{i=1}^{n} \\sum_{c=1}^{k}", "\\sum_{i=1}^{k} \\sum_{c=1}^{n}")
+    (error,) = read_text(f"# G\n\n```where\n{where}```\n\n$$x = x$$\n", "bounds.md").errors
+    assert "the index" in error.message and "runs from 1 to k" in error.message
+
+
 @pytest.mark.parametrize("line", [
     r"\frac{\partial L}{\partial W^{(2)}} = {A^{(1)}}^\top \frac{\partial L}{\partial Z^{(2)}}",
     r"\nabla_{W^{(2)}} L = (A^{(1)})^{\mathsf{T}} \nabla_{Z^{(2)}} L",
@@ -214,7 +264,6 @@ def test_a_second_derivative_of_an_unspecified_loss_is_not_proved() -> None:
     r"\frac{\partial L}{\partial W} = (X^T)^2",  # a power of a matrix
     r"\frac{\partial L}{\partial W} = \mathbb{1}[X < 0]",  # only a ReLU's pattern 1[Z > 0] is read
     r"\frac{\partial L}{\partial W} = X^T \frac{\partial L}{\partial Z} + \operatorname{diag}(b)",  # no diag yet
-    r"\frac{\partial L}{\partial b} = \mathbf{1}",  # a ones vector whose length nothing gives
 ])
 def test_matrix_notation_it_cannot_read_is_a_located_error(line: str) -> None:
     document = read_text(f"# G\n\n```where\n{LAYER}```\n\n$${line}$$\n", "matrix.md")

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from derivations import ALL, BY_ID
 from tests.mutants import MUTATIONS, swapped
@@ -29,6 +30,8 @@ def reference_before(derivation_id: str, index: int, corpus_results: Results) ->
 
 def context_with_swap(derivation: Derivation, variable: sp.Symbol) -> Context:
     context = Context.of(derivation)
+    if isinstance(variable, MatrixElement):  # x_k: its matrix is swapped
+        variable = variable.parent
     default = MATRIX_ENTRY_DOMAIN if isinstance(variable, sp.MatrixSymbol) else None  # a defined matrix (dL/dZ_3)
     domain = next((v.domain for v in derivation.variables if v.symbol == variable), default)
     return dataclasses.replace(context, variables=(*context.variables, Var(swapped(variable), domain)))

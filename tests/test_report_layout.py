@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from derivations import BY_ID
+from bench.workloads import quadratic_form
 from verifier.latex import LINE_LENGTH, broken, document, encoded, math, note_name, summary_sentence, title
 from verifier.reader.check import check_files
 from verifier.texbuild import write_atomically
@@ -36,7 +36,7 @@ def test_titles_are_math_where_they_are_math(text: str, latex: str) -> None:
 
 
 def test_long_sums_are_broken_across_lines_not_shrunk() -> None:
-    gradient = BY_ID["004-xtax-grad-n6"].steps[-2].expr  # the n = 6 gradient written out, entry by entry
+    gradient = quadratic_form(6)[1].steps[-2].expr  # the n = 6 gradient of x^T A x written out, entry by entry
     tex = encoded(gradient)
     assert tex.count(r"\begin{aligned}") >= 6 and r"\\ & \quad" in tex
     for entry in gradient:

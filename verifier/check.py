@@ -28,7 +28,7 @@ from verifier.proof import (
 )
 from verifier.screen import SCREEN_RTOL, UNDEFINED_CONSTANTS, screen
 from verifier.symmetry import Symmetry
-from verifier.tensor import in_index_notation
+from verifier.tensor import in_index_notation, uses_matrices
 from verifier.verdicts import Counterexample, StepVerdict
 
 REFUTED_METHOD = "numeric screen, certified by ball arithmetic"
@@ -60,7 +60,7 @@ def check_step_here(
     problem = shape_problem(products)
     if problem is not None:
         return StepVerdict("refuted", "shape check", time.perf_counter() - started, shape_error=problem)
-    if in_index_notation(before) or in_index_notation(after):
+    if in_index_notation(before) or in_index_notation(after) or uses_matrices((before, after), context.definitions):
         return check_every_size(before, after, context)
     if is_matrix(before) or is_matrix(after):
         return _check_matrix(before, after, context, started)

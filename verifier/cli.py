@@ -57,6 +57,7 @@ EXIT_FAILED = 1  # a step refuted, unproved or ambiguous, a numeric check failed
 EXIT_USAGE = 2  # bad command line, unknown id, missing file, unwritable output; check: a block unreadable
 EXIT_NOTHING = 3  # check: no derivation found in the files given
 EXIT_INTERNAL = 4  # a bug in backproof (the traceback is printed)
+EXIT_PIPE = 141  # the output's reader closed the pipe (128 + SIGPIPE, as shell tools exit)
 EXIT_INTERRUPTED = 130  # Ctrl-C
 
 # Folders that `check DIR` does not look into, as pytest's norecursedirs.
@@ -612,6 +613,9 @@ def main(argv: Sequence[str] | None = None, prog: str = "backproof") -> int:
     except KeyboardInterrupt:
         errors.print(f"{prog}: interrupted")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `backproof check --json | head`: the reader stopped reading, as head does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        return EXIT_PIPE
     except Exception as problem:  # a bug: say so, and never with a verdict's exit code
         traceback.print_exc()
         errors.print(f"{prog}: internal error ({type(problem).__name__}: {problem}); this is a bug in backproof, "

@@ -14,7 +14,7 @@ import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-from verifier.tensor import Gradient, Indicator, Loss, Positive, Softmax
+from verifier.tensor import EntryMatrix, Gradient, Indicator, Loss, Positive, Softmax
 
 Parents = dict[sp.Symbol, sp.MatrixSymbol]
 
@@ -73,6 +73,9 @@ class Explicit:
             return self.matrix(expr.arg).T
         if isinstance(expr, ElementwiseApplyFunction):
             return self.matrix(expr.expr).applyfunc(expr.function)
+        if isinstance(expr, EntryMatrix):
+            rows, cols = (int(d) for d in expr.shape)
+            return sp.Matrix(rows, cols, lambda a, b: self.scalar(expr._entry(a, b)))
         if isinstance(expr, Indicator):
             return self.matrix(expr.args[0]).applyfunc(Positive)
         if isinstance(expr, Softmax):
@@ -111,7 +114,7 @@ class Explicit:
                 break
             expr = expanded
         expr = expr.replace(lambda e: isinstance(e, sp.Sum), lambda e: e.doit())
-        return self._outermost(expr)
+        return self._outermost(expr).replace(lambda e: isinstance(e, sp.Derivative), lambda e: e.doit())
 
     def _outermost(self, expr: sp.Basic) -> sp.Basic:
         """Matrix parts of a scalar made explicit from the outside in (a trace before the product inside it)."""

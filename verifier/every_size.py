@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from verifier.budget import BudgetExceeded, Deadline
 from verifier.canonical import RowSums, canonical, difference_terms
@@ -31,7 +32,9 @@ from verifier.tensor import (
     defined_in,
     depends_on,
     entry,
+    entry_matrices,
     expand_entries,
+    number_matrix,
     second_derivative,
     shape_problem,
     shape_text,
@@ -80,8 +83,15 @@ def _is_row_sum(lhs: sp.Basic) -> bool:
 def check_every_size(before: sp.MatrixExpr, after: sp.MatrixExpr, context: Context) -> StepVerdict:
     """Shapes, then the screen at concrete sizes, then the canonical forms, all inside the step's budget."""
     started = time.perf_counter()
-    before, after = _as_matrices(before, after)
+    pair = _as_matrices(before, after)
+    if isinstance(pair, str) and pair.startswith("shape error"):
+        return StepVerdict("refuted", "shape check", time.perf_counter() - started, shape_error=pair)
+    if isinstance(pair, str):
+        return StepVerdict("unproved", pair, time.perf_counter() - started)
+    before, after = pair
     problem = shape_problem(after)
+    if problem is None and shape_problem(before) is not None:  # x x = x: the line before has no shape
+        problem = f"{shape_problem(before)} (in the expression this step is checked against)"
     if problem is None and not _same_shape(before, after):
         problem = f"shape error: this step is {shape_text(after.shape)}, the expression before it " \
                   f"{shape_text(before.shape)}"
@@ -117,7 +127,10 @@ def check_every_size(before: sp.MatrixExpr, after: sp.MatrixExpr, context: Conte
 
 def prove_every_size(before: sp.MatrixExpr, after: sp.MatrixExpr, context: Context) -> str | None:
     """The canonical forms alone, with no screen: the method that proves the step, or None (for testing)."""
-    before, after = _as_matrices(before, after)
+    pair = _as_matrices(before, after)
+    if isinstance(pair, str):
+        return None
+    before, after = pair
     scalars = dict(Setting.of(context).scalars)
     if shape_problem(after) is not None or not _same_shape(before, after) or second_derivative(before, scalars) or \
             second_derivative(after, scalars):
@@ -160,12 +173,19 @@ def _zero_body(body: sp.Expr, deadline: Deadline) -> str | None:
     return prove_zero(abstracted, deadline, CHEAP_METHODS) or prove_zero(abstracted, deadline, BUDGETED_METHODS)
 
 
-def _as_matrices(before: sp.Basic, after: sp.Basic) -> tuple[sp.Basic, sp.Basic]:
-    """A 0 written against a matrix is its zero matrix (`= 0`); any other number keeps a 1 x 1 shape to differ by."""
+def _as_matrices(before: sp.Basic, after: sp.Basic) -> tuple[sp.Basic, sp.Basic] | str:
+    """Both sides as matrices: an equation between entries (dL/dW_ij = ...) as the matrices of its entries over its
+    free indices; a 0 written against a matrix is its zero matrix (`= 0`); any other number keeps a 1 x 1 shape to
+    differ by. A text when the free indices cannot be told."""
+    if not isinstance(after, sp.MatrixExpr) and not isinstance(before, sp.MatrixExpr):
+        return entry_matrices(before, after)
+    if isinstance(after, sp.MatrixExpr) and isinstance(before, sp.MatrixExpr):  # 2 (1^T x) 1: n ones, as before
+        pending = {a: b for a, b in zip(after.shape, before.shape, strict=True) if isinstance(a, sp.Dummy)}
+        after = after.xreplace(pending) if pending else after
     if not isinstance(after, sp.MatrixExpr):
-        after = sp.ZeroMatrix(*before.shape) if after == 0 else sp.Identity(1) * after
+        after = sp.ZeroMatrix(*before.shape) if after == 0 else number_matrix(after)
     if not isinstance(before, sp.MatrixExpr):
-        before = sp.ZeroMatrix(*after.shape) if before == 0 else sp.Identity(1) * before
+        before = sp.ZeroMatrix(*after.shape) if before == 0 else number_matrix(before)
     return before, after
 
 
@@ -354,16 +374,22 @@ def at_concrete_size(derivation: Derivation, final: sp.MatrixExpr, context: Cont
     step keeps the variable's own entries, so both are functions of the same symbols.
     """
     variable = derivation.variable
-    final = _as_matrices(derivation.start, final)[1]
+    if isinstance(variable, MatrixElement):  # dL/dW_ij: the whole gradient, its entries over i and j
+        variable = variable.parent
+    pair = _as_matrices(derivation.start, final)
+    if isinstance(pair, str):
+        raise ValueError(pair)
+    final = pair[1]
     setting = Setting.of(context)
     used = _sizes_used((final, derivation.start), setting)
     sizes = {**size_assignments(tuple(s for s in setting.sizes if s in used), context.seed)[0],
              **{s: v for s, v in derivation.numeric_sizes if s in used}}
     concrete = Concrete.at(setting, sizes)
-    explicit = concrete.explicit(frozenset({variable}))
+    scalar = not isinstance(variable, sp.MatrixExpr)  # dL/dc of a scalar c: a 1 x 1 gradient
+    explicit = concrete.explicit(frozenset() if scalar else frozenset({variable}))
     function = explicit.scalar(concrete.sized(derivation.function))
     claimed = explicit.matrix(concrete.sized(final))
-    entries = explicit.symbols(concrete.sized(variable))
+    entries = sp.ImmutableMatrix([[variable]]) if scalar else explicit.symbols(concrete.sized(variable))
     local = concrete.context(context, explicit.parents)
     constraints = tuple(Constraint(s, value, "each row sums to 1") for s, value in local.eliminations)
     written = dataclasses.replace(

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixElement
 
-from verifier.tensor import Gradient, LossGradient, LossValue
+from verifier.tensor import Gradient, LossGradient, LossValue, entry_indices
 
 if TYPE_CHECKING:
     from verifier.verdicts import NumericCheck
@@ -229,7 +230,7 @@ class Derivation:
         for step in self.steps:
             used |= step.expr.free_symbols.union(*(r.free_symbols for r in step.alternatives))
         bases = {f.base.label for f in self.families} | {f.base for f in self.families}
-        indices = {r.index for r in self.index_ranges}
+        indices = {r.index for r in self.index_ranges} | {s for e in self._expressions() for s in entry_indices(e)}
         undeclared = sorted(
             str(s) for s in used - declared - bases - indices
             if not isinstance(s, sp.Dummy | LossGradient | LossValue)
@@ -242,8 +243,13 @@ class Derivation:
         for role, symbol in [*(("variable", v) for v in variables), ("kink symbol", self.kink and self.kink.symbol)]:
             entry = isinstance(symbol, sp.Indexed) and symbol.base in bases  # z[r]: its family gives its domain
             defined = isinstance(symbol, sp.MatrixSymbol) and symbol in declared  # dL/dA_2, A_2 = ReLU(Z_2)
+            if isinstance(symbol, MatrixElement):  # dL/dW_ij: W's domain
+                defined = symbol.parent in declared or symbol.parent in sampled
             if symbol is not None and symbol not in sampled and not entry and not defined:
                 raise ValueError(f"{self.id}: the {role} {symbol} has no domain among the variables")
+
+    def _expressions(self) -> list[sp.Basic]:
+        return [self.function, *(s.expr for s in self.steps), *([self.variable] if self.variable is not None else [])]
 
     def symbols_described(self) -> list[str]:
         """Every symbol with its domain, indexed families and index ranges included."""
@@ -257,6 +263,8 @@ class Derivation:
             return self.function
         if isinstance(self.variable, sp.MatrixBase):
             return self.variable.applyfunc(lambda entry: sp.Derivative(self.function, entry))
+        if isinstance(self.variable, MatrixElement):  # dL/dW_ij: entry (i, j) of the gradient
+            return MatrixElement(Gradient(self.function, self.variable.parent), self.variable.i, self.variable.j)
         if isinstance(self.variable, sp.MatrixSymbol):  # a matrix of symbolic size: dL/dW, entry by entry
             return Gradient(self.function, self.variable)
         return sp.Derivative(self.function, self.variable)

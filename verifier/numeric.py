@@ -17,6 +17,7 @@ from verifier.matrix import explicit, is_matrix
 from verifier.model import Derivation, Interval, Kink, Step, Var
 from verifier.sampling import Points, draw
 from verifier.sized import concrete, concrete_context, size_cases
+from verifier.tensor import uses_matrices
 from verifier.verdicts import KinkCheck, NumericCheck
 
 POINTS = 256
@@ -62,7 +63,7 @@ def cross_check(derivation: Derivation, final: sp.Expr, context: Context) -> Num
     """
     if derivation.variable is None:
         return None
-    if isinstance(derivation.variable, sp.MatrixSymbol):  # symbolic sizes: at concrete sizes
+    if uses_matrices((derivation.start,), derivation.definitions):  # symbolic sizes: at concrete sizes
         written, claimed, local, sizes = at_concrete_size(derivation, final, context)
         check = cross_check(written, claimed, local)
         at = ", ".join(f"{s} = {v}" for s, v in sizes.items())

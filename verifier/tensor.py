@@ -150,8 +150,107 @@ class Softmax(sp.MatrixExpr):
         return rf"\operatorname{{softmax}}\left({sp.latex(self.args[0])}\right)"
 
 
+class EntryMatrix(sp.MatrixExpr):
+    """An equation between entries with free indices (dL/dW_ij = sum_k X_ki G_kj) as the matrix of its entries:
+    entry (a, b) is `value` at row index = a + first row, column index = b + first column."""
+
+    def __new__(cls, value: sp.Expr, indices: sp.Tuple, firsts: sp.Tuple, shape: sp.Tuple) -> EntryMatrix:
+        return sp.Basic.__new__(cls, value, indices, firsts, shape)
+
+    @property
+    def shape(self) -> tuple[sp.Expr, sp.Expr]:
+        return tuple(self.args[3])  # type: ignore[return-value]
+
+    def _entry(self, i: sp.Expr, j: sp.Expr, **kwargs: object) -> sp.Expr:
+        value, indices, firsts, _ = self.args
+        return value.xreplace({s: at + first for s, at, first in zip(indices, (i, j), firsts, strict=True)})
+
+
+def entry_ranges(*exprs: sp.Expr) -> tuple[dict[sp.Symbol, tuple[sp.Expr, sp.Expr]], str | None]:
+    """The free indices of entries (W_ij is W[i - 1, j - 1]) with the values each takes, row indices first (in the
+    order the first side uses them), and why they cannot be told (an index of two lengths, an index that is not one
+    letter plus a number) or None."""
+    found: dict[sp.Symbol, tuple[sp.Expr, sp.Expr]] = {}
+    where: dict[sp.Symbol, str] = {}
+    axis: dict[sp.Symbol, int] = {}
+    for expr in exprs:
+        free = expr.free_symbols
+        for element in sorted(expr.atoms(MatrixElement), key=sp.default_sort_key):
+            for position, (index, size) in enumerate(zip((element.i, element.j), element.parent.shape, strict=True)):
+                symbols = index.free_symbols & free
+                if not symbols:
+                    continue
+                (symbol,) = symbols if len(symbols) == 1 else (None,)
+                offset = index - symbol if symbol is not None else None
+                if symbol is None or offset.free_symbols:
+                    return {}, f"the index {shown(index)} of {shown(element)} is not a letter plus a number"
+                span = (-offset, size - 1 - offset)
+                said = f"{size} in {shown(element)}"
+                if symbol in found and any(sp.expand(a - b) != 0 for a, b in zip(found[symbol], span, strict=True)):
+                    return {}, f"shape error: the index {symbol} runs to {where[symbol]} but to {said}"
+                found[symbol], where[symbol] = span, said
+                axis.setdefault(symbol, position)
+    return dict(sorted(found.items(), key=lambda item: (axis[item[0]], item[0].name))), None
+
+
+def _column_index(symbol: sp.Symbol, *exprs: sp.Expr) -> bool:
+    """Whether `symbol` indexes columns wherever it indexes an entry (b_j of a row vector b)."""
+    return all(symbol not in e.i.free_symbols for expr in exprs for e in expr.atoms(MatrixElement))
+
+
+def number_matrix(value: sp.Expr) -> EntryMatrix:
+    """A number as a 1 x 1 matrix, left as written (Identity(1) * value would evaluate a derivative in it)."""
+    unused = sp.Dummy("unused")
+    return EntryMatrix(value, sp.Tuple(unused, unused), sp.Tuple(0, 0), sp.Tuple(1, 1))
+
+
+def entry_indices(expr: sp.Basic) -> set[sp.Symbol]:
+    """The free symbols of `expr` that are indices of entries (i and j of W_ij), not variables."""
+    free = expr.free_symbols
+    return {s for e in expr.atoms(MatrixElement) for index in (e.i, e.j) for s in index.free_symbols & free}
+
+
+def entry_matrices(before: sp.Expr, after: sp.Expr) -> tuple[EntryMatrix, EntryMatrix] | str:
+    """Two sides of an equation between entries as the matrices of their entries, over the free indices' values."""
+    ranges, problem = entry_ranges(before, after)
+    if problem is not None:
+        return problem
+    if len(ranges) > 2:
+        return f"{len(ranges)} free indices: an equation between entries has at most two (a row and a column)"
+    names = list(ranges)
+    if len(names) == 1 and _column_index(names[0], before, after):  # b_j of a row: the one index is a column's
+        names = [sp.Dummy("unused"), names[0]]
+    padded = [*names, *(sp.Dummy("unused") for _ in range(2 - len(names)))]
+    firsts = [ranges[s][0] if s in ranges else sp.S.Zero for s in padded]
+    shape = [sp.expand(ranges[s][1] - ranges[s][0] + 1) if s in ranges else sp.S.One for s in padded]
+    def wrapped(value: sp.Expr) -> EntryMatrix:
+        return EntryMatrix(value, sp.Tuple(*padded), sp.Tuple(*firsts), sp.Tuple(*shape))
+    return wrapped(before), wrapped(after)
+
+
+def uses_matrices(exprs: tuple[sp.Basic, ...], definitions: tuple[tuple[sp.Basic, sp.Basic], ...]) -> bool:
+    """Whether an expression, or a name in it through the definitions, holds matrices of this module's kind (dL/dc
+    with L = ell(X W + c))."""
+    if any(in_index_notation(e) for e in exprs):
+        return True
+    meaning = dict(definitions)
+    seen: set[sp.Basic] = set()
+    todo = [s for e in exprs for s in e.free_symbols]
+    while todo:
+        name = todo.pop()
+        if name in meaning and name not in seen:
+            seen.add(name)
+            if in_index_notation(meaning[name]):
+                return True
+            todo.extend(meaning[name].free_symbols)
+    return False
+
+
 def in_index_notation(expr: object) -> bool:
     """Whether a step is checked here: a matrix expression with a symbolic size, or a gradient, loss or softmax."""
+    if isinstance(expr, sp.Expr) and not isinstance(expr, sp.MatrixExpr):  # W_ij, (dL/dW)_ij, tr(A B), ell(Z)
+        return expr.has(Loss) or any(in_index_notation(node) for node in sp.preorder_traversal(expr)
+                                     if isinstance(node, sp.MatrixExpr))
     if not isinstance(expr, sp.MatrixExpr) or isinstance(expr, sp.MatrixBase):
         return False
     if expr.has(Gradient, Jacobian, Loss, Softmax, Indicator):
@@ -179,6 +278,11 @@ class _Shown(StrPrinter):
     def _print_Gradient(self, expr: Gradient) -> str:
         return f"d{self._print(expr.function)}/d{self._print(expr.variable)}"
 
+    def _print_MatrixElement(self, expr: MatrixElement) -> str:  # 1-based, as notes count: X[k, i] for X_{ki}
+        parent = self._print(expr.parent)
+        parent = parent if isinstance(expr.parent, sp.MatrixSymbol) else f"({parent})"
+        return f"{parent}[{self._print(expr.i + 1)}, {self._print(expr.j + 1)}]"
+
     def _print_Indicator(self, expr: Indicator) -> str:
         return f"1[{self._print(expr.args[0])} > 0]"
 
@@ -202,7 +306,40 @@ def same_size(a: sp.Expr, b: sp.Expr) -> bool:
 
 
 def shape_problem(expr: sp.Basic) -> str | None:
-    """Why an expression as written has no shape (a product that does not conform, a sum of unequal shapes)."""
+    """Why an expression as written has no shape (a product that does not conform, a sum of unequal shapes, an
+    entry whose summed index runs past its matrix)."""
+    return _operand_problem(expr) or index_problem(expr)
+
+
+def index_problem(expr: sp.Basic, bound: Mapping[sp.Symbol, tuple[sp.Expr, sp.Expr]] | None = None) -> str | None:
+    """An entry whose index, summed between given bounds, may leave its matrix: sum_{i=1}^{k} Y_{ic} with Y n x k."""
+    bound = dict(bound or {})
+    if isinstance(expr, sp.Sum):
+        for dummy, lo, hi in expr.limits:
+            bound[dummy] = (lo, hi)
+        return index_problem(expr.function, bound)
+    if isinstance(expr, MatrixElement):
+        for index, size, what in ((expr.i, expr.parent.shape[0], "rows"), (expr.j, expr.parent.shape[1], "columns")):
+            dummies = index.free_symbols & set(bound)
+            if len(dummies) != 1:
+                continue
+            (dummy,) = dummies
+            offset = index - dummy
+            lo, hi = bound[dummy]
+            if offset.free_symbols or not (_provably(lo + offset >= 0) and _provably(size - 1 - hi - offset >= 0)):
+                return (f"shape error: the index {dummy} of {shown(expr)} runs from {lo} to {hi}, but "
+                        f"{shown(expr.parent)} has {size} {what}")
+        return None
+    return next((found for arg in expr.args if (found := index_problem(arg, bound)) is not None), None)
+
+
+def _provably(condition: sp.Basic) -> bool:
+    return bool(sp.simplify(condition) == sp.true)
+
+
+def _operand_problem(expr: sp.Basic) -> str | None:
+    """A product that does not conform, a sum or elementwise product of unequal shapes, a matrix-by-matrix
+    derivative used as a matrix."""
     for node in sp.preorder_traversal(expr):
         if isinstance(node, Jacobian):
             return f"shape error: {node.describe()}"
@@ -248,8 +385,8 @@ def _trace(matrix: sp.MatrixExpr) -> sp.Expr:
     return sp.Sum(matrix[i, i], (i, 0, matrix.shape[0] - 1))
 
 
-def depends_on(symbol: sp.MatrixSymbol, target: sp.MatrixSymbol, definitions: Definitions) -> bool:
-    """Whether a defined matrix depends, through the definitions, on `target`."""
+def depends_on(symbol: sp.MatrixSymbol, target: sp.Symbol | sp.MatrixSymbol, definitions: Definitions) -> bool:
+    """Whether a defined matrix depends, through the definitions, on `target` (a matrix, or a scalar such as c)."""
     seen, todo = set(), [symbol]
     while todo:
         current = todo.pop()
@@ -258,7 +395,7 @@ def depends_on(symbol: sp.MatrixSymbol, target: sp.MatrixSymbol, definitions: De
         meaning = definitions.get(current)
         if meaning is not None and current not in seen:
             seen.add(current)
-            todo.extend(meaning.atoms(sp.MatrixSymbol))
+            todo.extend(meaning.atoms(sp.MatrixSymbol, sp.Symbol))
     return False
 
 
@@ -285,6 +422,16 @@ def differentiated(gradient: Gradient, definitions: Definitions, scalars: Mappin
     function = scalar_form(_expand_scalars(gradient.function, scalars))
     held = {s for s in definitions if not depends_on(s, variable, definitions)} | {variable}
     return Gradient(expand_entries(function, definitions, held), variable)
+
+
+def scalar_derivative(derivative: sp.Derivative, definitions: Definitions, scalars: Mapping[sp.Symbol, sp.Expr],
+                      ) -> sp.Expr:
+    """d f / d c in a scalar c of what matrices are made of (Z = X W + c), the definitions that depend on c written
+    out first, as `differentiated` does for a matrix."""
+    (variable, order), = derivative.variable_count
+    function = scalar_form(_expand_scalars(derivative.expr, scalars))
+    held = {s for s in definitions if not depends_on(s, variable, definitions)}
+    return sp.diff(expand_entries(function, definitions, held), variable, order)
 
 
 def second_derivative(expr: sp.Basic, scalars: Mapping[sp.Symbol, sp.Expr]) -> str | None:
@@ -316,5 +463,9 @@ def entry(expr: sp.MatrixExpr, definitions: Definitions, scalars: Mapping[sp.Sym
     """Entry (i, j) of a matrix expression in index notation, every definition expanded (but those of `keep`)."""
     expr = expr.replace(lambda e: isinstance(e, Gradient), lambda g: differentiated(g, definitions, scalars))
     value = scalar_form(expr) if expr.shape == (1, 1) else expr[i, j]
+    value = value.replace(lambda e: isinstance(e, MatrixElement) and not isinstance(e.parent, sp.MatrixSymbol),
+                          lambda e: e.parent._entry(e.i, e.j))  # an entry of a gradient, (dL/dZ)_kj
+    value = value.replace(lambda e: isinstance(e, sp.Derivative) and len(e.variables) == 1 and e.variables[0].is_Symbol,
+                          lambda e: scalar_derivative(e, definitions, scalars))  # dL/dc of a scalar c
     value = scalar_form(_expand_scalars(value, scalars))  # scalars in it (x / ||x||) in index notation too
     return expand_entries(value.doit(deep=False) if isinstance(value, sp.Derivative) else value, definitions, keep)

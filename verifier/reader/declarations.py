@@ -14,13 +14,14 @@ import sympy as sp
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken, VisitError
 from lark.tree import Meta
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from verifier.budget import BudgetExceeded, budgets_available, time_limit
 from verifier.model import MATRIX_ENTRY_DOMAIN, Choice, Constraint, IndexRange, Interval, Kink, Var
 from verifier.reader.formula import Element
 from verifier.reader.latex import MAX_CHARS, ParseError, read_chain
 from verifier.reader.names import DEFAULT_DOMAIN, NORMAL_CDF, NORMAL_PDF, Names, symbol_for
-from verifier.tensor import shape_problem
+from verifier.tensor import index_problem, shape_problem
 
 GRAMMAR = Lark(files("verifier.reader").joinpath("where.lark").read_text(encoding="utf-8"), parser="lalr",
                propagate_positions=True)
@@ -49,6 +50,7 @@ SPACES = {("R", ""): "real", ("R", "positive"): "positive", ("R", "negative"): "
 LESS = ("<", "\\lt", "\\le", "\\leq", "\\leqslant", "<=", "\u2264")
 COMMENT = re.compile(r"(?:^|\s)#|(?<!\\)%")
 WORD = re.compile(r"\\(?:text|operatorname|mathrm|textrm|mathit)\s*\{\s*([A-Za-z][A-Za-z0-9]*)\s*\}")
+ENTRY_NAME = re.compile(r"([A-Za-z])_\{\s*([a-z])\s*([a-z])?\s*\}")  # a_{ij}: a name for the entries of a matrix
 SIZE_TEXT = re.compile(r"[0-9]{1,3}|[A-Za-z](?:_\{?[A-Za-z0-9]\}?)?")  # a matrix's size: a number or a letter
 BARE = Names(euler=False, builtins=False)  # where names are read with no meaning attached: `\sigma` is a name there
 BOX = 6  # an unbounded side is sampled this far from the other (0 < x: (0, 6), as `x positive`)
@@ -293,10 +295,24 @@ class _Declare(Transformer):
         return self.declared.but(names=self.scope)
 
     def definition(self, name: Token, formula: Token) -> Declarations:
+        entries = ENTRY_NAME.fullmatch(str(name).strip())
+        if entries is not None and self.scope.has_matrices:  # a_{ij} = A_{ij}: a's entries are A's
+            return self._entries_named(entries.group(1), entries.group(2) + (entries.group(3) or ""), formula)
         free = {r.index.name: r.index for r in self.declared.index_ranges}
         if free:  # s_j = ... with j running to a symbolic size: s[j] is defined, for every j
             return self._defined_entry(name, formula, free)
         return self._with_entry(name, formula, self._defined(name, formula, None))
+
+    def _entries_named(self, base: str, letters: str, formula: Token) -> Declarations:
+        """`a_{ij} = A_{ij}`: the entries a_{kj}, a_{ik} ... of the lines are those of the matrix A."""
+        value = _within(formula.column, lambda: self._expression(str(formula)))
+        matrix = value.parent if isinstance(value, MatrixElement) else None
+        wanted = tuple(sp.Symbol(c) - 1 for c in letters)
+        if not isinstance(matrix, sp.MatrixSymbol) or (value.i, value.j)[:len(letters)] != wanted:
+            raise ParseError(f"{base}_{{{letters}}} = ... names the entries of a declared matrix, as in "
+                             f"{base}_{{{letters}}} = {base.upper()}_{{{letters}}}", 1, formula.column)
+        self.scope = self.scope.with_entries_of(base, matrix)
+        return self.declared.but(names=self.scope)
 
     def _with_entry(self, name: Token, formula: Token, declared: Declarations) -> Declarations:
         """Also define every entry when the name and its formula share an index letter (y_i = x_i^2 for any i)."""
@@ -349,6 +365,9 @@ class _Declare(Transformer):
         element = _within(formula.column, lambda: _element(str(formula), self.scope, indices))
         value = element.expr
         conventions = self.declared.conventions + tuple((symbol_name, c) for c in element.conventions)
+        problem = index_problem(value)  # \sum_{i=1}^{k} Y_{ic} with Y n x k
+        if problem is not None:
+            raise ParseError(f"{symbol_name} = {formula}: {problem}", 1, formula.column)
         if isinstance(value, sp.MatrixExpr) and value.shape != (1, 1):  # x^T A x is a scalar
             problem = shape_problem(value)
             if problem is not None:

@@ -20,7 +20,7 @@ from verifier.reader.latex import Chain, Element, Label, ParseError, read_chain
 from verifier.reader.markdown import Block, Layout, Section, read_layout
 from verifier.reader.marks import Mark, MarkError, cited_lines, read_mark
 from verifier.reader.names import DEFAULT_DOMAIN, Names
-from verifier.tensor import Gradient
+from verifier.tensor import Gradient, entry_indices
 
 MAX_FILE_BYTES = 1_000_000
 MAX_STEPS_PER_FILE = 2_000
@@ -528,6 +528,7 @@ def _variables(names: Names, function: sp.Expr, steps: tuple[Step, ...],
         used |= set(variable)
     elif variable is not None:
         used.add(variable)
+    used -= {s for e in (function, *(step.expr for step in steps)) for s in entry_indices(e)}  # i, j of W_ij
     defined = {s for s, _ in definitions} | {f.base.label for f in families}
     declared = tuple(replace(v, reason=v.reason or "declared") for v in names.variables)
     extra = sorted((s for s in used - {v.symbol for v in declared} - defined

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import sympy as sp
 from sympy.core.function import UndefinedFunction
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from verifier.reader.formula import ParseError
-from verifier.tensor import Gradient, Indicator, Jacobian, Loss, Softmax, same_size
-from verifier.tensor import shown as _shown
+from verifier.tensor import Gradient, Indicator, Jacobian, Loss, Softmax, same_size, shown
 
 BROADCAST = "row-vector broadcasting: {row} ({shape}) is added to every row of the {rows}-row term"
 SCALAR = "scalar broadcasting: {number} is added to every entry of a {shape} matrix"
@@ -27,8 +27,17 @@ def is_matrix(value: object) -> bool:
     return isinstance(value, sp.MatrixExpr)
 
 
+def is_entry(value: object) -> bool:
+    """Whether a value is an entry of a declared matrix (W_ij)."""
+    return isinstance(value, MatrixElement) and isinstance(value.parent, sp.MatrixSymbol)
+
+
 def derivative(value: sp.Expr, variable: sp.Basic, order: int, position: tuple[int, int]) -> sp.Expr:
-    """d value / d variable: a gradient (the variable's shape) for a matrix variable."""
+    """d value / d variable: a gradient (the variable's shape) for a matrix variable, its entry for an entry."""
+    if is_entry(variable):  # dL/dW_ij: entry (i, j) of dL/dW, taken as backprop takes it (below W held fixed)
+        if order != 1 or (is_matrix(value) and value.shape != (1, 1)):
+            raise ParseError("a derivative in an entry is read of a number, once", *position)
+        return MatrixElement(Gradient(value, variable.parent), variable.i, variable.j)
     if not is_matrix(variable):
         return sp.Derivative(value, (variable, order))
     if order != 1:
@@ -45,8 +54,11 @@ def ones() -> sp.MatrixExpr:
 
 
 def product(values: list[sp.Expr]) -> sp.Expr:
-    """The product of factors; a ones vector takes the length its neighbour in the product needs."""
+    """The product of factors; a ones vector takes the length its neighbour in the product needs; a 1 x 1 factor
+    among matrices (the (a^T x) of (a^T x) a) is the number it is; matrices are never merged into powers."""
     factors = list(values)
+    if sum(is_matrix(f) for f in factors) > 1:
+        factors = [f[0, 0] if is_matrix(f) and f.shape == (1, 1) and not _pending_shape(f) else f for f in factors]
     for index, (left, right) in enumerate(itertools.pairwise(factors)):
         if not (is_matrix(left) and is_matrix(right)):
             continue
@@ -54,12 +66,26 @@ def product(values: list[sp.Expr]) -> sp.Expr:
             factors[index] = left.xreplace({left.shape[1]: right.shape[0]})
         elif _pending(right.shape[0]):
             factors[index + 1] = right.xreplace({right.shape[0]: left.shape[1]})
+    if any(is_matrix(f) for f in factors):
+        return sp.MatMul(*factors, evaluate=False) if sum(is_matrix(f) for f in factors) > 1 else sp.Mul(*factors)
     return sp.Mul(*factors)
+
+
+def quotient(numerator: sp.Expr, denominator: sp.Expr, position: tuple[int, int]) -> sp.Expr:
+    """numerator / denominator; a 1 x 1 matrix is the number it is (exp(x) / 1^T exp(x)); no matrix divides."""
+    numerator, denominator = as_scalars([numerator, denominator])
+    if is_matrix(denominator):
+        raise ParseError("a division by a matrix is not read: write the inverse as a product", *position)
+    return numerator / denominator
 
 
 def lone_ones(expr: sp.Basic) -> bool:
     """Whether a ones vector in `expr` still waits for its length (no product gave it one)."""
     return any(_pending(d) for ones in expr.atoms(sp.OneMatrix) for d in ones.shape)
+
+
+def _pending_shape(matrix: sp.MatrixExpr) -> bool:
+    return any(_pending(d) for d in matrix.shape)
 
 
 def _pending(size: sp.Expr) -> bool:
@@ -139,6 +165,19 @@ def as_scalars(values: list[sp.Expr]) -> list[sp.Expr]:
     return [v[0, 0] if is_matrix(v) and v.shape == (1, 1) else v for v in values]
 
 
+def said_of(name: str, arguments: list[sp.Expr]) -> list[str]:
+    """The reading a function of a matrix was given, when another is common: softmax of a column (over its
+    entries, not each row's one entry), the norm of a matrix (Frobenius)."""
+    (matrix,) = arguments if len(arguments) == 1 else (None,)
+    if not is_matrix(matrix):
+        return []
+    if name == "softmax" and matrix.shape[1] == 1:
+        return [f"softmax({shown(matrix)}) of a column: over its {matrix.shape[0]} entries"]
+    if name == "norm" and 1 not in matrix.shape:
+        return [f"||{shown(matrix)}|| of a {matrix.shape[0]} x {matrix.shape[1]} matrix: the Frobenius norm"]
+    return []
+
+
 def relu(matrix: sp.MatrixExpr) -> sp.MatrixExpr:
     """ReLU(Z) = 1[Z > 0] * Z elementwise (differentiated region by region)."""
     return sp.HadamardProduct(indicator(matrix), matrix)
@@ -169,7 +208,7 @@ def summed(terms: tuple[sp.Expr, ...]) -> tuple[sp.Expr, tuple[str, ...]]:
     if len(matrices) != len(terms):  # 1 - y for a vector y: 1 in every entry (numpy's and the courses' reading)
         shape = matrices[0].shape
         numbers = [t for t in terms if not is_matrix(t) and t != 0]
-        said = [SCALAR.format(number=_shown(n), shape=f"{shape[0]} x {shape[1]}") for n in numbers]
+        said = [SCALAR.format(number=shown(n), shape=f"{shape[0]} x {shape[1]}") for n in numbers]
         terms = tuple(t if is_matrix(t) else t * sp.OneMatrix(*shape) for t in terms if is_matrix(t) or t != 0)
     tall = [m for m in matrices if m.shape[0] != 1]
     if not tall:
@@ -179,7 +218,7 @@ def summed(terms: tuple[sp.Expr, ...]) -> tuple[sp.Expr, tuple[str, ...]]:
     for term in terms:
         if term.shape[0] == 1 and not same_size(rows, 1) and same_size(term.shape[1], tall[0].shape[1]):
             kept.append(sp.MatMul(sp.OneMatrix(rows, 1), term))
-            said.append(BROADCAST.format(row=_shown(term), shape=f"1 x {term.shape[1]}", rows=rows))
+            said.append(BROADCAST.format(row=shown(term), shape=f"1 x {term.shape[1]}", rows=rows))
         else:
             kept.append(term)
     return sp.MatAdd(*kept), tuple(said)  # (a scalar's broadcast said first, then the rows')

@@ -354,10 +354,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         leftover = [d for d in self.dummies.values() if expr.has(d)]
         if leftover:
             raise ParseError(f"the index {leftover[0].name} is used outside its sum")
-        if self.labels and matrices.lone_ones(expr):  # (where lines: `Y \\mathbf{1} = \\mathbf{1}` gives its length)
-            raise ParseError("a ones vector \\mathbf{1} whose length no product gives: write it next to the matrix it "
-                             "multiplies (\\mathbf{1}^T G)")
-        return expr
+        return expr  # a ones vector whose length no product gives takes it from the line before (every_size)
 
     # -- arithmetic ----------------------------------------------------------------------------------
     def add(self, meta: Meta, left: Any, sign: Token, right: Any) -> Any:
@@ -390,7 +387,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
 
     def divide(self, meta: Meta, left: Any, sign: Token, right: Any) -> Any:
         value, note = self._unnote(right)
-        whole = self._v(left) / self._v(value)
+        whole = matrices.quotient(self._v(left), self._v(value), _token_position(sign))
         parts = self._parts(value)
         if len(parts) < 2 or not parts[0].value.is_Number:
             return self._noted(whole, note)
@@ -611,7 +608,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         value = self._v(factor)
         if isinstance(value, sp.Pow) and value.exp.is_Integer and 1 < value.exp <= 3:
             return value.base, int(value.exp)
-        if not isinstance(value, (sp.Symbol, sp.Indexed, sp.MatrixSymbol)):
+        if not isinstance(value, (sp.Symbol, sp.Indexed, sp.MatrixSymbol)) and not matrices.is_entry(value):
             raise ParseError("a derivative is taken with respect to a name, as in dx", *_position(meta))
         return value, 1
 
@@ -744,6 +741,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         if on_matrix is not None:
             if head.sups or head.subscript:
                 raise ParseError(f"a script on {head.name} applied to a matrix is not read", *head.position)
+            self.state.conventions.extend(matrices.said_of(head.name, arguments))
             return on_matrix
         if head.name in MATRIX_FUNCTIONS:
             raise ParseError(f"{head.name} applies to a vector or a matrix: declare its shape in the where block, "
@@ -816,7 +814,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             return replace(head, alone=self._scripted(self._name_value(name, (), name.position), rest))
         value = self._name_value(name, parts, name.position)
         primes = sum(1 for s in rest if s[0] == "prime")
-        if primes and len(rest) == primes:
+        if primes and len(rest) == primes and not matrices.is_matrix(value):
             return PrimedName(value, primes, name.position)
         scripted = self._scripted(value, rest)
         if name.letter and not parts and isinstance(value, sp.Symbol) and all(s[0] == "sup" for s in rest):
@@ -842,6 +840,10 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             kind = script[0]
             if kind == "sup":
                 value = self._superscript(value, script[1], script[2])
+            elif kind == "prime" and matrices.is_matrix(value):  # A' of a matrix: its transpose, said
+                value = matrices.transpose(value)
+                self.state.conventions.append(f"{matrices.shown(value.T)}' read as the transpose of "
+                                              f"{matrices.shown(value.T)}")
             elif kind == "prime":
                 value = sp.Derivative(value, self._variable(script[1]))
             elif kind == "factorial":
@@ -935,7 +937,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         if base == "delta" and len(parts) == 2 and not self.names.is_declared(full) and all(
                 p.value.is_Integer or p.value in self._index_symbols() for p in parts):
             return sp.KroneckerDelta(parts[0].value, parts[1].value)
-        declared = self.names.symbol(base) if parts and self.names.is_declared(base) else None
+        declared = self.names.symbol(base) if parts and self.names.is_declared(base) else self.names.entries_of(base)
         if isinstance(declared, sp.MatrixSymbol) and not self.names.is_declared(full):
             return matrices.element(declared, tuple(p.value for p in parts), position)
         if any(p.value.free_symbols & self._index_symbols() for p in parts):
@@ -1005,7 +1007,10 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
 
     def absolute(self, meta: Meta, left: Token, expr: Any, right: Token) -> sp.Expr:
         value = self._v(self._unnote(expr)[0])
-        return matrices.norm(value) if matrices.is_matrix(value) else sp.Abs(value)
+        if matrices.is_matrix(value):
+            self.state.conventions.extend(matrices.said_of("norm", [value]))
+            return matrices.norm(value)
+        return sp.Abs(value)
 
     def ones(self, meta: Meta, token: Token) -> sp.Expr:
         return matrices.ones()
@@ -1031,7 +1036,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         return matrices.indicator(value)
 
     def fraction(self, meta: Meta, token: Token, numerator: Any, denominator: Any) -> sp.Expr:
-        return self._arg(numerator) / self._arg(denominator)
+        return matrices.quotient(self._arg(numerator), self._arg(denominator), _token_position(token))
 
     def leibniz(self, meta: Meta, token: Token, diff: Token, *rest: Any) -> Leibniz:
         *order, numerator, (variable, below) = rest

@@ -77,6 +77,7 @@ class Names:
     euler: bool = True  # `e` is Euler's number unless a symbol e is declared
     sizes: tuple[sp.Symbol, ...] = ()  # symbolic sizes (`n \in \mathbb{N}`): positive integers a sum may run to
     builtins: bool = True  # False: only declared functions (a where line's names: `\sigma real` declares a symbol)
+    entry_names: tuple[tuple[str, sp.MatrixSymbol], ...] = ()  # a_{ij} = A_{ij}: lowercase names of entries
 
     def symbol(self, name: str) -> sp.Symbol:
         """The symbol called `name`: the declared one, or a real one (noted as undeclared)."""
@@ -121,6 +122,15 @@ class Names:
         kept = tuple(v for v in self.variables if v.symbol.name != var.symbol.name)
         euler = self.euler and var.symbol.name != "e"
         return replace(self, variables=(*kept, var), euler=euler)
+
+    def entries_of(self, base: str) -> sp.MatrixSymbol | None:
+        """The matrix whose entries `base` names (a for A after `a_{ij} = A_{ij}`), or None."""
+        return dict(self.entry_names).get(base)
+
+    def with_entries_of(self, base: str, matrix: sp.MatrixSymbol) -> Names:
+        """These names with `base`_{ij} naming the entries of `matrix`."""
+        kept = tuple((b, m) for b, m in self.entry_names if b != base)
+        return replace(self, entry_names=(*kept, (base, matrix)))
 
     def with_matrix(self, name: str, rows: sp.Expr, cols: sp.Expr, domain: Interval | Choice) -> Names:
         """These names with a matrix `name` of the given shape (sizes that are letters declared as sizes)."""
