@@ -32,6 +32,7 @@ from verifier.tensor import (
     defined_in,
     depends_on,
     entry,
+    entry_indices,
     entry_matrices,
     expand_entries,
     number_matrix,
@@ -177,7 +178,10 @@ def _as_matrices(before: sp.Basic, after: sp.Basic) -> tuple[sp.Basic, sp.Basic]
     """Both sides as matrices: an equation between entries (dL/dW_ij = ...) as the matrices of its entries over its
     free indices; a 0 written against a matrix is its zero matrix (`= 0`); any other number keeps a 1 x 1 shape to
     differ by. A text when the free indices cannot be told."""
+    one_side = (before, after)[isinstance(before, sp.MatrixExpr)]  # the side that is not a matrix, if any
     if not isinstance(after, sp.MatrixExpr) and not isinstance(before, sp.MatrixExpr):
+        return entry_matrices(before, after)
+    if not isinstance(one_side, sp.MatrixExpr) and entry_indices(one_side):  # a row and its entry k
         return entry_matrices(before, after)
     if isinstance(after, sp.MatrixExpr) and isinstance(before, sp.MatrixExpr):  # 2 (1^T x) 1: n ones, as before
         pending = {a: b for a, b in zip(after.shape, before.shape, strict=True) if isinstance(a, sp.Dummy)}

@@ -211,7 +211,15 @@ def entry_indices(expr: sp.Basic) -> set[sp.Symbol]:
 
 
 def entry_matrices(before: sp.Expr, after: sp.Expr) -> tuple[EntryMatrix, EntryMatrix] | str:
-    """Two sides of an equation between entries as the matrices of their entries, over the free indices' values."""
+    """Two sides of an equation between entries as the matrices of their entries, over the free indices' values.
+
+    A side that is a matrix already (dL/db_3 = sum_i dL/dZ_{3ik}: a row, and its entry k) stays as it is.
+    """
+    if isinstance(before, sp.MatrixExpr) or isinstance(after, sp.MatrixExpr):
+        entries = entry_matrices(*(2 * [after if isinstance(before, sp.MatrixExpr) else before]))
+        if isinstance(entries, str):
+            return entries
+        return (before, entries[1]) if isinstance(before, sp.MatrixExpr) else (entries[0], after)
     ranges, problem = entry_ranges(before, after)
     if problem is not None:
         return problem

@@ -27,6 +27,13 @@ def is_matrix(value: object) -> bool:
     return isinstance(value, sp.MatrixExpr)
 
 
+def index_length(body: sp.Expr, index: sp.Symbol) -> sp.Expr | None:
+    """How far an index runs when it picks entries of matrices (Z_{ik}: Z's rows), when every entry agrees."""
+    lengths = {size for e in body.atoms(MatrixElement) for at, size in zip((e.i, e.j), e.parent.shape, strict=True)
+               if at == index - 1}
+    return lengths.pop() if len(lengths) == 1 else None
+
+
 def is_entry(value: object) -> bool:
     """Whether a value is an entry of a declared matrix (W_ij)."""
     return isinstance(value, MatrixElement) and isinstance(value.parent, sp.MatrixSymbol)

@@ -532,7 +532,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         return matrices.derivative(self._v(operand), operator.variable, operator.order, operator.position)
 
     def _written_out(self, operator: Operator, body: sp.Expr) -> sp.Expr:
-        symbolic = self._symbolic_bounds(operator)
+        symbolic = self._symbolic_bounds(operator, body)
         if symbolic is not None:
             return self._kept(operator, body, *symbolic)
         lower, upper = (self._size(v, operator.position) for v in (operator.lower, operator.upper))
@@ -554,12 +554,17 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             terms.append(self._entries(body.xreplace(at)))
         return sp.Add(*terms) if operator.kind == "sum" else sp.Mul(*terms)
 
-    def _symbolic_bounds(self, operator: Operator) -> tuple[sp.Expr, sp.Expr] | None:
-        """The bounds of a sum that runs to a symbolic size (`n positive integer`), or None for a sum to a number."""
+    def _symbolic_bounds(self, operator: Operator, body: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
+        """The bounds of a sum that runs to a symbolic size (`n positive integer`), or None for a sum to a number.
+
+        `\\sum_i` with no bounds runs to the one size there is, else over the entries its index picks (the rows of
+        Z_3 in `\\sum_i Z_{3ik}`)."""
         sizes = set(self.names.sizes)
         if not sizes:
             return None
         upper = operator.upper if operator.upper is not None else (self.names.sizes[0] if len(sizes) == 1 else None)
+        if operator.upper is None and upper is None:
+            upper = matrices.index_length(body, operator.index)
         lower = operator.lower if operator.lower is not None else sp.Integer(1)
         if upper is None or not (upper.free_symbols & sizes):
             return None
@@ -940,6 +945,10 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         declared = self.names.symbol(base) if parts and self.names.is_declared(base) else self.names.entries_of(base)
         if isinstance(declared, sp.MatrixSymbol) and not self.names.is_declared(full):
             return matrices.element(declared, tuple(p.value for p in parts), position)
+        layer = self._full_name(base, parts[:1]) if len(parts) > 1 else None  # Z_{3ik}: the entry (i, k) of Z_3
+        named = self.names.symbol(layer) if layer is not None and self.names.is_declared(layer) else None
+        if isinstance(named, sp.MatrixSymbol) and not self.names.is_declared(full):
+            return matrices.element(named, tuple(p.value for p in parts[1:]), position)
         if any(p.value.free_symbols & self._index_symbols() for p in parts):
             return sp.Indexed(sp.IndexedBase(base, real=True), *(p.value for p in parts))
         if self.names.is_declared(full):
