@@ -214,6 +214,22 @@ def test_equalities_of_matrices_and_traces(line: str, verdict: str) -> None:
     assert step.verdict.verdict == verdict, step.verdict
 
 
+@pytest.mark.parametrize(("line", "verdict"), [
+    (r"\frac{\partial s}{\partial z} = \operatorname{diag}(s) - s s^T", "proved"),
+    (r"\frac{\partial s}{\partial z} = \operatorname{diag}(s) + s s^T", "refuted"),
+    (r"\frac{\partial s}{\partial z} = \operatorname{diag}(s) - s^T s", "refuted"),  # a number, not k x k
+    (r"\frac{\partial s}{\partial z} = \operatorname{diag}(s)", "refuted"),
+    (r"\frac{\partial \tanh(z)}{\partial z} = \operatorname{diag}(1 - \tanh(z) \odot \tanh(z))", "proved"),
+    (r"\operatorname{diag}(\operatorname{diag}(s)) = s", "proved"),
+])
+def test_the_jacobian_of_a_column_is_a_matrix(line: str, verdict: str) -> None:
+    where = "z \\in \\mathbb{R}^{k}\ns = \\operatorname{softmax}(z)\n"
+    document = read_text(f"# J\n\n```where\n{where}```\n\n$${line}$$\n", "jacobian.md")
+    assert document.errors == ()
+    (step,) = verify(document.derivations[0].derivation, 5.0).steps
+    assert step.verdict.verdict == verdict, step.verdict
+
+
 def test_a_sum_whose_index_runs_past_its_matrix_is_a_shape_error() -> None:
     where = SOFTMAX.replace("\\sum_{i=1}^{n} \\sum_{c=1}^{k}", "\\sum_{i=1}^{k} \\sum_{c=1}^{n}")
     (error,) = read_text(f"# G\n\n```where\n{where}```\n\n$$x = x$$\n", "bounds.md").errors

@@ -471,8 +471,9 @@ def verdict_cell(step: StepResult) -> Text:
 def numeric_verdict(result: DerivationResult) -> Text:
     """The numeric check of a derivation's last step, in a few words."""
     numeric = result.numeric
-    if numeric is None:
-        return Text("no derivative", style="dim")
+    if numeric is None:  # a chain of equal expressions, or a Jacobian, which is checked step by step only
+        said = "no derivative" if result.derivation.variable is None else "no numeric check"
+        return Text(said, style="dim")
     if numeric.passed:
         return Text(f"numeric ok ({numeric.max_rel_error:.0e})", style="green")
     return Text(f"numeric FAILED ({numeric.max_rel_error:.1e})", style="red")

@@ -14,7 +14,7 @@ import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-from verifier.tensor import EntryMatrix, Gradient, Indicator, Loss, Positive, Softmax
+from verifier.tensor import EntryMatrix, Gradient, Indicator, Loss, Positive, Softmax, VectorJacobian
 
 Parents = dict[sp.Symbol, sp.MatrixSymbol]
 
@@ -88,6 +88,14 @@ class Explicit:
             return sp.eye(int(expr.shape[0]))
         if isinstance(expr, Gradient):
             return self.gradient(expr)
+        if isinstance(expr, VectorJacobian):
+            return self.jacobian(expr)
+        if isinstance(expr, sp.DiagMatrix):
+            column = self.matrix(expr.args[0])
+            return sp.diag(*column)
+        if isinstance(expr, sp.DiagonalOf):
+            square = self.matrix(expr.arg)
+            return sp.Matrix([square[k, k] for k in range(square.rows)])
         raise NoExplicitForm(f"{type(expr).__name__} has no explicit form at concrete sizes")
 
     def symbols(self, matrix: sp.MatrixSymbol) -> sp.ImmutableMatrix:
@@ -134,6 +142,17 @@ class Explicit:
         if isinstance(part, sp.Trace):
             return self.matrix(part.arg).trace()
         return self.matrix(part)[0, 0]
+
+    def jacobian(self, jacobian: VectorJacobian) -> sp.MatrixBase:
+        """ds/dz: s written down to z with z's entries as symbols, differentiated, then z expanded."""
+        variable = jacobian.variable
+        below = Explicit(self.definitions, self.scalars, frozenset({variable}))
+        column, entries = below.matrix(jacobian.function), below.symbols(variable)
+        derivative = column.jacobian(entries)
+        self.parents.update(below.parents)
+        if variable not in self.definitions:
+            return derivative
+        return derivative.xreplace(dict(zip(entries, self.matrix(variable), strict=True)))
 
     def gradient(self, gradient: Gradient) -> sp.MatrixBase:
         """dL/dV: L written down to V with V's entries as symbols, differentiated, then V expanded."""

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Literal
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-from verifier.tensor import Gradient, LossGradient, LossValue, entry_indices
+from verifier.tensor import Gradient, LossGradient, LossValue, VectorJacobian, entry_indices
 
 if TYPE_CHECKING:
     from verifier.verdicts import NumericCheck
@@ -265,6 +265,9 @@ class Derivation:
             return self.variable.applyfunc(lambda entry: sp.Derivative(self.function, entry))
         if isinstance(self.variable, MatrixElement):  # dL/dW_ij: entry (i, j) of the gradient
             return MatrixElement(Gradient(self.function, self.variable.parent), self.variable.i, self.variable.j)
+        if isinstance(self.variable, sp.MatrixSymbol) and isinstance(self.function, sp.MatrixExpr) and \
+                self.function.shape[1] == 1 and self.function.shape != (1, 1):  # ds/dz of a column: its Jacobian
+            return VectorJacobian(self.function, self.variable)
         if isinstance(self.variable, sp.MatrixSymbol):  # a matrix of symbolic size: dL/dW, entry by entry
             return Gradient(self.function, self.variable)
         return sp.Derivative(self.function, self.variable)

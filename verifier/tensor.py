@@ -107,6 +107,33 @@ class Gradient(sp.MatrixExpr):
         return rf"\frac{{\partial {sp.latex(self.function)}}}{{\partial {sp.latex(self.variable)}}}"
 
 
+class VectorJacobian(sp.MatrixExpr):
+    """ds/dz of a column s in a column z: the m x n matrix of the partial derivatives ds_i/dz_j."""
+
+    def __new__(cls, function: sp.MatrixExpr, variable: sp.MatrixSymbol) -> VectorJacobian:
+        return sp.Basic.__new__(cls, function, variable)
+
+    @property
+    def function(self) -> sp.MatrixExpr:
+        """The column differentiated."""
+        return self.args[0]
+
+    @property
+    def variable(self) -> sp.MatrixSymbol:
+        """The column it is differentiated in."""
+        return self.args[1]
+
+    @property
+    def shape(self) -> tuple[sp.Expr, sp.Expr]:
+        return self.function.shape[0], self.variable.shape[0]
+
+    def _entry(self, i: sp.Expr, j: sp.Expr, **kwargs: object) -> sp.Expr:
+        return sp.diff(scalar_form(self.function[i, 0]), self.variable[j, 0])
+
+    def _latex(self, printer: object) -> str:
+        return rf"\frac{{\partial {sp.latex(self.function)}}}{{\partial {sp.latex(self.variable)}}}"
+
+
 class Jacobian(sp.MatrixExpr):
     """dZ/dW of a matrix in a matrix: four indices, no matrix. A line using it as one has a shape error."""
 
@@ -261,7 +288,7 @@ def in_index_notation(expr: object) -> bool:
                                      if isinstance(node, sp.MatrixExpr))
     if not isinstance(expr, sp.MatrixExpr) or isinstance(expr, sp.MatrixBase):
         return False
-    if expr.has(Gradient, Jacobian, Loss, Softmax, Indicator):
+    if expr.has(Gradient, VectorJacobian, Jacobian, Loss, Softmax, Indicator):
         return True
     return any(not d.is_Integer for m in expr.atoms(sp.MatrixSymbol) for d in m.shape)
 
@@ -424,6 +451,19 @@ def expand_entries(expr: sp.Expr, definitions: Definitions, keep: set[sp.MatrixS
     return expr
 
 
+def differentiated_columns(jacobian: VectorJacobian, definitions: Definitions) -> VectorJacobian:
+    """ds/dz with s written down to z: the definitions that depend on z expanded, the rest held fixed."""
+    variable = jacobian.variable
+    held = frozenset({s for s in definitions if not depends_on(s, variable, definitions)} | {variable})
+    function = jacobian.function
+    if isinstance(function, sp.MatrixSymbol) and function in definitions and function not in held:
+        function = definitions[function]  # s = softmax(z): its meaning, then its entries written down to z
+    index = sp.Dummy("i", integer=True)
+    column = expand_entries(function[index, 0], definitions, held)
+    return VectorJacobian(EntryMatrix(column, sp.Tuple(index, sp.Dummy("unused")), sp.Tuple(0, 0),
+                                      sp.Tuple(function.shape[0], 1)), variable)
+
+
 def differentiated(gradient: Gradient, definitions: Definitions, scalars: Mapping[sp.Symbol, sp.Expr]) -> Gradient:
     """dL/dV with L's meaning written down to V: the definitions that depend on V expanded, the rest held fixed."""
     variable = gradient.variable
@@ -470,6 +510,7 @@ def entry(expr: sp.MatrixExpr, definitions: Definitions, scalars: Mapping[sp.Sym
           i: sp.Expr = ROW, j: sp.Expr = COL, keep: frozenset[sp.MatrixSymbol] = frozenset()) -> sp.Expr:
     """Entry (i, j) of a matrix expression in index notation, every definition expanded (but those of `keep`)."""
     expr = expr.replace(lambda e: isinstance(e, Gradient), lambda g: differentiated(g, definitions, scalars))
+    expr = expr.replace(lambda e: isinstance(e, VectorJacobian), lambda g: differentiated_columns(g, definitions))
     value = scalar_form(expr) if expr.shape == (1, 1) else expr[i, j]
     value = value.replace(lambda e: isinstance(e, MatrixElement) and not isinstance(e.parent, sp.MatrixSymbol),
                           lambda e: e.parent._entry(e.i, e.j))  # an entry of a gradient, (dL/dZ)_kj

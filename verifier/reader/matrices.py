@@ -15,7 +15,7 @@ from sympy.core.function import UndefinedFunction
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from verifier.reader.formula import ParseError
-from verifier.tensor import Gradient, Indicator, Jacobian, Loss, Softmax, same_size, shown
+from verifier.tensor import Gradient, Indicator, Jacobian, Loss, Softmax, VectorJacobian, same_size, shown
 
 BROADCAST = "row-vector broadcasting: {row} ({shape}) is added to every row of the {rows}-row term"
 SCALAR = "scalar broadcasting: {number} is added to every entry of a {shape} matrix"
@@ -50,6 +50,8 @@ def derivative(value: sp.Expr, variable: sp.Basic, order: int, position: tuple[i
     if order != 1:
         raise ParseError("a second derivative in a matrix is not read: write the gradient of the gradient's entries",
                          *position)
+    if is_matrix(value) and value.shape[1] == 1 and variable.shape[1] == 1 and value.shape != (1, 1):
+        return VectorJacobian(value, variable)  # ds/dz of a column in a column: a matrix (m x n)
     if is_matrix(value) and value.shape != (1, 1):
         return Jacobian(value, variable)  # refuted wherever a line uses it as a matrix
     return Gradient(value, variable)
@@ -140,6 +142,13 @@ def applied(name: str, function: object, arguments: list[sp.Expr], position: tup
         return Softmax(matrix, matrix.shape[1] != 1)
     if name in ("tr", "Tr", "trace"):
         return sp.Trace(matrix)
+    if name == "diag" and matrix.shape[1] == 1:  # diag(s): the square matrix with s on its diagonal
+        return sp.DiagMatrix(matrix)
+    if name == "diag" and same_size(*matrix.shape):  # diag(A): the column of A's diagonal
+        return sp.DiagonalOf(matrix)
+    if name == "diag":
+        raise ParseError(f"diag of a {shown(matrix.shape[0])} x {shown(matrix.shape[1])} matrix: diag takes a column "
+                         "or a square matrix", *position)
     if isinstance(function, UndefinedFunction):
         return Loss(name, matrix)
     if isinstance(function, sp.Lambda) and len(function.variables) == 1:

@@ -56,7 +56,7 @@ _builtin("Gamma", sp.gamma(_u), _u, table=APPLIED_FUNCTIONS)
 _builtin("B", sp.beta(_u, _v), _u, _v, table=APPLIED_FUNCTIONS)
 
 # functions of a vector or matrix only, known in a section that declares a matrix
-MATRIX_FUNCTIONS: dict[str, type] = {name: sp.Function(name) for name in ("softmax", "tr", "Tr", "trace")}
+MATRIX_FUNCTIONS: dict[str, type] = {name: sp.Function(name) for name in ("softmax", "tr", "Tr", "trace", "diag")}
 
 # what `\Phi standard normal cdf` and `\phi standard normal pdf` declare
 NORMAL_CDF = sp.Lambda((_u,), (1 + sp.erf(_u / sp.sqrt(2))) / 2)
