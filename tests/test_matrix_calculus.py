@@ -198,33 +198,27 @@ L = \ell(Z^{(2)})
 """
 
 
-@pytest.mark.parametrize(("line", "verdict"), [
-    (r"\operatorname{tr}(A^T B) = \operatorname{tr}(A B^T)", "proved"),
-    (r"\operatorname{tr}(A B C) = \operatorname{tr}(C A B)", "proved"),
-    (r"\operatorname{tr}(A B C) = \operatorname{tr}(B A C)", "refuted"),
-    (r"\operatorname{tr}(A \odot B) = \operatorname{tr}(A B)", "refuted"),
-    (r"(x^T x) x = x (x^T x)", "proved"),
-    (r"x x = x \odot x", "refuted"),  # a column times a column does not conform
-])
-def test_equalities_of_matrices_and_traces(line: str, verdict: str) -> None:
-    where = "A, B, C \\in \\mathbb{R}^{n \\times n}\nx \\in \\mathbb{R}^{n}\n"
-    document = read_text(f"# E\n\n```where\n{where}```\n\n$${line}$$\n", "traces.md")
-    assert document.errors == ()
-    (step,) = verify(document.derivations[0].derivation, 5.0).steps
-    assert step.verdict.verdict == verdict, step.verdict
+SQUARE = "A, B, C \\in \\mathbb{R}^{n \\times n}\nx \\in \\mathbb{R}^{n}\n"
+COLUMN = "z \\in \\mathbb{R}^{k}\ns = \\operatorname{softmax}(z)\n"
 
 
-@pytest.mark.parametrize(("line", "verdict"), [
-    (r"\frac{\partial s}{\partial z} = \operatorname{diag}(s) - s s^T", "proved"),
-    (r"\frac{\partial s}{\partial z} = \operatorname{diag}(s) + s s^T", "refuted"),
-    (r"\frac{\partial s}{\partial z} = \operatorname{diag}(s) - s^T s", "refuted"),  # a number, not k x k
-    (r"\frac{\partial s}{\partial z} = \operatorname{diag}(s)", "refuted"),
-    (r"\frac{\partial \tanh(z)}{\partial z} = \operatorname{diag}(1 - \tanh(z) \odot \tanh(z))", "proved"),
-    (r"\operatorname{diag}(\operatorname{diag}(s)) = s", "proved"),
+@pytest.mark.parametrize(("where", "line", "verdict"), [
+    (SQUARE, r"\operatorname{tr}(A^T B) = \operatorname{tr}(A B^T)", "proved"),
+    (SQUARE, r"\operatorname{tr}(A B C) = \operatorname{tr}(C A B)", "proved"),
+    (SQUARE, r"\operatorname{tr}(A B C) = \operatorname{tr}(B A C)", "refuted"),
+    (SQUARE, r"\operatorname{tr}(A \odot B) = \operatorname{tr}(A B)", "refuted"),
+    (SQUARE, r"(x^T x) x = x (x^T x)", "proved"),
+    (SQUARE, r"x x = x \odot x", "refuted"),  # a column times a column does not conform
+    # the Jacobian of a column in a column is a matrix
+    (COLUMN, r"\frac{\partial s}{\partial z} = \operatorname{diag}(s) - s s^T", "proved"),
+    (COLUMN, r"\frac{\partial s}{\partial z} = \operatorname{diag}(s) + s s^T", "refuted"),
+    (COLUMN, r"\frac{\partial s}{\partial z} = \operatorname{diag}(s) - s^T s", "refuted"),  # a number, not k x k
+    (COLUMN, r"\frac{\partial s}{\partial z} = \operatorname{diag}(s)", "refuted"),
+    (COLUMN, r"\frac{\partial \tanh(z)}{\partial z} = \operatorname{diag}(1 - \tanh(z) \odot \tanh(z))", "proved"),
+    (COLUMN, r"\operatorname{diag}(\operatorname{diag}(s)) = s", "proved"),
 ])
-def test_the_jacobian_of_a_column_is_a_matrix(line: str, verdict: str) -> None:
-    where = "z \\in \\mathbb{R}^{k}\ns = \\operatorname{softmax}(z)\n"
-    document = read_text(f"# J\n\n```where\n{where}```\n\n$${line}$$\n", "jacobian.md")
+def test_equalities_of_matrices_traces_and_jacobians(where: str, line: str, verdict: str) -> None:
+    document = read_text(f"# E\n\n```where\n{where}```\n\n$${line}$$\n", "equalities.md")
     assert document.errors == ()
     (step,) = verify(document.derivations[0].derivation, 5.0).steps
     assert step.verdict.verdict == verdict, step.verdict

@@ -80,21 +80,28 @@ class Loss(sp.Expr):
         return rf"\operatorname{{{self.args[0]}}}\left({sp.latex(self.argument)}\right)"
 
 
-class Gradient(sp.MatrixExpr):
-    """dL/dV for a scalar L: V's shape, entry (i, j) the partial derivative of L in V[i, j]."""
+class _Derivative(sp.MatrixExpr):
+    """A derivative of `function` in the matrix `variable`, kept as written until its entries are asked for."""
 
-    def __new__(cls, function: sp.Expr, variable: sp.MatrixSymbol) -> Gradient:
+    def __new__(cls, function: sp.Expr, variable: sp.MatrixSymbol) -> _Derivative:
         return sp.Basic.__new__(cls, sp.sympify(function), variable)
 
     @property
     def function(self) -> sp.Expr:
-        """The scalar differentiated."""
+        """What is differentiated."""
         return self.args[0]
 
     @property
     def variable(self) -> sp.MatrixSymbol:
         """The matrix it is differentiated in."""
         return self.args[1]
+
+    def _latex(self, printer: object) -> str:
+        return rf"\frac{{\partial {sp.latex(self.function)}}}{{\partial {sp.latex(self.variable)}}}"
+
+
+class Gradient(_Derivative):
+    """dL/dV for a scalar L: V's shape, entry (i, j) the partial derivative of L in V[i, j]."""
 
     @property
     def shape(self) -> tuple[sp.Expr, sp.Expr]:
@@ -103,25 +110,9 @@ class Gradient(sp.MatrixExpr):
     def _entry(self, i: sp.Expr, j: sp.Expr, **kwargs: object) -> sp.Expr:
         return sp.diff(scalar_form(self.function), self.variable[i, j])
 
-    def _latex(self, printer: object) -> str:
-        return rf"\frac{{\partial {sp.latex(self.function)}}}{{\partial {sp.latex(self.variable)}}}"
 
-
-class VectorJacobian(sp.MatrixExpr):
+class VectorJacobian(_Derivative):
     """ds/dz of a column s in a column z: the m x n matrix of the partial derivatives ds_i/dz_j."""
-
-    def __new__(cls, function: sp.MatrixExpr, variable: sp.MatrixSymbol) -> VectorJacobian:
-        return sp.Basic.__new__(cls, function, variable)
-
-    @property
-    def function(self) -> sp.MatrixExpr:
-        """The column differentiated."""
-        return self.args[0]
-
-    @property
-    def variable(self) -> sp.MatrixSymbol:
-        """The column it is differentiated in."""
-        return self.args[1]
 
     @property
     def shape(self) -> tuple[sp.Expr, sp.Expr]:
@@ -129,9 +120,6 @@ class VectorJacobian(sp.MatrixExpr):
 
     def _entry(self, i: sp.Expr, j: sp.Expr, **kwargs: object) -> sp.Expr:
         return sp.diff(scalar_form(self.function[i, 0]), self.variable[j, 0])
-
-    def _latex(self, printer: object) -> str:
-        return rf"\frac{{\partial {sp.latex(self.function)}}}{{\partial {sp.latex(self.variable)}}}"
 
 
 class Jacobian(sp.MatrixExpr):
