@@ -29,6 +29,7 @@ from verifier.tensor import (
     LossGradient,
     LossValue,
     Positive,
+    Unpaired,
     defined_in,
     depends_on,
     entry,
@@ -85,19 +86,29 @@ def check_every_size(before: sp.MatrixExpr, after: sp.MatrixExpr, context: Conte
     """Shapes, then the screen at concrete sizes, then the canonical forms, all inside the step's budget."""
     started = time.perf_counter()
     pair = _as_matrices(before, after)
-    if isinstance(pair, str) and pair.startswith("shape error"):
-        return StepVerdict("refuted", "shape check", time.perf_counter() - started, shape_error=pair)
-    if isinstance(pair, str):
-        return StepVerdict("unproved", pair, time.perf_counter() - started)
+    if isinstance(pair, Unpaired):
+        return StepVerdict("refuted" if pair.shape_error else "unproved", "shape check" if pair.shape_error else
+                           pair.why, time.perf_counter() - started, shape_error=pair.why if pair.shape_error else None)
     before, after = pair
+    problem = _shapes(before, after)
+    if problem is not None:
+        return StepVerdict("refuted", "shape check", time.perf_counter() - started, shape_error=problem)
+    return _decided(before, after, context, started)
+
+
+def _shapes(before: sp.MatrixExpr, after: sp.MatrixExpr) -> str | None:
+    """The shape error of a step, as written, or None."""
     problem = shape_problem(after)
     if problem is None and shape_problem(before) is not None:  # x x = x: the line before has no shape
         problem = f"{shape_problem(before)} (in the expression this step is checked against)"
     if problem is None and not _same_shape(before, after):
         problem = f"shape error: this step is {shape_text(after.shape)}, the expression before it " \
                   f"{shape_text(before.shape)}"
-    if problem is not None:
-        return StepVerdict("refuted", "shape check", time.perf_counter() - started, shape_error=problem)
+    return problem
+
+
+def _decided(before: sp.MatrixExpr, after: sp.MatrixExpr, context: Context, started: float) -> StepVerdict:
+    """A step whose shapes agree: screened at concrete sizes, then proved from its canonical forms."""
     setting = Setting.of(context)
     unread = second_derivative(before, dict(setting.scalars)) or second_derivative(after, dict(setting.scalars))
     if unread is not None:
@@ -129,7 +140,7 @@ def check_every_size(before: sp.MatrixExpr, after: sp.MatrixExpr, context: Conte
 def prove_every_size(before: sp.MatrixExpr, after: sp.MatrixExpr, context: Context) -> str | None:
     """The canonical forms alone, with no screen: the method that proves the step, or None (for testing)."""
     pair = _as_matrices(before, after)
-    if isinstance(pair, str):
+    if isinstance(pair, Unpaired):
         return None
     before, after = pair
     scalars = dict(Setting.of(context).scalars)
@@ -174,10 +185,10 @@ def _zero_body(body: sp.Expr, deadline: Deadline) -> str | None:
     return prove_zero(abstracted, deadline, CHEAP_METHODS) or prove_zero(abstracted, deadline, BUDGETED_METHODS)
 
 
-def _as_matrices(before: sp.Basic, after: sp.Basic) -> tuple[sp.Basic, sp.Basic] | str:
+def _as_matrices(before: sp.Basic, after: sp.Basic) -> tuple[sp.Basic, sp.Basic] | Unpaired:
     """Both sides as matrices: an equation between entries (dL/dW_ij = ...) as the matrices of its entries over its
     free indices; a 0 written against a matrix is its zero matrix (`= 0`); any other number keeps a 1 x 1 shape to
-    differ by. A text when the free indices cannot be told."""
+    differ by. Why not, when the free indices cannot be told."""
     one_side = (before, after)[isinstance(before, sp.MatrixExpr)]  # the side that is not a matrix, if any
     if not isinstance(after, sp.MatrixExpr) and not isinstance(before, sp.MatrixExpr):
         return entry_matrices(before, after)
@@ -381,8 +392,8 @@ def at_concrete_size(derivation: Derivation, final: sp.MatrixExpr, context: Cont
     if isinstance(variable, MatrixElement):  # dL/dW_ij: the whole gradient, its entries over i and j
         variable = variable.parent
     pair = _as_matrices(derivation.start, final)
-    if isinstance(pair, str):
-        raise ValueError(pair)
+    if isinstance(pair, Unpaired):
+        raise ValueError(pair.why)
     final = pair[1]
     setting = Setting.of(context)
     used = _sizes_used((final, derivation.start), setting)

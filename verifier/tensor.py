@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import sympy as sp
 from sympy.core.symbol import Str
@@ -181,7 +182,15 @@ class EntryMatrix(sp.MatrixExpr):
         return value.xreplace({s: at + first for s, at, first in zip(indices, (i, j), firsts, strict=True)})
 
 
-def entry_ranges(*exprs: sp.Expr) -> tuple[dict[sp.Symbol, tuple[sp.Expr, sp.Expr]], str | None]:
+@dataclass(frozen=True)
+class Unpaired:
+    """Why the two sides of a step cannot be set side by side as matrices."""
+
+    why: str
+    shape_error: bool  # the line's shapes are wrong (it is refuted), rather than a notation not read (unproved)
+
+
+def entry_ranges(*exprs: sp.Expr) -> tuple[dict[sp.Symbol, tuple[sp.Expr, sp.Expr]], Unpaired | None]:
     """The free indices of entries (W_ij is W[i - 1, j - 1]) with the values each takes, row indices first (in the
     order the first side uses them), and why they cannot be told (an index of two lengths, an index that is not one
     letter plus a number) or None."""
@@ -198,11 +207,12 @@ def entry_ranges(*exprs: sp.Expr) -> tuple[dict[sp.Symbol, tuple[sp.Expr, sp.Exp
                 (symbol,) = symbols if len(symbols) == 1 else (None,)
                 offset = index - symbol if symbol is not None else None
                 if symbol is None or offset.free_symbols:
-                    return {}, f"the index {shown(index)} of {shown(element)} is not a letter plus a number"
+                    return {}, Unpaired(f"the index {shown(index)} of {shown(element)} is not a letter plus a number",
+                                        False)
                 span = (-offset, size - 1 - offset)
                 said = f"{size} in {shown(element)}"
                 if symbol in found and any(sp.expand(a - b) != 0 for a, b in zip(found[symbol], span, strict=True)):
-                    return {}, f"shape error: the index {symbol} runs to {where[symbol]} but to {said}"
+                    return {}, Unpaired(f"shape error: the index {symbol} runs to {where[symbol]} but to {said}", True)
                 found[symbol], where[symbol] = span, said
                 axis.setdefault(symbol, position)
     return dict(sorted(found.items(), key=lambda item: (axis[item[0]], item[0].name))), None
@@ -225,21 +235,22 @@ def entry_indices(expr: sp.Basic) -> set[sp.Symbol]:
     return {s for e in expr.atoms(MatrixElement) for index in (e.i, e.j) for s in index.free_symbols & free}
 
 
-def entry_matrices(before: sp.Expr, after: sp.Expr) -> tuple[EntryMatrix, EntryMatrix] | str:
+def entry_matrices(before: sp.Expr, after: sp.Expr) -> tuple[EntryMatrix, EntryMatrix] | Unpaired:
     """Two sides of an equation between entries as the matrices of their entries, over the free indices' values.
 
     A side that is a matrix already (dL/db_3 = sum_i dL/dZ_{3ik}: a row, and its entry k) stays as it is.
     """
     if isinstance(before, sp.MatrixExpr) or isinstance(after, sp.MatrixExpr):
         entries = entry_matrices(*(2 * [after if isinstance(before, sp.MatrixExpr) else before]))
-        if isinstance(entries, str):
+        if isinstance(entries, Unpaired):
             return entries
         return (before, entries[1]) if isinstance(before, sp.MatrixExpr) else (entries[0], after)
     ranges, problem = entry_ranges(before, after)
     if problem is not None:
         return problem
     if len(ranges) > 2:
-        return f"{len(ranges)} free indices: an equation between entries has at most two (a row and a column)"
+        return Unpaired(f"{len(ranges)} free indices: an equation between entries has at most two (a row and a "
+                        "column)", False)
     names = list(ranges)
     if len(names) == 1 and _column_index(names[0], before, after):  # b_j of a row: the one index is a column's
         names = [sp.Dummy("unused"), names[0]]
