@@ -30,6 +30,14 @@ L = \ell(Z)
 """
 RELU = LAYER.replace(r"L = \ell(Z)", "A = \\text{ReLU}(Z)\nV \\in \\mathbb{R}^{h \\times k}\n"
                      "\\ell: \\mathbb{R}^{n \\times k} \\to \\mathbb{R}\nL = \\ell(A V)")
+HIDDEN = r"""X \in \mathbb{R}^{n \times d}
+W \in \mathbb{R}^{d \times h}
+V \in \mathbb{R}^{h \times m}
+Z = X W
+Y = Z V
+\ell: \mathbb{R}^{n \times m} \to \mathbb{R}
+L = \ell(Y)
+"""
 SOFTMAX = r"""Z \in \mathbb{R}^{n \times k}
 Y \in \mathbb{R}^{n \times k}
 constraint: Y \mathbf{1} = \mathbf{1}
@@ -70,6 +78,12 @@ CASES = [  # (where block, the function's definition, the gradient as a line wri
     (SHAPES, "f = x^T A x", r"\frac{\partial f}{\partial x_k} = \sum_{j=1}^{n} A_{kj} x_j + \sum_{i=1}^{n} A_{ik} x_i",
      "proved"),
     (SHAPES, "f = x^T A x", r"\frac{\partial f}{\partial x_k} = 2 \sum_{j=1}^{n} A_{kj} x_j", "refuted"),
+    # an entry of the gradient in a layer below the loss (an independent review found its sums read as 0)
+    (HIDDEN, "", r"\frac{\partial L}{\partial W_{ij}} = \sum_{k=1}^{n} X_{ki} \frac{\partial L}{\partial Z_{kj}}",
+     "proved"),
+    (HIDDEN, "", r"\frac{\partial L}{\partial W_{ij}} = 0", "refuted"),
+    (HIDDEN, "", r"\frac{\partial L}{\partial X_{ij}} = \sum_{c=1}^{h} \frac{\partial L}{\partial Z_{ic}} W_{jc}",
+     "proved"),
     # a number in brackets among matrices is a number (an independent review found these refuted as shapes)
     (SHAPES, r"f = (\mathbf{1}^T x)^2", r"\frac{\partial f}{\partial x} = 2 (\mathbf{1}^T x) \mathbf{1}", "proved"),
     (SHAPES, r"f = (x^T x)^2", r"\frac{\partial f}{\partial x} = 4 (x^T x) x", "proved"),
@@ -220,8 +234,11 @@ COLUMN = "z \\in \\mathbb{R}^{k}\ns = \\operatorname{softmax}(z)\n"
 def test_equalities_of_matrices_traces_and_jacobians(where: str, line: str, verdict: str) -> None:
     document = read_text(f"# E\n\n```where\n{where}```\n\n$${line}$$\n", "equalities.md")
     assert document.errors == ()
-    (step,) = verify(document.derivations[0].derivation, 5.0).steps
+    result = verify(document.derivations[0].derivation, 5.0)
+    *first, step = result.steps  # d tanh(z)/dz = ...: the derivative is a step of its own
     assert step.verdict.verdict == verdict, step.verdict
+    assert all(s.verdict.verdict == "proved" for s in first)
+    assert result.numeric is None or result.numeric.passed  # a Jacobian's rows against numerical gradients
 
 
 def test_a_sum_whose_index_runs_past_its_matrix_is_a_shape_error() -> None:

@@ -471,7 +471,7 @@ def verdict_cell(step: StepResult) -> Text:
 def numeric_verdict(result: DerivationResult) -> Text:
     """The numeric check of a derivation's last step, in a few words."""
     numeric = result.numeric
-    if numeric is None:  # a chain of equal expressions, or a Jacobian, which is checked step by step only
+    if numeric is None:  # a chain of equal expressions
         said = "no derivative" if result.derivation.variable is None else "no numeric check"
         return Text(said, style="dim")
     if numeric.passed:

@@ -28,6 +28,22 @@ def element_symbol(matrix: sp.MatrixSymbol, i: int, j: int) -> sp.Symbol:
     return sp.Symbol(f"{matrix.name}[{i + 1},{j + 1}]", real=True)
 
 
+def _written_out(expr: sp.Basic) -> sp.Basic:
+    """Sums to numbers written term by term, outermost first, without evaluating their bodies: `doit` would take an
+    entry of a gradient, (dL/dZ)_kj, before the definitions are written out, and find 0."""
+    if isinstance(expr, sp.Sum):  # the outermost index first: an inner bound may name it
+        *inner, (dummy, lo, hi) = expr.limits
+        terms = []
+        for value in range(int(lo), int(hi) + 1):
+            at = {dummy: sp.Integer(value)}
+            body = expr.function.xreplace(at)
+            terms.append(sp.Sum(body, *(tuple(limit.xreplace(at)) for limit in inner)) if inner else body)
+        return _written_out(sp.Add(*terms))
+    if not expr.args or isinstance(expr, sp.MatrixExpr | MatrixElement):
+        return expr
+    return expr.func(*(_written_out(a) for a in expr.args))
+
+
 class Explicit:
     """Explicit forms at concrete sizes, sharing the work on common parts; `parents` records each symbol's matrix."""
 
@@ -121,8 +137,7 @@ class Explicit:
             if expanded == expr:
                 break
             expr = expanded
-        expr = expr.replace(lambda e: isinstance(e, sp.Sum), lambda e: e.doit())
-        return self._outermost(expr).replace(lambda e: isinstance(e, sp.Derivative), lambda e: e.doit())
+        return self._outermost(_written_out(expr)).replace(lambda e: isinstance(e, sp.Derivative), lambda e: e.doit())
 
     def _outermost(self, expr: sp.Basic) -> sp.Basic:
         """Matrix parts of a scalar made explicit from the outside in (a trace before the product inside it)."""

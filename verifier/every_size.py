@@ -386,7 +386,8 @@ def at_concrete_size(derivation: Derivation, final: sp.MatrixExpr, context: Cont
     """A gradient over symbolic sizes at the sizes declared for it (else the first screened), for the numeric check.
 
     The function is written down to the variable (the rest expanded, each entry a plain symbol) and the final
-    step keeps the variable's own entries, so both are functions of the same symbols.
+    step keeps the variable's own entries, so both are functions of the same symbols. For the Jacobian of a
+    column the function is that column, explicit: each entry's gradient is a row of the claim.
     """
     variable = derivation.variable
     if isinstance(variable, MatrixElement):  # dL/dW_ij: the whole gradient, its entries over i and j
@@ -402,7 +403,9 @@ def at_concrete_size(derivation: Derivation, final: sp.MatrixExpr, context: Cont
     concrete = Concrete.at(setting, sizes)
     scalar = not isinstance(variable, sp.MatrixExpr)  # dL/dc of a scalar c: a 1 x 1 gradient
     explicit = concrete.explicit(frozenset() if scalar else frozenset({variable}))
-    function = explicit.scalar(concrete.sized(derivation.function))
+    sized = concrete.sized(derivation.function)
+    jacobian = isinstance(sized, sp.MatrixExpr) and sized.shape != (1, 1)  # ds/dz: the column s, entry by entry
+    function = explicit.matrix(sized) if jacobian else explicit.scalar(sized)
     claimed = explicit.matrix(concrete.sized(final))
     entries = sp.ImmutableMatrix([[variable]]) if scalar else explicit.symbols(concrete.sized(variable))
     local = concrete.context(context, explicit.parents)

@@ -63,11 +63,10 @@ def cross_check(derivation: Derivation, final: sp.Expr, context: Context) -> Num
     """
     if derivation.variable is None:
         return None
-    if isinstance(derivation.function, sp.MatrixExpr) and derivation.function.shape != (1, 1):
-        return None  # the Jacobian of a column is checked step by step, not against a numerical Jacobian (yet)
     if uses_matrices((derivation.start,), derivation.definitions):  # symbolic sizes: at concrete sizes
         written, claimed, local, sizes = at_concrete_size(derivation, final, context)
-        check = cross_check(written, claimed, local)
+        check = _rows_checked(written, claimed, local) if isinstance(written.function, sp.MatrixBase) else \
+            cross_check(written, claimed, local)
         at = ", ".join(f"{s} = {v}" for s, v in sizes.items())
         return check if check is None or not at else dataclasses.replace(check, method=f"{check.method}, at {at}")
     if derivation.families:
@@ -82,6 +81,21 @@ def cross_check(derivation: Derivation, final: sp.Expr, context: Context) -> Num
     undefined, hint = (0, "") if worst <= TOLERANCE else _undefined(problem, compared, context)
     method = method if len(pairs) == 1 else f"{method}, {len(pairs)} entries"
     return NumericCheck(method, count, worst, TOLERANCE, kink, undefined, hint)
+
+
+def _rows_checked(written: Derivation, claimed: sp.ImmutableMatrix, context: Context) -> NumericCheck | None:
+    """The Jacobian of a column, row by row: row r against the numerical gradient of the column's entry r."""
+    checks = []
+    for row, entry in enumerate(written.function):
+        gradient = sp.ImmutableMatrix(claimed[row, :]).reshape(*written.variable.shape)
+        check = cross_check(dataclasses.replace(written, function=entry, steps=(Step(gradient, "", None),)), gradient,
+                            context)
+        if check is not None:
+            checks.append(check)
+    if not checks:
+        return None
+    worst = max(checks, key=lambda c: c.max_rel_error)
+    return dataclasses.replace(worst, method=f"{worst.method}, row by row ({len(checks)} rows)")
 
 
 def _at_sizes(derivation: Derivation, final: sp.Expr, context: Context) -> NumericCheck | None:

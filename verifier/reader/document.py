@@ -20,7 +20,7 @@ from verifier.reader.latex import Chain, Element, Label, ParseError, read_chain
 from verifier.reader.markdown import Block, Layout, Section, read_layout
 from verifier.reader.marks import Mark, MarkError, cited_lines, read_mark
 from verifier.reader.names import DEFAULT_DOMAIN, Names
-from verifier.tensor import Gradient, entry_indices
+from verifier.tensor import Gradient, VectorJacobian, entry_indices
 
 MAX_FILE_BYTES = 1_000_000
 MAX_STEPS_PER_FILE = 2_000
@@ -457,7 +457,7 @@ class _Draft:
         first = self.elements[0][0].expr
         if isinstance(first, sp.Derivative) and len(first.variables) == 1:
             return first.expr, first.variables[0], False
-        if isinstance(first, Gradient):  # \nabla_x f, f a scalar of a matrix x of any size
+        if isinstance(first, Gradient | VectorJacobian):  # \nabla_x f, d tanh(z)/dz: of a matrix of any size
             return first.function, first.variable, False
         if isinstance(first, sp.MatrixBase) and all(isinstance(e, sp.Derivative) for e in first):
             return first, None, False

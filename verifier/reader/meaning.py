@@ -347,7 +347,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             return item  # a word such as (\text{softmax}): the derivative's name, with no meaning of its own
         if isinstance(item, Head) and not (item.subscript or item.sups or item.primes):
             return item
-        return item if isinstance(item, sp.Symbol) else None
+        return item if isinstance(item, sp.Symbol | sp.MatrixSymbol) else None  # s of ds/dz, s a defined column
 
     def _final(self, value: Any) -> sp.Expr:
         expr = _canonical_sums(self._v(value))
