@@ -605,7 +605,7 @@ def _reason(var: Var) -> str:
 
 
 def _shape(expr: sp.Basic) -> str:
-    return f" ({shape_text(expr)})" if is_matrix(expr) else ""
+    return f" ({escape(shape_text(expr))})" if is_matrix(expr) else ""  # symbolic sizes: h_2 is text here
 
 
 def _start(d: Derivation) -> str:

@@ -342,6 +342,9 @@ def same_size(a: sp.Expr, b: sp.Expr) -> bool:
 def shape_problem(expr: sp.Basic) -> str | None:
     """Why an expression as written has no shape (a product that does not conform, a sum of unequal shapes, an
     entry whose summed index runs past its matrix)."""
+    tensor = next((node for node in sp.preorder_traversal(expr) if isinstance(node, Jacobian)), None)
+    if tensor is not None:  # said first: its own words, not a product it seems not to fit
+        return f"shape error: {tensor.describe()}"
     return _operand_problem(expr) or index_problem(expr)
 
 
@@ -375,8 +378,6 @@ def _operand_problem(expr: sp.Basic) -> str | None:
     """A product that does not conform, a sum or elementwise product of unequal shapes, a matrix-by-matrix
     derivative used as a matrix."""
     for node in sp.preorder_traversal(expr):
-        if isinstance(node, Jacobian):
-            return f"shape error: {node.describe()}"
         if isinstance(node, sp.MatMul):
             factors = [a for a in node.args if isinstance(a, sp.MatrixExpr)]
             for left, right in itertools.pairwise(factors):
