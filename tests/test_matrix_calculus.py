@@ -38,6 +38,14 @@ Y = Z V
 \ell: \mathbb{R}^{n \times m} \to \mathbb{R}
 L = \ell(Y)
 """
+COLUMNS = r"""a \in \mathbb{R}^{m}
+W \in \mathbb{R}^{p \times m}
+b \in \mathbb{R}^{p}
+y \in \mathbb{R}^{p}
+z = W a + b
+h = \sigma(z)
+C = \frac{1}{2} \|h - y\|^2
+"""
 SOFTMAX = r"""Z \in \mathbb{R}^{n \times k}
 Y \in \mathbb{R}^{n \times k}
 constraint: Y \mathbf{1} = \mathbf{1}
@@ -84,6 +92,10 @@ CASES = [  # (where block, the function's definition, the gradient as a line wri
     (HIDDEN, "", r"\frac{\partial L}{\partial W_{ij}} = 0", "refuted"),
     (HIDDEN, "", r"\frac{\partial L}{\partial X_{ij}} = \sum_{c=1}^{h} \frac{\partial L}{\partial Z_{ic}} W_{jc}",
      "proved"),
+    # a layer of column vectors, as Nielsen's book writes it (sigma' of a vector crashed at a size of 1)
+    (COLUMNS, "", r"\frac{\partial C}{\partial W} = ((h - y) \odot \sigma'(z)) a^T", "proved"),
+    (COLUMNS, "", r"\frac{\partial C}{\partial a} = W^T ((h - y) \odot \sigma'(z))", "proved"),
+    (COLUMNS, "", r"\frac{\partial C}{\partial b} = (h - y) \odot \sigma(z)", "refuted"),
     # a number in brackets among matrices is a number (an independent review found these refuted as shapes)
     (SHAPES, r"f = (\mathbf{1}^T x)^2", r"\frac{\partial f}{\partial x} = 2 (\mathbf{1}^T x) \mathbf{1}", "proved"),
     (SHAPES, r"f = (x^T x)^2", r"\frac{\partial f}{\partial x} = 4 (x^T x) x", "proved"),

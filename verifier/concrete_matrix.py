@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import sympy as sp
-from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-from verifier.tensor import EntryMatrix, Gradient, Indicator, Loss, Positive, Softmax, VectorJacobian
+from verifier.tensor import Elementwise, EntryMatrix, Gradient, Indicator, Loss, Positive, Softmax, VectorJacobian
 
 Parents = dict[sp.Symbol, sp.MatrixSymbol]
 
@@ -87,8 +86,8 @@ class Explicit:
             return self.matrix(expr.base).applyfunc(lambda e: e**expr.exp)
         if isinstance(expr, sp.Transpose):
             return self.matrix(expr.arg).T
-        if isinstance(expr, ElementwiseApplyFunction):
-            return self.matrix(expr.expr).applyfunc(expr.function)
+        if isinstance(expr, Elementwise):
+            return self.matrix(expr.args[1]).applyfunc(expr.args[0])
         if isinstance(expr, EntryMatrix):
             rows, cols = (int(d) for d in expr.shape)
             return sp.Matrix(rows, cols, lambda a, b: self.scalar(expr._entry(a, b)))

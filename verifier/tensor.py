@@ -33,6 +33,25 @@ class Indicator(sp.MatrixExpr):
         return rf"\mathbb{{1}}\left[{sp.latex(self.args[0])} > 0\right]"
 
 
+class Elementwise(sp.MatrixExpr):
+    """f(Z) entry by entry. SymPy's own ElementwiseApplyFunction applies f to a 1 x 1 matrix itself when the sizes
+    are put in (at n = 1), which fails: this one stays elementwise at every size."""
+
+    def __new__(cls, function: sp.Lambda, argument: sp.MatrixExpr) -> Elementwise:
+        return sp.Basic.__new__(cls, function, argument)
+
+    @property
+    def shape(self) -> tuple[sp.Expr, sp.Expr]:
+        return self.args[1].shape
+
+    def _entry(self, i: sp.Expr, j: sp.Expr, **kwargs: object) -> sp.Expr:
+        return self.args[0](self.args[1][i, j])
+
+    def _latex(self, printer: object) -> str:
+        function, argument = self.args
+        return sp.latex(function.expr.xreplace({function.variables[0]: sp.Symbol(f"({sp.latex(argument)})")}))
+
+
 class Positive(sp.Function):
     """1[z > 0] of one entry: opaque in index notation, its derivative 0 (region by region)."""
 
@@ -287,7 +306,7 @@ def in_index_notation(expr: object) -> bool:
                                      if isinstance(node, sp.MatrixExpr))
     if not isinstance(expr, sp.MatrixExpr) or isinstance(expr, sp.MatrixBase):
         return False
-    if expr.has(Gradient, VectorJacobian, Jacobian, Loss, Softmax, Indicator):
+    if expr.has(Gradient, VectorJacobian, Jacobian, Loss, Softmax, Indicator, Elementwise):
         return True
     return any(not d.is_Integer for m in expr.atoms(sp.MatrixSymbol) for d in m.shape)
 
@@ -316,6 +335,10 @@ class _Shown(StrPrinter):
         parent = self._print(expr.parent)
         parent = parent if isinstance(expr.parent, sp.MatrixSymbol) else f"({parent})"
         return f"{parent}[{self._print(expr.i + 1)}, {self._print(expr.j + 1)}]"
+
+    def _print_Elementwise(self, expr: Elementwise) -> str:
+        function, argument = expr.args
+        return self._print(function.expr.xreplace({function.variables[0]: sp.Symbol(f"({self._print(argument)})")}))
 
     def _print_Indicator(self, expr: Indicator) -> str:
         return f"1[{self._print(expr.args[0])} > 0]"

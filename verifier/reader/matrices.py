@@ -15,7 +15,7 @@ from sympy.core.function import UndefinedFunction
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from verifier.reader.formula import ParseError
-from verifier.tensor import Gradient, Indicator, Jacobian, Loss, Softmax, VectorJacobian, same_size, shown
+from verifier.tensor import Elementwise, Gradient, Indicator, Jacobian, Loss, Softmax, VectorJacobian, same_size, shown
 
 BROADCAST = "row-vector broadcasting: {row} ({shape}) is added to every row of the {rows}-row term"
 SCALAR = "scalar broadcasting: {number} is added to every entry of a {shape} matrix"
@@ -135,7 +135,7 @@ def applied(name: str, function: object, arguments: list[sp.Expr], position: tup
         if not (isinstance(function, sp.Lambda) and len(function.variables) == 1) or primes > 2:
             raise ParseError(f"{name}' of a matrix is read for a known function of one argument", *position)
         (u,) = function.variables
-        return matrix.applyfunc(sp.Lambda(u, sp.diff(function.expr, u, primes)))
+        return Elementwise(sp.Lambda(u, sp.diff(function.expr, u, primes)), matrix)
     if name in RELU_NAMES:
         return relu(matrix)
     if name == "softmax":
@@ -152,7 +152,7 @@ def applied(name: str, function: object, arguments: list[sp.Expr], position: tup
     if isinstance(function, UndefinedFunction):
         return Loss(name, matrix)
     if isinstance(function, sp.Lambda) and len(function.variables) == 1:
-        return matrix.applyfunc(function)
+        return Elementwise(function, matrix)
     raise ParseError(f"{name} cannot be applied to a matrix", *position)
 
 
