@@ -308,3 +308,9 @@ def test_matrix_notation_it_cannot_read_is_a_located_error(line: str) -> None:
     document = read_text(f"# G\n\n```where\n{LAYER}```\n\n$${line}$$\n", "matrix.md")
     (error,) = document.errors
     assert error.line == 12 and error.column > 1 and error.message
+
+
+def test_a_matrix_defined_in_terms_of_itself_is_refused() -> None:
+    text = "# C\n\n```where\nW \\in \\mathbb{R}^{n \\times n}\nZ = Z W\n```\n\n$$Z = Z$$\n"
+    (error,) = read_text(text, "c.md").errors
+    assert "defined in terms of itself" in error.message and error.line == 5

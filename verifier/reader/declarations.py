@@ -373,7 +373,7 @@ class _Declare(Transformer):
             if problem is not None:
                 raise ParseError(f"{symbol_name} = {formula}: {problem}", 1, formula.column)
             symbol = sp.MatrixSymbol(symbol_name, *value.shape)
-        if symbol in value.free_symbols:
+        if symbol_name in {str(s) for s in value.free_symbols}:  # Z = Z W: Z read as a number there, a matrix here
             raise ParseError(f"{symbol} is defined in terms of itself: a definition cannot be expanded", 1,
                              name.column)
         return self.declared.but(names=self.scope.with_definition(symbol, value), conventions=conventions)
