@@ -37,6 +37,7 @@ from verifier.tensor import (
     entry_matrices,
     expand_entries,
     number_matrix,
+    reached,
     second_derivative,
     shape_problem,
     shape_text,
@@ -297,22 +298,9 @@ def _indices(shape: tuple[int, int]) -> list[tuple[int, int]]:
     return [(i, j) for i in range(shape[0]) for j in range(shape[1])]
 
 
-def _reached(exprs: tuple[sp.Basic, ...], setting: Setting) -> tuple[set[sp.Basic], list[sp.Basic]]:
-    """The names the expressions use, through the definitions, and the meanings of those defined."""
-    meaning: dict[sp.Basic, sp.Basic] = {**dict(setting.matrices), **dict(setting.scalars)}
-    seen: set[sp.Basic] = set()
-    todo = [s for e in exprs for s in e.atoms(sp.MatrixSymbol, sp.Symbol)]
-    while todo:
-        name = todo.pop()
-        if name not in seen:
-            seen.add(name)
-            todo.extend(meaning[name].atoms(sp.MatrixSymbol, sp.Symbol) if name in meaning else ())
-    return seen, [meaning[name] for name in seen if name in meaning]
-
-
 def _sizes_used(exprs: tuple[sp.Basic, ...], setting: Setting) -> set[sp.Symbol]:
     """The sizes of every matrix the expressions use, through the definitions."""
-    seen, _ = _reached(exprs, setting)
+    seen = reached(exprs, {**dict(setting.matrices), **dict(setting.scalars)})
     shapes = [m.shape for m in seen if isinstance(m, sp.MatrixSymbol)]
     return {s for shape in shapes for d in shape for s in sp.sympify(d).free_symbols} | (seen & set(setting.sizes))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 
 import sympy as sp
@@ -281,22 +281,27 @@ def entry_matrices(before: sp.Expr, after: sp.Expr) -> tuple[EntryMatrix, EntryM
     return wrapped(before), wrapped(after)
 
 
+def reached(exprs: Iterable[sp.Basic], meaning: Mapping[Hashable, sp.Basic],
+            key: Callable[[sp.Basic], Hashable] = lambda name: name) -> set[Hashable]:
+    """Every name (scalar or matrix, as `key` of it) the expressions use and, through `meaning`, the names those use."""
+    seen: set[Hashable] = set()
+    todo = [key(s) for e in exprs for s in e.atoms(sp.Symbol, sp.MatrixSymbol)]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            if name in meaning:
+                todo.extend(key(s) for s in meaning[name].atoms(sp.Symbol, sp.MatrixSymbol))
+    return seen
+
+
 def uses_matrices(exprs: tuple[sp.Basic, ...], definitions: tuple[tuple[sp.Basic, sp.Basic], ...]) -> bool:
     """Whether an expression, or a name in it through the definitions, holds matrices of this module's kind (dL/dc
     with L = ell(X W + c))."""
     if any(in_index_notation(e) for e in exprs):
         return True
     meaning = dict(definitions)
-    seen: set[sp.Basic] = set()
-    todo = [s for e in exprs for s in e.free_symbols]
-    while todo:
-        name = todo.pop()
-        if name in meaning and name not in seen:
-            seen.add(name)
-            if in_index_notation(meaning[name]):
-                return True
-            todo.extend(meaning[name].free_symbols)
-    return False
+    return any(in_index_notation(meaning[name]) for name in reached(exprs, meaning) if name in meaning)
 
 
 def in_index_notation(expr: object) -> bool:
@@ -445,16 +450,12 @@ def _trace(matrix: sp.MatrixExpr) -> sp.Expr:
 
 def depends_on(symbol: sp.MatrixSymbol, target: sp.Symbol | sp.MatrixSymbol, definitions: Definitions) -> bool:
     """Whether a defined matrix depends, through the definitions, on `target` (a matrix, or a scalar such as c)."""
-    seen, todo = set(), [symbol]
-    while todo:
-        current = todo.pop()
-        if current == target:
-            return True
-        meaning = definitions.get(current)
-        if meaning is not None and current not in seen:
-            seen.add(current)
-            todo.extend(meaning.atoms(sp.MatrixSymbol, sp.Symbol))
-    return False
+    return symbol == target or (symbol in definitions and target in reached((definitions[symbol],), definitions))
+
+
+def held_fixed(definitions: Definitions, variable: sp.Symbol | sp.MatrixSymbol) -> set[sp.MatrixSymbol]:
+    """The defined matrices that do not depend on `variable`: held as their own symbols while it is differentiated."""
+    return {s for s in definitions if not depends_on(s, variable, definitions)}
 
 
 def expand_entries(expr: sp.Expr, definitions: Definitions, keep: set[sp.MatrixSymbol] = frozenset(),
@@ -477,7 +478,7 @@ def expand_entries(expr: sp.Expr, definitions: Definitions, keep: set[sp.MatrixS
 def differentiated_columns(jacobian: VectorJacobian, definitions: Definitions) -> VectorJacobian:
     """ds/dz with s written down to z: the definitions that depend on z expanded, the rest held fixed."""
     variable = jacobian.variable
-    held = frozenset({s for s in definitions if not depends_on(s, variable, definitions)} | {variable})
+    held = frozenset(held_fixed(definitions, variable) | {variable})
     function = jacobian.function
     if isinstance(function, sp.MatrixSymbol) and function in definitions and function not in held:
         function = definitions[function]  # s = softmax(z): its meaning, then its entries written down to z
@@ -491,7 +492,7 @@ def differentiated(gradient: Gradient, definitions: Definitions, scalars: Mappin
     """dL/dV with L's meaning written down to V: the definitions that depend on V expanded, the rest held fixed."""
     variable = gradient.variable
     function = scalar_form(_expand_scalars(gradient.function, scalars))
-    held = {s for s in definitions if not depends_on(s, variable, definitions)} | {variable}
+    held = held_fixed(definitions, variable) | {variable}
     return Gradient(expand_entries(function, definitions, held), variable)
 
 
@@ -501,7 +502,7 @@ def scalar_derivative(derivative: sp.Derivative, definitions: Definitions, scala
     out first, as `differentiated` does for a matrix."""
     (variable, order), = derivative.variable_count
     function = scalar_form(_expand_scalars(derivative.expr, scalars))
-    held = {s for s in definitions if not depends_on(s, variable, definitions)}
+    held = held_fixed(definitions, variable)
     return sp.diff(expand_entries(function, definitions, held), variable, order)
 
 

@@ -20,7 +20,7 @@ from verifier.reader.latex import Chain, Element, Label, ParseError, read_chain
 from verifier.reader.markdown import Block, Layout, Section, read_layout
 from verifier.reader.marks import Mark, MarkError, cited_lines, read_mark
 from verifier.reader.names import DEFAULT_DOMAIN, Names
-from verifier.tensor import Gradient, VectorJacobian, entry_indices
+from verifier.tensor import Gradient, VectorJacobian, entry_indices, reached
 
 MAX_FILE_BYTES = 1_000_000
 MAX_STEPS_PER_FILE = 2_000
@@ -472,14 +472,7 @@ class _Draft:
 def _conventions_used(declared: Declarations, function: sp.Expr, steps: tuple[Step, ...]) -> tuple[str, ...]:
     """The conventions of the definitions the function or a step reaches, through the other definitions."""
     meaning = {symbol.name: value for symbol, value in declared.names.definitions}
-    todo = [s.name for e in (function, *(s.expr for s in steps)) for s in e.atoms(sp.Symbol, sp.MatrixSymbol)]
-    seen: set[str] = set()
-    while todo:
-        name = todo.pop()
-        if name not in seen:
-            seen.add(name)
-            value = meaning.get(name)
-            todo.extend(s.name for s in value.atoms(sp.Symbol, sp.MatrixSymbol)) if value is not None else None
+    seen = reached((function, *(s.expr for s in steps)), meaning, key=lambda symbol: symbol.name)
     return tuple(f"{name}: {text}" for name, text in declared.conventions if name in seen)
 
 
