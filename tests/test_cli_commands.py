@@ -108,6 +108,15 @@ def test_undeclared_symbols_show_in_the_table(tmp_path: Path) -> None:
     assert re.search(r"undeclared, taken as real in \(-6, 6\): q", done.stdout)
 
 
+def test_a_shape_error_is_said_under_its_step(tmp_path: Path) -> None:
+    (tmp_path / "s.md").write_text("# Linear form\n\n```where\na \\in \\mathbb{R}^{m}\nx \\in \\mathbb{R}^{m}\n```\n\n"
+                                   "$$\\nabla_x (a^T x) = a^T$$\n")
+    done = subprocess.run([sys.executable, str(ROOT / "cli.py"), "check", "s.md"], capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path, env={**os.environ, "BACKPROOF_WIDTH": "200"})
+    assert done.returncode == 1, done.stdout
+    assert "shape error: this step is 1 x m, the expression before it m x 1" in done.stdout
+
+
 def test_the_exit_code_table_in_the_readme_is_the_programs() -> None:
     readme = (ROOT / "README.md").read_text()
     section = readme.split("### Exit codes")[1].split("\n#")[0]

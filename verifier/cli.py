@@ -449,6 +449,8 @@ def check_table(checked: CheckedFile) -> Table:
                 text.append(f"\n{line}", style=VERDICT_STYLE["ambiguous"])
             if verdict.counterexample is not None:
                 text.append(f"\ncounterexample: {verdict.counterexample.describe()}", style="red")
+            if verdict.shape_error is not None:
+                text.append(f"\n{verdict.shape_error}", style="red")
             cells = [location(path, where.line, where.column), text, verdict_cell(step), verdict.method]
             rows.append((where.line, cells))
     for error in checked.document.errors:
