@@ -252,3 +252,14 @@ def test_a_matrix_is_declared_with_its_shape_and_its_letters_become_sizes(line: 
     (matrix,) = [v.symbol for v in names.variables if isinstance(v.symbol, sp.MatrixSymbol)]
     assert tuple(str(d) for d in matrix.shape) == shape
     assert {s.name for s in names.sizes} == {d for d in shape if not d.isdigit()}
+
+
+@pytest.mark.parametrize(("line", "message", "column"), [
+    (r"A \in \mathbb{R}^{0 \times 3}", "has no entries", 17),
+    (r"A \in \mathbb{R}^{100000 \times 100000}", "up to 64: write a letter for a larger size", 17),
+    (r"x \in \mathbb{R}^{65}", "up to 64", 17),
+])
+def test_a_shape_of_no_entries_or_too_many_to_write_out_is_an_error(line: str, message: str, column: int) -> None:
+    with pytest.raises(ParseError, match=message) as raised:
+        where.declare(line, Declarations(Names()))
+    assert raised.value.column == column

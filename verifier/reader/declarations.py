@@ -51,7 +51,7 @@ LESS = ("<", "\\lt", "\\le", "\\leq", "\\leqslant", "<=", "\u2264")
 COMMENT = re.compile(r"(?:^|\s)#|(?<!\\)%")
 WORD = re.compile(r"\\(?:text|operatorname|mathrm|textrm|mathit)\s*\{\s*([A-Za-z][A-Za-z0-9]*)\s*\}")
 ENTRY_NAME = re.compile(r"([A-Za-z])_\{\s*([a-z])\s*([a-z])?\s*\}")  # a_{ij}: a name for the entries of a matrix
-SIZE_TEXT = re.compile(r"[0-9]{1,3}|[A-Za-z](?:_\{?[A-Za-z0-9]\}?)?")  # a matrix's size: a number or a letter
+SIZE_TEXT = re.compile(r"[0-9]+|[A-Za-z](?:_\{?[A-Za-z0-9]\}?)?")  # a matrix's size: a number or a letter
 BARE = Names(euler=False, builtins=False)  # where names are read with no meaning attached: `\sigma` is a name there
 BOX = 6  # an unbounded side is sampled this far from the other (0 < x: (0, 6), as `x positive`)
 MAX_DIGITS = 40
@@ -520,6 +520,9 @@ def _shape(letter: Token, script: Token | None) -> tuple[sp.Expr, sp.Expr] | Non
     values = [sp.Integer(s) if s.isdigit() else sp.Symbol(re.sub(r"[{}\s]", "", s)) for s in sizes]
     if any(v == 0 for v in values):
         raise ParseError(f"a matrix of {inner} has no entries", 1, script.column)
+    if any(v.is_Integer and v > MAX_NUMERIC_SIZE for v in values):
+        raise ParseError(f"a matrix of {inner} is written out entry by entry at that size, up to {MAX_NUMERIC_SIZE}: "
+                         "write a letter for a larger size (decided for every size)", 1, script.column)
     return (values[0], values[1]) if len(values) == 2 else (values[0], sp.Integer(1))
 
 
