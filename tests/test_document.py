@@ -175,3 +175,34 @@ def test_a_block_restating_a_defined_name_goes_on_with_its_derivation() -> None:
 def test_a_steps_text_keeps_the_left_that_sizes_its_bracket() -> None:
     (read,) = read_text("# A\n\n$$\\frac{d}{dx} x^2 = \\left(2x\\right)$$\n").derivations
     assert read.derivation.steps[-1].latex == "\\left(2x\\right)"
+
+
+ROWS_AND_MACROS = [  # (a derivation as sources write it, the verdict of each derivation's steps in turn)
+    # each row of an aligned block with its own left side is an equation of its own
+    ("\\begin{aligned}\\frac{d}{dx} x^2 &= 2x \\\\ \\frac{d}{dx} x^3 &= 3x^2\\end{aligned}",
+     [["proved", "proved"], ["proved", "proved"]]),
+    ("\\begin{aligned}\\frac{d}{dx} x^2 &= 2x \\\\ \\frac{d}{dx} x^3 &= 3x\\end{aligned}",
+     [["proved", "proved"], ["proved", "refuted"]]),
+    # a row that starts with & and a sign goes on with the expression above (after a refuted step, the next
+    # is compared with the step before it)
+    ("\\frac{d}{dx}(x^3 + x^2) &= 3x^2 \\\\ &\\quad + 2x \\\\ &= x(3x + 2)", [["proved", "proved", "proved"]]),
+    ("\\frac{d}{dx}(x^3 + x^2) &= 3x^2 \\\\ &\\quad - 2x \\\\ &= x(3x + 2)", [["proved", "refuted", "proved"]]),
+    # a boxed equation; d\sigma/dz names the derivative of \sigma(z)
+    ("\\boxed{\\frac{d\\sigma}{dz} = \\sigma(z)(1 - \\sigma(z))}", [["proved"]]),
+    ("\\boxed{\\frac{d\\sigma}{dz} = \\sigma(z)(1 + \\sigma(z))}", [["refuted"]]),
+    # ProofWiki's \map and \d
+    ("\\map {\\dfrac \\d {\\d x} } {\\tanh x} = 1 - \\tanh^2 x", [["proved", "proved"]]),
+    ("\\map {\\dfrac \\d {\\d x} } {\\tanh x} = 1 + \\tanh^2 x", [["proved", "refuted"]]),
+    # implications carried over blank rows
+    ("e^{x} e^{x} = e^{2x} \\Rightarrow \\\\ \\\\ \\Rightarrow \\frac{d}{dx} e^{2x} = 2e^{2x}",
+     [["proved"], ["proved", "proved"]]),
+    ("e^{x} e^{x} = e^{2x} \\Rightarrow \\\\ \\\\ \\Rightarrow \\frac{d}{dx} e^{2x} = 2e^{x}",
+     [["proved"], ["proved", "refuted"]]),
+]
+
+
+@pytest.mark.parametrize(("formula", "verdicts"), ROWS_AND_MACROS)
+def test_rows_boxes_and_macros_are_judged_row_by_row(formula: str, verdicts: list[list[str]]) -> None:
+    (checked,) = check_files_text(f"# D\n\n$${formula}$$\n")
+    assert checked.document.errors == ()
+    assert [[s.verdict.verdict for s in result.steps] for _, result in checked.results] == verdicts

@@ -59,6 +59,23 @@ STRUCTURE = [
     (r"\Gamma(x) \psi(x)", sp.gamma(x) * sp.polygamma(0, x)),
     (r"\Gamma + 1", sp.Symbol("Gamma", real=True) + 1),
     (r"\mathrm{e}^x", sp.exp(x)),
+    (r"{\sech} 2x", sp.sech(2 * x)),  # a function name in braces takes the factors after it, as \sech 2x does
+    (r"{{{\mathop{\rm sech}\nolimits} }^2}x", sp.sech(x) ** 2),  # MathType's operator names
+    (r"\operatorname{erfinv}(x)", sp.erfinv(x)),
+    (r"\text{Sigmoid}(x)", sigmoid(x)),
+    (r"\operatorname{log1p}(x)", sp.log(1 + x)),
+    (r"\operatorname{arcsec}(x)", sp.asec(x)),
+    (r"\psi(x) / -\Gamma(x)", sp.polygamma(0, x) / -sp.gamma(x)),
+    # letters typed as Unicode
+    ("\u03c3(x)", sigmoid(x)),
+    ("\u0177 - y", sp.Symbol("yhat", real=True) - y),
+    ("x\u0302 + \u0101", sp.Symbol("xhat", real=True) + sp.Symbol("abar", real=True)),
+    ("\\frac{\u2202}{\u2202x} x^2", sp.Derivative(x**2, x)),
+    ("\u2113 + \u03bb", sp.Symbol("ell", real=True) + sp.Symbol("lambda", real=True)),
+    # ProofWiki's macros: \map {f} {x} is f(x), \d the differential d
+    (r"\map {\dfrac \d {\d x} } {\tanh x}", sp.Derivative(sp.tanh(x), x)),
+    (r"\map \ln {x^2}", sp.log(x**2)),
+    (r"\frac{\d}{\d x} x^2", sp.Derivative(x**2, x)),
     # absolute values and norms
     (r"\rvert x \lvert", sp.Abs(x)),
     (r"|x|", sp.Abs(x)),
@@ -100,6 +117,29 @@ def test_a_line_break_with_spacing_and_a_lead_in_between_expressions() -> None:
     assert [e.restarts for e in chain.elements] == [False, False, True, False]
 
 
+CHAINS = [  # (formula, the expressions of its chain, which of them start a new equation)
+    (r"\boxed{x = y} = z", [x, y, z], [False, False, False]),
+    (r"\begin{aligned} x &= y \\ z &= w \end{aligned}", [x, y, z, w], [False, False, True, False]),
+    (r"x &= y \\ - z &= w", [x, y, -z, w], [False, False, True, False]),
+    (r"x &= y \\ &\quad + z \\ &\quad - w \\ &= a", [x, y + z - w, a], [False, False, False]),
+    (r"x = y \Rightarrow \\ \\ \Rightarrow z = w", [x, y, z, w], [False, False, True, False]),
+    (r"\begin{cases} 1 & x > 0 \\ -1 & x \leq 0 \end{cases} = y",
+     [sp.Piecewise((1, x > 0), (-1, True)), y], [False, False]),
+]
+
+
+@pytest.mark.parametrize(("latex", "expressions", "restarts"), CHAINS)
+def test_rows_and_boxes_of_a_chain(latex: str, expressions: list[sp.Expr], restarts: list[bool]) -> None:
+    chain = read_chain(latex, Names(), labels=False)
+    assert [e.expr for e in chain.elements] == expressions
+    assert [e.restarts for e in chain.elements] == restarts
+
+
+def test_a_continued_row_is_shown_with_the_row_it_continues() -> None:
+    _, second = read_chain(r"x &= y \\ &\quad + z", Names(), labels=False).elements
+    assert second.source == r"y \\ &\quad + z"
+
+
 READINGS = [  # (formula, the chosen reading in words, the other reading's expression)
     (r"\frac{d}{dx} x^2 \cdot e^x", "the derivative of the whole product", sp.exp(x) * sp.Derivative(x**2, x)),
     (r"\sinh^{-1} x", "\\sinh^{-1} read as the inverse function", 1 / sp.sinh(x)),
@@ -137,6 +177,10 @@ REFUSED = [
     (r"\frac{d^2}{dx} x", "orders of the d's"),
     (r"\sigma^{-1}(x)", "inverse function, which backproof cannot compute"),
     (r"\sum_{i=1}^{50} \sum_{j=1}^{50} \sum_{k=1}^{50} x_{ijk}", "more than 2000 terms"),
+    ("\u03a3_i x_i", "unexpected character"),  # a plain-text sum, not the letter \Sigma
+    (r"x = y \\ z", "expected"),  # a row that is not an equation is not dropped or guessed
+    (r"x = y \\ = \\ = z", "nothing between two '=' signs"),
+    (r"\frac{d}{dx} \\ &\quad + x", "goes on with the expression above it"),
 ]
 
 

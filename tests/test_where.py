@@ -78,6 +78,12 @@ READS: list[tuple[str, dict[str, Any]]] = [
     ("x_i real", {"variables": {"x_i": ("real", REAL)}}),
     ("W^{(2)} real", {"variables": {"W_2": ("real", REAL)}}),
     ("e in (0, 1)", {"variables": {"e": ("positive", UNIT)}}),
+    # names typed as Unicode
+    ("\u03c3 in (0.5, 2)", {"variables": {"sigma": ("positive", Interval(0.5, 2))}}),
+    ("\u03bc, \u2113 real", {"variables": {"mu": ("real", REAL), "ell": ("real", REAL)}}),
+    ("\u0177 in (0, 1)", {"variables": {"yhat": ("positive", UNIT)}}),
+    ("x\u0302 real", {"variables": {"xhat": ("real", REAL)}}),
+    ("\u0177 = \u03c3(z)", {"definitions": {"K": 3, "yhat": 1 / (1 + sp.exp(-z))}}),
     # comparisons
     ("a > 0", {"variables": {"a": ("positive", POSITIVE)}}),
     ("a \\geq 0", {"variables": {"a": ("positive", POSITIVE)}}),

@@ -169,6 +169,15 @@ def _reciprocal(z: acb) -> acb:
     return 1 / z
 
 
+def _on_reals(function: Callable[[arb], arb]) -> Callable[[acb], acb]:
+    """A function Arb defines on the real line only (erfinv): its ball at a real ball, else Uncertain."""
+    def enclosed(z: acb) -> acb:
+        if z.imag != 0:
+            raise Uncertain("defined on the real line only")
+        return acb(function(z.real))
+    return enclosed
+
+
 # Analytic functions: the ball of f(z) from the ball of z. A pole or a log of 0 gives a non-finite ball,
 # which `_Evaluator` then decides exactly.
 ANALYTIC: dict[type, Callable[..., acb]] = {
@@ -190,6 +199,7 @@ ANALYTIC: dict[type, Callable[..., acb]] = {
     sp.besselk: lambda n, z: acb.bessel_k(z, n), sp.bessely: lambda n, z: acb.bessel_y(z, n),
     sp.Abs: lambda z: acb(abs(z)), sp.re: lambda z: acb(z.real), sp.im: lambda z: acb(z.imag),
     sp.conjugate: acb.conjugate,
+    sp.erfinv: _on_reals(arb.erfinv), sp.erfcinv: _on_reals(arb.erfcinv),
 }
 
 

@@ -33,7 +33,8 @@ KINK_MARGIN = 0.1  # sampled points stay this far from a kink, beyond the larges
 # Complex step needs code whose imaginary part carries the derivative. Max, Min and Piecewise qualify
 # away from their kinks: NumPy orders complex numbers by real part first, so each piece is chosen
 # by the real point. These do not: lambdified Abs gives derivative 0, heaviside rejects complex input.
-NOT_COMPLEX_STEPPABLE = (sp.Abs, sp.Heaviside, sp.sign, sp.floor, sp.ceiling, sp.DiracDelta)
+# not analytic, or (erfinv, erfcinv) defined by mpmath on the real line only
+NOT_COMPLEX_STEPPABLE = (sp.Abs, sp.Heaviside, sp.sign, sp.floor, sp.ceiling, sp.DiracDelta, sp.erfinv, sp.erfcinv)
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ READABLE = {
     "$END": "the end of the formula", "FUNCTION": "a function such as \\log", "DIFF": "d or \\partial",
     "LEIBNIZ_OPERATOR": "\\frac{d}{dx}", "LEIBNIZ_FRACTION": "\\frac{dy}{dx}", "BIG_OPERATOR": "\\sum",
     "LBAR": "|", "RBAR": "|", "_BR": "a line break \\\\", "ACCENT": "an accent such as \\hat", "SQRT": "\\sqrt",
-    "BEGIN_CASES": "\\begin{cases}", "BOXED": "\\boxed", "NABLA": "\\nabla", "LEAD": "\\therefore",
+    "BEGIN_CASES": "\\begin{cases}", "BOXED": "\\boxed", "MAP": "\\map", "NABLA": "\\nabla", "LEAD": "\\therefore",
     "LAYER": "a layer index ^{(l)}", "TRANSPOSE": "^\\top", "PRIME": "'", "BANG": "!", "APPROX": "\\approx",
     "PM": "\\pm", "FONT_LETTER": "\\mathcal{L}", "SUBSTACK": "\\substack", "LBRACE_ESC": "\\{", "RBRACE_ESC": "\\}",
 }

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sympy as sp
 from lark import Token, Tree, v_args
 from lark.tree import Meta
-from lark.visitors import Transformer_NonRecursive
+from lark.visitors import Discard, Transformer_NonRecursive
 
 from verifier.reader import matrices
 from verifier.reader.formula import MAX_ELEMENTS, Element, Label, ParseError, power
@@ -27,6 +28,14 @@ RELATIONS = {
     "\\ne": sp.Ne, "\u2260": sp.Ne, "=": sp.Eq,
 }
 ACCENTS = {"widehat": "hat", "overline": "bar", "widetilde": "tilde"}
+COMBINING_ACCENTS = {"\u0302": "hat", "\u0303": "tilde", "\u0304": "bar", "\u0305": "bar"}
+# Greek letters typed as Unicode, by their LaTeX names (capital Sigma is left out: a sum in plain-text notes)
+UNICODE_GREEK = dict(zip(
+    "\u03b1\u03b2\u03b3\u03b4\u03b5\u03b6\u03b7\u03b8\u03b9\u03ba\u03bb\u03bc\u03bd\u03be\u03c0\u03c1\u03c2\u03c3"
+    "\u03c4\u03c5\u03c6\u03c7\u03c8\u03c9\u0393\u0394\u0398\u039b\u039e\u03a0\u03a5\u03a6\u03a8\u03a9"
+    "\u03d5\u03f5\u2113",
+    ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho varsigma sigma tau upsilon "
+     "phi chi psi omega Gamma Delta Theta Lambda Xi Pi Upsilon Phi Psi Omega phi epsilon ell").split(), strict=True))
 
 
 # -- what a rule may hand to the rule above it before it is a SymPy expression ----------------------
@@ -217,6 +226,11 @@ def _sized_start(text: str, start: int) -> int:
     return sized.start() if sized else start
 
 
+def _between_implications(kept: list[Any], index: int) -> bool:
+    """`A \\Rightarrow \\\\ \\Rightarrow B`: an implication carried over a line break, nothing left out."""
+    return isinstance(kept[index - 1], Token) and isinstance(kept[index + 1], Token)
+
+
 def _position(meta: Meta) -> tuple[int, int]:
     return (meta.line, meta.column) if not getattr(meta, "empty", True) else (1, 1)
 
@@ -251,11 +265,12 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         return chain
 
     def chain(self, meta: Meta, *children: Any) -> Readings:
-        pieces = [c for c in children if not isinstance(c, Token)]
+        kept = [c for c in children if c is None or isinstance(c, Element) or getattr(c, "type", "") == "LEAD"]
+        pieces = [c for c in kept if not isinstance(c, Token)]
         if len(pieces) > MAX_ELEMENTS:
             raise ParseError(f"a chain of {len(pieces)} expressions: the limit is {MAX_ELEMENTS}")
-        for index, piece in enumerate(pieces):
-            if piece is None and 0 < index < len(pieces) - 1:
+        for index, piece in enumerate(kept):
+            if piece is None and 0 < index < len(kept) - 1 and not _between_implications(kept, index):
                 raise ParseError("nothing between two '=' signs", *_position(meta))
         if not self.state.elements:
             raise ParseError("no expression in the formula")
@@ -293,14 +308,44 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             expr, note = self._unnote(body.value)
             expr = self._final(expr)
         source = self.text[_sized_start(self.text, body.meta.start_pos):body.meta.end_pos]
-        runs = tuple(dict.fromkeys(self.state.letter_runs))
-        conventions = tuple(dict.fromkeys(self.state.conventions))
-        self.state.letter_runs.clear()
-        self.state.conventions.clear()
+        runs, conventions = self._collected()
         element = Element(expr, label, source, *_position(body.meta), note, letter_products=runs, restarts=restarts,
                           conventions=conventions)
         self.state.elements.append((element, (body.meta.start_pos, body.meta.end_pos)))
         return element
+
+    def row(self, meta: Meta, body: Body) -> Element | None:
+        """A row of an aligned block that starts with an expression: a new equation, as after \\Rightarrow."""
+        self.state.restart = True
+        return self.piece(meta, body)
+
+    def continued_row(self, meta: Meta, amp: Token, value: Any) -> Any:
+        """A row that starts with + or -: the rest of the expression on the row above (`&= a \\\\ &\\quad + b`)."""
+        if not self.state.elements or self.state.elements[-1][0].expr is None:
+            raise ParseError("a row that starts with + or - goes on with the expression above it, and there is "
+                             "none", *_position(meta))
+        element, (start, _) = self.state.elements[-1]
+        rest, note = self._unnote(value)
+        expr = self._final(Terms((element.expr, self._v(rest))))
+        runs, conventions = self._collected()
+        source = self.text[_sized_start(self.text, start):meta.end_pos]
+        self.state.elements[-1] = (replace(
+            element, expr=expr, source=source, note=note or element.note,
+            letter_products=tuple(dict.fromkeys((*element.letter_products, *runs))),
+            conventions=tuple(dict.fromkeys((*element.conventions, *conventions)))), (start, meta.end_pos))
+        return Discard
+
+    def boxed_piece(self, meta: Meta, *children: Any) -> Element | None:
+        """`\\boxed{A = B}`: the equation's pieces were read in turn; the last one stands for the box."""
+        return [c for c in children if isinstance(c, Element)][-1]
+
+    def _collected(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The letter runs and conventions met since the last element, which then start afresh."""
+        runs = tuple(dict.fromkeys(self.state.letter_runs))
+        conventions = tuple(dict.fromkeys(self.state.conventions))
+        self.state.letter_runs.clear()
+        self.state.conventions.clear()
+        return runs, conventions
 
     def element(self, meta: Meta, expr: Any, *end: Token) -> Body:
         return Body(expr, meta)
@@ -318,15 +363,20 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             if lone is None:
                 return None
             if isinstance(lone, Head):  # J with J(w, b) = ... declared: the derivative of J(w, b)
-                return Label(value.variable, self._declared_call(lone), value.order)
+                return Label(value.variable, self._declared_call(lone, value.variable), value.order)
             defined = any(symbol == lone for symbol, _ in self.names.definitions)
             return Label(value.variable, lone if defined else None, value.order)
         return None
 
-    def _declared_call(self, head: Head) -> sp.Expr | None:
-        """A declared function at its own parameters, when each names a declared variable: J(w, b)."""
+    def _declared_call(self, head: Head, variable: Any) -> sp.Expr | None:
+        """A declared function at its own parameters, when each names a declared variable: J(w, b); a known
+        function of one argument at the derivative's variable: \\sigma of d\\sigma/dz is \\sigma(z)."""
         function = head.function
-        if not isinstance(function, sp.Lambda) or dict(self.names.functions).get(head.name) is not function:
+        if dict(self.names.functions).get(head.name) is not function:
+            one_argument = not isinstance(function, sp.Lambda) or 1 in function.nargs
+            known = head.alone is None and isinstance(variable, sp.Symbol) and one_argument
+            return self._call(head, [variable]) if known else None
+        if not isinstance(function, sp.Lambda):
             return None
         names = [p.name for p in function.variables]
         if not all(self.names.is_declared(n) for n in names):
@@ -396,6 +446,10 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         flipped = whole != split and self._choose(self._key(_token_position(sign)), chosen, other)
         return self._noted(whole if flipped else split, note)
 
+    def divide_negated(self, meta: Meta, left: Any, sign: Token, minus: Token, right: Any) -> Any:
+        value, note = self._unnote(right)
+        return self._noted(matrices.quotient(self._v(left), -self._v(value), _token_position(sign)), note)
+
     def scoped(self, meta: Meta, operator: Operator, operand: Any) -> Any:
         value, note = self._unnote(operand)
         return self._noted(self._apply(operator, value), note)
@@ -453,8 +507,16 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             if isinstance(item, Head):
                 if index + 1 >= len(items):
                     raise ParseError(f"the function {item.name} needs an argument", *item.position)
-                parts.append(self._applied_head(item, items[index + 1]))
-                index += 2
+                if isinstance(items[index + 1], Grouped):
+                    parts.append(self._applied_head(item, items[index + 1]))
+                    index += 2
+                    continue
+                # `{\sech} 2x` as `\sech 2x`: the factors up to the next function are the argument
+                end = next((i for i in range(index + 1, len(items)) if isinstance(items[i], Head)), len(items))
+                argument = self._v(self.juxtaposed(Meta(), *items[index + 1:end]))
+                single = end == index + 2
+                parts.append(Part(self._power_or_argument(item, argument) if single else self._call(item, [argument])))
+                index = end
                 continue
             parts.append(Part(self._v(item), grouped=isinstance(item, Grouped)))
             index += 1
@@ -979,7 +1041,13 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         return Name(str(token), _token_position(token), letter=True)
 
     def greek(self, meta: Meta, token: Token) -> Name:
-        return Name(str(token)[1:], _token_position(token))
+        text = str(token)
+        return Name(text[1:] if text.startswith("\\") else UNICODE_GREEK[text], _token_position(token))
+
+    def accented(self, meta: Meta, token: Token) -> Name:
+        """A letter typed with its accent, as \u0177 or x\u0302: the name \\hat{y} or \\hat{x} makes."""
+        letter, mark = unicodedata.normalize("NFD", str(token))[:2]
+        return Name(f"{letter}{COMBINING_ACCENTS[mark]}", _token_position(token))
 
     def font_letter(self, meta: Meta, token: Token) -> Name:
         """`\\mathcal{L}`: a name of its own (Lcal), apart from the plain letter L."""
@@ -987,7 +1055,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         return Name(f"{letter.strip(' }')}{font.strip()}", _token_position(token))
 
     def named(self, meta: Meta, token: Token) -> Name | Words:
-        words = str(token).split("{", 1)[1].rstrip("}").strip()
+        words = re.search(r"\{\s*(?:\\rm\s+)?([^{}\\]*?)\s*\}", str(token)).group(1)  # type: ignore[union-attr]
         if self.names.is_declared(words) or self.names.applied(words) is not None or words == "e":
             return Name(words, _token_position(token))
         return Words(words, _token_position(token))
@@ -1007,6 +1075,12 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
     def braces(self, meta: Meta, expr: Any) -> Any:
         """`{x + 1}`: a group; `{\\sec}` or `{\\tanh}`: the function name itself, applied to what follows."""
         return expr if isinstance(expr, Head) else self.group(meta, expr)
+
+    def mapped(self, meta: Meta, token: Token, head: Any, argument: Any) -> Any:
+        """`\\map {f} {x}` is f(x); `\\map {\\dfrac \\d {\\d x}} {f}` is the derivative of f."""
+        if isinstance(head, Operator):
+            return self._apply(head, argument)
+        return self.juxtaposed(meta, head, Grouped((self._unnote(argument)[0],), (), _position(meta)))
 
     def boxed(self, meta: Meta, token: Token, expr: Any) -> Grouped:
         return self.group(meta, expr)

@@ -39,15 +39,23 @@ _builtin("Heaviside", sp.Heaviside(_u), _u)
 _ELEMENTARY = {
     "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "sec": sp.sec, "csc": sp.csc, "cosec": sp.csc, "cot": sp.cot,
     "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh, "sech": sp.sech, "csch": sp.csch, "coth": sp.coth,
-    "arcsin": sp.asin, "arccos": sp.acos, "arctan": sp.atan,
+    "arcsin": sp.asin, "arccos": sp.acos, "arctan": sp.atan, "arcsec": sp.asec, "arccsc": sp.acsc, "arccot": sp.acot,
     "arsinh": sp.asinh, "arcsinh": sp.asinh, "asinh": sp.asinh,
     "arcosh": sp.acosh, "arccosh": sp.acosh, "acosh": sp.acosh,
     "artanh": sp.atanh, "arctanh": sp.atanh, "atanh": sp.atanh,
-    "erf": sp.erf, "erfc": sp.erfc, "loggamma": sp.loggamma, "lgamma": sp.loggamma, "digamma": sp.digamma,
+    "erf": sp.erf, "erfc": sp.erfc, "erfinv": sp.erfinv, "erfcinv": sp.erfcinv,
+    "loggamma": sp.loggamma, "lgamma": sp.loggamma, "gammaln": sp.loggamma, "digamma": sp.digamma,
     "factorial": sp.factorial, "sgn": sp.sign, "sign": sp.sign, "abs": sp.Abs,
 }
 BUILTIN_FUNCTIONS.update({name: sp.Lambda((_u,), function(_u)) for name, function in _ELEMENTARY.items()})
 _builtin("logit", sp.log(_u / (1 - _u)), _u)
+for _name in ("sigmoid", "Sigmoid", "expit", "logistic"):  # the names autodiff libraries and blogs give \sigma
+    _builtin(_name, 1 / (1 + sp.exp(-_u)), _u)
+_builtin("log1p", sp.log(1 + _u), _u)
+_builtin("expm1", sp.exp(_u) - 1, _u)
+_builtin("softsign", _u / (1 + sp.Abs(_u)), _u)
+_builtin("silu", _u / (1 + sp.exp(-_u)), _u)
+_builtin("swish", _u / (1 + sp.exp(-_u)), _u)
 _builtin("softplus", sp.log(1 + sp.exp(_u)), _u)
 _builtin("Beta", sp.beta(_u, _v), _u, _v)
 _builtin("besseli", sp.besseli(_u, _v), _u, _v)  # besseli(nu, x) = I_nu(x)
