@@ -206,3 +206,27 @@ def test_rows_boxes_and_macros_are_judged_row_by_row(formula: str, verdicts: lis
     (checked,) = check_files_text(f"# D\n\n$${formula}$$\n")
     assert checked.document.errors == ()
     assert [[s.verdict.verdict for s in result.steps] for _, result in checked.results] == verdicts
+
+
+UNBOUNDED_SUMS = [  # (where block, formula, verdicts): \sum_i runs over the one range the where block declares
+    ("x_1, x_2, x_3 real\nindices k from 1 to 3", "\\frac{\\partial}{\\partial x_k} \\sum_i x_i^2 = 2 x_k",
+     ["proved", "proved"]),
+    ("x_1, x_2, x_3 real\nindices k from 1 to 3", "\\frac{\\partial}{\\partial x_k} \\sum_i x_i^2 = 2 x_1",
+     ["proved", "refuted"]),
+    ("s_i = i x for i from 1 to 3\nx real", "\\frac{d}{dx} \\sum_j s_j = 6", ["proved", "proved"]),
+]
+
+
+@pytest.mark.parametrize(("where", "formula", "verdicts"), UNBOUNDED_SUMS)
+def test_an_unbounded_sum_runs_over_the_declared_range(where: str, formula: str, verdicts: list[str]) -> None:
+    (checked,) = check_files_text(f"# D\n\n```where\n{where}\n```\n\n$${formula}$$\n")
+    assert checked.document.errors == ()
+    ((_, result),) = checked.results
+    assert [s.verdict.verdict for s in result.steps] == verdicts
+
+
+def test_an_unbounded_sum_with_two_declared_ranges_asks_where_it_runs() -> None:
+    (checked,) = check_files_text("# D\n\n```where\nindices k from 1 to 3\ns_i = i for i from 1 to 4\n```\n\n"
+                                  "$$\\sum_i s_i = 10$$\n")
+    (error,) = checked.document.errors
+    assert "say where the sum runs" in error.message

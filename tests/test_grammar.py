@@ -44,6 +44,8 @@ STRUCTURE = [
     (r"\mathrm{ReLU}(x)", sp.Max(0, x)),
     (r"\max\{0, x\}", sp.Max(0, x)),
     (r"\sinh^{-1} x", sp.asinh(x)),
+    (r"\sigma^{-1}(x)", sp.log(x / (1 - x))),  # inverse functions by their formula: logit
+    (r"\Phi^{-1}(x)", sp.sqrt(2) * sp.erfinv(2 * x - 1)),  # the normal quantile
     (r"tanh(x)", sp.tanh(x)),
     (r"k!", sp.factorial(k)),
     (r"\sqrt[3]{x}", sp.root(x, 3)),
@@ -66,6 +68,9 @@ STRUCTURE = [
     (r"\operatorname{log1p}(x)", sp.log(1 + x)),
     (r"\operatorname{arcsec}(x)", sp.asec(x)),
     (r"\psi(x) / -\Gamma(x)", sp.polygamma(0, x) / -sp.gamma(x)),
+    # the normal density, its second parameter the variance
+    (r"\mathcal{N}(x \mid a, 4)", sp.exp(-(x - a) ** 2 / 8) / sp.sqrt(8 * sp.pi)),
+    (r"\mathcal{N}(x; 0, 1)", sp.exp(-x**2 / 2) / sp.sqrt(2 * sp.pi)),
     # letters typed as Unicode
     ("\u03c3(x)", sigmoid(x)),
     ("\u0177 - y", sp.Symbol("yhat", real=True) - y),
@@ -148,6 +153,9 @@ READINGS = [  # (formula, the chosen reading in words, the other reading's expre
     (r"w^T x", "^T read as a transpose", w ** sp.Symbol("T", real=True) * x),
     (r"1/2x^2", "/ divides by 2 only", 1 / (2 * x**2)),
     (r"\log x^2", "\\log applied to x^2", sp.log(x) ** 2),
+    (r"\sigma^{-1}(x)", "\\sigma^{-1} read as the inverse function", 1 + sp.exp(-x)),
+    (r"\Phi^{-1}(x)", "\\Phi^{-1} read as the inverse function", 1 / ((1 + sp.erf(x / sp.sqrt(2))) / 2)),
+    (r"\operatorname{erf}^{-1}(x)", "\\erf^{-1} read as the inverse function", 1 / sp.erf(x)),
 ]
 
 
@@ -175,9 +183,10 @@ REFUSED = [
     (r"\sum_{i=1}^{n} x_i", "sums of a given size"),
     (r"x_i + \sum_{i=1}^{2} x_i", "used outside its sum"),
     (r"\frac{d^2}{dx} x", "orders of the d's"),
-    (r"\sigma^{-1}(x)", "inverse function, which backproof cannot compute"),
+    (r"\operatorname{ReLU}^{-1}(x)", "inverse function, which backproof cannot compute"),
     (r"\sum_{i=1}^{50} \sum_{j=1}^{50} \sum_{k=1}^{50} x_{ijk}", "more than 2000 terms"),
     ("\u03a3_i x_i", "unexpected character"),  # a plain-text sum, not the letter \Sigma
+    (r"\mathcal{P}(x \mid a, 1)", "a conditional is read only in the normal density"),
     (r"x = y \\ z", "expected"),  # a row that is not an equation is not dropped or guessed
     (r"x = y \\ = \\ = z", "nothing between two '=' signs"),
     (r"\frac{d}{dx} \\ &\quad + x", "goes on with the expression above it"),

@@ -79,6 +79,8 @@ def _needs(node: sp.Basic) -> Iterator[Condition]:
         yield Condition(node, node.args[0], -one, one)
     elif isinstance(node, sp.acosh):
         yield Condition(node, node.args[0], one, sp.oo)
+    elif isinstance(node, sp.erfcinv):
+        yield Condition(node, node.args[0], zero, 2 * one)
     elif isinstance(node, sp.Pow) and _root_or_symbolic(node.exp) and node.base.free_symbols:
         yield Condition(node, node.base, zero, sp.oo)
 

@@ -270,12 +270,14 @@ class _Declare(Transformer):
             raise ParseError("indices run over 1 to 20 values, at most three of them", 1, lo.column)
         if relation is not None and not {relation[0], relation[2]} <= set(listed):
             raise ParseError("the relation must be between the declared indices", 1, hi.end_column + 1)
+        if first == 1:
+            self.scope = self.scope.with_index_end(last)
         combos = []
         for values in itertools.product(range(first, last + 1), repeat=len(listed)):
             chosen = dict(zip(listed, values, strict=True))
             if relation is None or (chosen[relation[0]] == chosen[relation[2]]) == relation[1]:
                 combos.append(tuple(chosen.items()))
-        return self.declared.but(assignments=tuple(combos))
+        return self.declared.but(names=self.scope, assignments=tuple(combos))
 
     def function(self, name: Token, params: tuple[Token, ...], formula: Token) -> Declarations:
         symbols = [sp.Symbol(_name(p), real=True) for p in params]
@@ -292,6 +294,8 @@ class _Declare(Transformer):
             raise ParseError("a definition for each index runs over 1 to 100 values", 1, lo.column)
         for value in range(first, last + 1):
             self.scope = self._defined(name, formula, {str(index): value}).names
+        if first == 1:
+            self.scope = self.scope.with_index_end(last)
         return self.declared.but(names=self.scope)
 
     def definition(self, name: Token, formula: Token) -> Declarations:

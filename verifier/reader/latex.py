@@ -56,7 +56,8 @@ READABLE = {
     "$END": "the end of the formula", "FUNCTION": "a function such as \\log", "DIFF": "d or \\partial",
     "LEIBNIZ_OPERATOR": "\\frac{d}{dx}", "LEIBNIZ_FRACTION": "\\frac{dy}{dx}", "BIG_OPERATOR": "\\sum",
     "LBAR": "|", "RBAR": "|", "_BR": "a line break \\\\", "ACCENT": "an accent such as \\hat", "SQRT": "\\sqrt",
-    "BEGIN_CASES": "\\begin{cases}", "BOXED": "\\boxed", "MAP": "\\map", "NABLA": "\\nabla", "LEAD": "\\therefore",
+    "BEGIN_CASES": "\\begin{cases}", "BOXED": "\\boxed", "MAP": "\\map",
+    "GIVEN": "\\mid", "NORMAL": "\\mathcal{N}", "NABLA": "\\nabla", "LEAD": "\\therefore",
     "LAYER": "a layer index ^{(l)}", "TRANSPOSE": "^\\top", "PRIME": "'", "BANG": "!", "APPROX": "\\approx",
     "PM": "\\pm", "FONT_LETTER": "\\mathcal{L}", "SUBSTACK": "\\substack", "LBRACE_ESC": "\\{", "RBRACE_ESC": "\\}",
 }
@@ -134,6 +135,9 @@ def _unexpected_token(text: str, error: UnexpectedToken) -> ParseError:
     if token.type == "DIFF" and str(token) == "\\partial":
         return ParseError("\\partial outside a derivative: write \\frac{\\partial}{\\partial x}", error.line,
                           error.column)
+    if token.type == "GIVEN":
+        return ParseError(f"{token}: a conditional is read only in the normal density, \\mathcal{{N}}(x \\mid \\mu, "
+                          "\\sigma^2)", error.line, error.column)
     if token.type == "APPROX":
         return ParseError("\\approx is not an equality: backproof checks equal steps only", error.line, error.column)
     return ParseError(f"found {str(token)!r}, expected {_expected(error.expected)}", error.line, error.column)

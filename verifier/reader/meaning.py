@@ -14,14 +14,12 @@ from lark.visitors import Discard, Transformer_NonRecursive
 
 from verifier.reader import matrices
 from verifier.reader.formula import MAX_ELEMENTS, Element, Label, ParseError, power
-from verifier.reader.names import MATRIX_FUNCTIONS, Names
+from verifier.reader.names import MATRIX_FUNCTIONS, Names, inverse_function
 
 MAX_DIGITS = 40
 MAX_SUM_TERMS = 100  # terms of one sum
 MAX_TERMS_WRITTEN = 2_000  # terms written out by all the sums of one formula (nested sums multiply)
 OTHERWISE = {"otherwise", "else", "sonst"}
-INVERSES = {"sin": sp.asin, "cos": sp.acos, "tan": sp.atan, "sinh": sp.asinh, "cosh": sp.acosh, "tanh": sp.atanh,
-            "sec": sp.asec, "csc": sp.acsc, "cot": sp.acot}
 RELATIONS = {
     "<": sp.Lt, "\\lt": sp.Lt, ">": sp.Gt, "\\gt": sp.Gt, "\\leq": sp.Le, "\\le": sp.Le, "\u2264": sp.Le,
     "\\leqslant": sp.Le, "\\geq": sp.Ge, "\\ge": sp.Ge, "\u2265": sp.Ge, "\\geqslant": sp.Ge, "\\neq": sp.Ne,
@@ -643,8 +641,8 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         return kind(term, (index, lower, upper))
 
     def _size(self, value: sp.Expr | None, position: tuple[int, int]) -> int:
-        if value is None:
-            sizes = [v for _, v in self.names.definitions if v.is_Integer]
+        if value is None:  # the one size defined (K = 3), else the one range the index lines declare (1 to 3)
+            sizes = [v for _, v in self.names.definitions if v.is_Integer] or sorted(set(self.names.index_ends))
             if len(sizes) != 1:
                 raise ParseError("say where the sum runs, as in \\sum_{i=1}^{K}, or define one size K in a where "
                                  "block", *position)
@@ -835,12 +833,13 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
 
     def _function_power(self, head: Head, value: sp.Expr, arguments: list[sp.Expr], sup: sp.Expr) -> sp.Expr:
         """`\\tanh^2 x` is a power; `\\sinh^{-1} x` is read as the inverse function (or, flipped, 1/sinh x)."""
-        if sup == -1 and head.name not in INVERSES:
+        inverse_of = inverse_function(head.function) if sup == -1 else None
+        if sup == -1 and inverse_of is None:
             raise ParseError(f"{head.name}^{{-1}} is its inverse function, which backproof cannot compute: write "
                              f"\\frac{{1}}{{{head.name}(x)}} for the reciprocal, or name the inverse in a where block",
                              *head.position)
-        if sup == -1 and len(arguments) == 1:
-            inverse = INVERSES[head.name](arguments[0])
+        if inverse_of is not None and len(arguments) == 1:
+            inverse = inverse_of(arguments[0])
             chosen = f"\\{head.name}^{{-1}} read as the inverse function"
             other = f"\\{head.name}^{{-1}} read as 1/\\{head.name}"
             return 1 / value if self._choose(self._key(head.position), chosen, other) else inverse
@@ -873,6 +872,9 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         if function is not None and not self.names.is_declared(full) and name.base not in self.dummies:
             return self._head(name.base, function, [*((("sub", subs[0][1]),) if subs else ()), *rest],
                               name.position)
+        subscripted = dict(self.names.functions).get(full) if parts else None  # L_{\delta}(a) = ... declared
+        if subscripted is not None and not self.names.is_declared(full):
+            return self._head(full, subscripted, list(rest), name.position)
         applied = self.names.applied(name.base) if not parts and not name.letter else None
         if applied is not None and not self.names.is_declared(full):
             head = self._head(name.base, applied, list(rest), name.position)
@@ -1081,6 +1083,12 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         if isinstance(head, Operator):
             return self._apply(head, argument)
         return self.juxtaposed(meta, head, Grouped((self._unnote(argument)[0],), (), _position(meta)))
+
+    def density(self, meta: Meta, token: Token, point: Any, given: Token, mean: Any, variance: Any) -> sp.Expr:
+        """`\\mathcal{N}(x \\mid \\mu, \\sigma^2)`: the normal density at x, its second parameter the variance."""
+        x, mu, var = (self._arg(v) for v in (point, mean, variance))
+        self.state.conventions.append("\\mathcal{N}(x | \\mu, s): the normal density of mean \\mu and variance s")
+        return sp.exp(-(x - mu) ** 2 / (2 * var)) / sp.sqrt(2 * sp.pi * var)
 
     def boxed(self, meta: Meta, token: Token, expr: Any) -> Grouped:
         return self.group(meta, expr)

@@ -71,6 +71,28 @@ NORMAL_CDF = sp.Lambda((_u,), (1 + sp.erf(_u / sp.sqrt(2))) / 2)
 NORMAL_PDF = sp.Lambda((_u,), sp.exp(-_u**2 / 2) / sp.sqrt(2 * sp.pi))
 # applied and declared nowhere, \Phi(x) and \phi(x) are the standard normal CDF and density (GELU, probit)
 APPLIED_FUNCTIONS.update(Phi=NORMAL_CDF, phi=NORMAL_PDF)
+# each function with an inverse backproof knows, by its formula: f^{-1} of a built-in or a declared function
+# whose formula is one of these (\Phi(x) = \frac{1}{2}[1 + \operatorname{erf}(x/\sqrt{2})] is NORMAL_CDF)
+INVERSE_FUNCTIONS: tuple[tuple[sp.Lambda, sp.Lambda], ...] = (
+    *((sp.Lambda((_u,), f(_u)), sp.Lambda((_u,), g(_u))) for f, g in (
+        (sp.sin, sp.asin), (sp.cos, sp.acos), (sp.tan, sp.atan), (sp.sec, sp.asec), (sp.csc, sp.acsc),
+        (sp.cot, sp.acot), (sp.sinh, sp.asinh), (sp.cosh, sp.acosh), (sp.tanh, sp.atanh), (sp.exp, sp.log),
+        (sp.log, sp.exp), (sp.erf, sp.erfinv), (sp.erfc, sp.erfcinv))),
+    (BUILTIN_FUNCTIONS["sigma"], BUILTIN_FUNCTIONS["logit"]),
+    (BUILTIN_FUNCTIONS["logit"], BUILTIN_FUNCTIONS["sigma"]),
+    (BUILTIN_FUNCTIONS["softplus"], sp.Lambda((_u,), sp.log(sp.exp(_u) - 1))),
+    (NORMAL_CDF, sp.Lambda((_u,), sp.sqrt(2) * sp.erfinv(2 * _u - 1))),
+)
+
+
+def inverse_function(function: sp.Lambda) -> sp.Lambda | None:
+    """The inverse of a function of one argument, when its formula is one INVERSE_FUNCTIONS knows."""
+    if not isinstance(function, sp.Lambda) or len(function.variables) != 1:
+        return None
+    body = function(_u)
+    return next((inverse for known, inverse in INVERSE_FUNCTIONS if known(_u) == body), None)
+
+
 # the sizes a symbolic size (`n \in \mathbb{N}`) is screened at, as the corpus screens K
 SIZE_DOMAIN = Choice((2, 3, 4))
 
@@ -86,6 +108,7 @@ class Names:
     sizes: tuple[sp.Symbol, ...] = ()  # symbolic sizes (`n \in \mathbb{N}`): positive integers a sum may run to
     builtins: bool = True  # False: only declared functions (a where line's names: `\sigma real` declares a symbol)
     entry_names: tuple[tuple[str, sp.MatrixSymbol], ...] = ()  # a_{ij} = A_{ij}: lowercase names of entries
+    index_ends: tuple[int, ...] = ()  # K of each `indices k from 1 to K` and `... for i from 1 to K` line
 
     def symbol(self, name: str) -> sp.Symbol:
         """The symbol called `name`: the declared one, or a real one (noted as undeclared)."""
@@ -148,6 +171,10 @@ class Names:
                 names = names.with_size(size.name)
         shape = [names.size(s.name) if isinstance(s, sp.Symbol) else s for s in (rows, cols)]
         return names.with_variable(Var(sp.MatrixSymbol(name, *shape), domain, "declared"))
+
+    def with_index_end(self, end: int) -> Names:
+        """These names with one more index range from 1 to `end` declared (where an unbounded sum may run)."""
+        return replace(self, index_ends=(*self.index_ends, end))
 
     def with_size(self, name: str) -> Names:
         """These names with `name` a symbolic size: a positive integer symbol, screened at SIZE_DOMAIN's values."""
