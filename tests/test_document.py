@@ -193,6 +193,9 @@ ROWS_AND_MACROS = [  # (a derivation as sources write it, the verdict of each de
     # ProofWiki's \map and \d
     ("\\map {\\dfrac \\d {\\d x} } {\\tanh x} = 1 - \\tanh^2 x", [["proved", "proved"]]),
     ("\\map {\\dfrac \\d {\\d x} } {\\tanh x} = 1 + \\tanh^2 x", [["proved", "refuted"]]),
+    # plain text: d/dx, a power in brackets
+    ("d/dx(x^3 + 1)^(1/2) = (3/2) x^2 (x^3 + 1)^(-1/2)", [["proved", "proved"]]),
+    ("d/dx(x^3 + 1)^(1/2) = (3/2) x^2 (x^3 + 1)^(1/2)", [["proved", "refuted"]]),
     # implications carried over blank rows
     ("e^{x} e^{x} = e^{2x} \\Rightarrow \\\\ \\\\ \\Rightarrow \\frac{d}{dx} e^{2x} = 2e^{2x}",
      [["proved"], ["proved", "proved"]]),

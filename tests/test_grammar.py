@@ -68,6 +68,14 @@ STRUCTURE = [
     (r"\operatorname{log1p}(x)", sp.log(1 + x)),
     (r"\operatorname{arcsec}(x)", sp.asec(x)),
     (r"\psi(x) / -\Gamma(x)", sp.polygamma(0, x) / -sp.gamma(x)),
+    # plain-text notation: d/dx, dy/dx, a power in brackets, (a).(b)
+    (r"d/dx(x^2)", sp.Derivative(x**2, x)),
+    (r"d/dx x^2 + 1", sp.Derivative(x**2, x) + 1),
+    (r"dy/dx", sp.Derivative(y, x)),
+    ("\u2202z/\u2202x", sp.Derivative(z, x)),
+    (r"(x^2 - 1)^(1/2)", sp.sqrt(x**2 - 1)),
+    (r"(a).(b)", a * b),
+    (r"d/2", sp.Symbol("d", real=True) / 2),
     # the normal density, its second parameter the variance
     (r"\mathcal{N}(x \mid a, 4)", sp.exp(-(x - a) ** 2 / 8) / sp.sqrt(8 * sp.pi)),
     (r"\mathcal{N}(x; 0, 1)", sp.exp(-x**2 / 2) / sp.sqrt(2 * sp.pi)),
@@ -198,6 +206,15 @@ def test_what_cannot_be_read_is_refused_in_words(latex: str, message: str) -> No
     with pytest.raises(ParseError) as caught:
         read_chain(latex, Names())
     assert message in caught.value.message
+
+
+def test_plain_d_over_dx_is_refused_when_d_is_a_variable() -> None:
+    from verifier.model import Var
+    from verifier.reader.names import DEFAULT_DOMAIN
+
+    names = Names().with_variable(Var(sp.Symbol("d", real=True), DEFAULT_DOMAIN))
+    with pytest.raises(ParseError, match="d is a declared variable"):
+        read_chain("d/dx x^2", names)
 
 
 def test_a_thousand_term_sum_reads_term_by_term() -> None:

@@ -159,7 +159,6 @@ EXPECTED: dict[str, tuple[str, ...]] = {
 # xfails, so that reading one makes its test fail until it is taken off this list. Measured on main
 # (the reader of this commit) with bench/reading.py.
 NOT_READ_YET: set[str] = {
-    "arcsec-flashcard",
     "bce-dw",
     "logsoftmax-jacobian",
     "relu-cases-rohit",

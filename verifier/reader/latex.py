@@ -57,7 +57,8 @@ READABLE = {
     "LEIBNIZ_OPERATOR": "\\frac{d}{dx}", "LEIBNIZ_FRACTION": "\\frac{dy}{dx}", "BIG_OPERATOR": "\\sum",
     "LBAR": "|", "RBAR": "|", "_BR": "a line break \\\\", "ACCENT": "an accent such as \\hat", "SQRT": "\\sqrt",
     "BEGIN_CASES": "\\begin{cases}", "BOXED": "\\boxed", "MAP": "\\map",
-    "GIVEN": "\\mid", "NORMAL": "\\mathcal{N}", "NABLA": "\\nabla", "LEAD": "\\therefore",
+    "GIVEN": "\\mid", "NORMAL": "\\mathcal{N}", "PLAIN_OPERATOR": "d/dx",
+    "PLAIN_FRACTION": "dy/dx", "NABLA": "\\nabla", "LEAD": "\\therefore",
     "LAYER": "a layer index ^{(l)}", "TRANSPOSE": "^\\top", "PRIME": "'", "BANG": "!", "APPROX": "\\approx",
     "PM": "\\pm", "FONT_LETTER": "\\mathcal{L}", "SUBSTACK": "\\substack", "LBRACE_ESC": "\\{", "RBRACE_ESC": "\\}",
 }

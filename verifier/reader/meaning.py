@@ -663,6 +663,8 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
 
     def derivative_operator(self, meta: Meta, token: Token, denominator: tuple[sp.Expr, int]) -> Operator:
         variable, order = denominator
+        if token.type == "PLAIN_OPERATOR":
+            self._plain_d(token)
         written = str(token)
         above = int("".join(c for c in written.split("^", 1)[1] if c.isdigit())) if "^" in written else 1
         if above != order:
@@ -1135,6 +1137,19 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         if above != below:
             raise ParseError("the orders of the d's above and below differ", *_position(meta))
         return Leibniz(variable, below, numerator, _position(meta))
+
+    def plain_leibniz(self, meta: Meta, token: Token, numerator: Any, slash: Token,
+                      denominator: tuple[sp.Expr, int]) -> Leibniz:
+        """`dy/dx` or `\u2202E/\u2202w` written as plain text: the derivative of y in x."""
+        self._plain_d(token)
+        variable, order = denominator
+        return Leibniz(variable, order, (numerator,), _position(meta))
+
+    def _plain_d(self, token: Token) -> None:
+        """Refuse d/dx as plain text when d is a declared variable: d/dx could then be a quotient."""
+        if str(token).startswith("d") and self.names.is_declared("d"):
+            raise ParseError("d is a declared variable, so d/dx could be a quotient: write \\frac{d}{dx}",
+                             *_token_position(token))
 
     def differential_order(self, meta: Meta, sup: Token, number: Token) -> int:
         return int(str(number))
