@@ -233,3 +233,25 @@ def test_an_unbounded_sum_with_two_declared_ranges_asks_where_it_runs() -> None:
                                   "$$\\sum_i s_i = 10$$\n")
     (error,) = checked.document.errors
     assert "say where the sum runs" in error.message
+
+
+KNOWN_FUNCTION_LABELS = [  # (where block, formula, the error, or None when it reads): d\sigma/dz is \sigma(z) only
+    # where the chain applies \sigma to z and z is a variable, not a defined name
+    ("", "\\frac{d\\sigma}{dz} = \\sigma(z)(1 - \\sigma(z))", None),
+    ("z = w x + b", "\\frac{d\\sigma}{dz} = \\sigma(z)(1 - \\sigma(z))", "cannot tell what the derivative"),
+    ("z = w x + b", "\\frac{\\partial \\sigma}{\\partial w} = \\sigma(z)(1 - \\sigma(z)) x",
+     "cannot tell what the derivative"),
+    ("w, x real", "\\frac{\\partial \\sigma}{\\partial w} = \\sigma(w x)(1 - \\sigma(w x)) x",
+     "cannot tell what the derivative"),
+    ("a = \\sigma(z)", "\\frac{d\\sigma}{da} = 1", "cannot tell what the derivative"),
+]
+
+
+@pytest.mark.parametrize(("where", "formula", "error"), KNOWN_FUNCTION_LABELS)
+def test_a_known_functions_name_as_a_derivatives_name(where: str, formula: str, error: str | None) -> None:
+    from verifier.reader.document import read_text
+
+    block = f"```where\n{where}\n```\n\n" if where else ""
+    document = read_text(f"# D\n\n{block}$${formula}$$\n")
+    assert [e.message for e in document.errors if error is None or error not in e.message] == []
+    assert len(document.errors) == (0 if error is None else 1)

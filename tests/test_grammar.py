@@ -62,6 +62,11 @@ STRUCTURE = [
     (r"\Gamma + 1", sp.Symbol("Gamma", real=True) + 1),
     (r"\mathrm{e}^x", sp.exp(x)),
     (r"{\sech} 2x", sp.sech(2 * x)),  # a function name in braces takes the factors after it, as \sech 2x does
+    (r"{\cos} x y", sp.cos(x * y)),
+    (r"2 {\sin} x \cos x", 2 * sp.sin(x) * sp.cos(x)),  # ... up to the next function
+    (r"\sigma z (1 - \sigma(z))", sigmoid(z) * (1 - sigmoid(z))),  # a name not in braces takes one factor
+    (r"max(x, 0)", sp.Max(0, x)),  # m·a·x of two arguments means nothing: one reading
+    ("\u03c6 + \u03d5", sp.Symbol("varphi", real=True) + sp.Symbol("phi", real=True)),  # as unicode-math
     (r"{{{\mathop{\rm sech}\nolimits} }^2}x", sp.sech(x) ** 2),  # MathType's operator names
     (r"\operatorname{erfinv}(x)", sp.erfinv(x)),
     (r"\text{Sigmoid}(x)", sigmoid(x)),
@@ -162,6 +167,7 @@ READINGS = [  # (formula, the chosen reading in words, the other reading's expre
     (r"1/2x^2", "/ divides by 2 only", 1 / (2 * x**2)),
     (r"\log x^2", "\\log applied to x^2", sp.log(x) ** 2),
     (r"\sigma^{-1}(x)", "\\sigma^{-1} read as the inverse function", 1 + sp.exp(-x)),
+    (r"1 / -2x", "/ divides by -2 only", 1 / (-2 * x)),
     (r"\Phi^{-1}(x)", "\\Phi^{-1} read as the inverse function", 1 / ((1 + sp.erf(x / sp.sqrt(2))) / 2)),
     (r"\operatorname{erf}^{-1}(x)", "\\erf^{-1} read as the inverse function", 1 / sp.erf(x)),
 ]
@@ -196,6 +202,12 @@ REFUSED = [
     ("\u03a3_i x_i", "unexpected character"),  # a plain-text sum, not the letter \Sigma
     (r"\mathcal{P}(x \mid a, 1)", "a conditional is read only in the normal density"),
     (r"x = y \\ z", "expected"),  # a row that is not an equation is not dropped or guessed
+    (r"x &= y = \\ &\quad - z", "and there is none"),  # a row goes on with an expression, not with '='
+    (r"\boxed{x = y} \\ &\quad + z", "and there is none"),
+    (r"x &= y \\ + z &= w", "write & before the +"),
+    (r"\boxed{x = = y}", "nothing between two '=' signs"),
+    (r"\map {x^2} {y}", "applies a function"),
+    ("\u03a0_i x_i", "unexpected character"),  # a plain-text product, not the letter \Pi
     (r"x = y \\ = \\ = z", "nothing between two '=' signs"),
     (r"\frac{d}{dx} \\ &\quad + x", "goes on with the expression above it"),
 ]
@@ -230,3 +242,23 @@ def test_every_rule_of_the_grammar_has_its_own_meaning() -> None:
     named = {str(getattr(r.alias or r.origin.name, "name", r.alias or r.origin.name)) for r in GRAMMAR.rules
              if r.alias or not r.options.expand1}
     assert sorted(n for n in named if not n.startswith("_") and not hasattr(Reader, n)) == []
+
+
+def test_the_unicode_greek_letters_each_grammar_lexes_are_the_tables() -> None:
+    """The grammars' Unicode letters (formulas and where lines) and meaning.UNICODE_GREEK name the same set."""
+    import re
+    import unicodedata
+
+    from verifier.reader import declarations
+    from verifier.reader.latex import GRAMMAR
+    from verifier.reader.meaning import COMBINING_ACCENTS, UNICODE_GREEK
+
+    candidates = [chr(c) for c in (*range(0x370, 0x400), 0x2113)]
+    greek = re.compile(GRAMMAR.get_terminal("GREEK").pattern.to_regexp())
+    name = re.compile(declarations.GRAMMAR.get_terminal("NAME").pattern.to_regexp())
+    assert {c for c in candidates if greek.fullmatch(c)} == set(UNICODE_GREEK)
+    assert {c for c in candidates if name.fullmatch(c)} == set(UNICODE_GREEK)
+    accented = GRAMMAR.get_terminal("ACCENTED").pattern.to_regexp()
+    precomposed = [chr(c) for c in range(0xC0, 0x180) if re.fullmatch(accented, chr(c))]
+    assert all(unicodedata.normalize("NFD", c)[1] in COMBINING_ACCENTS for c in precomposed)
+    assert all(name.fullmatch(c) for c in precomposed)

@@ -48,3 +48,20 @@ def test_a_wrong_kink_convention_is_caught() -> None:
 def test_identities_have_no_numeric_check() -> None:
     derivation = BY_ID["002-sigmoid-exp"]
     assert cross_check(derivation, derivation.steps[-1].expr, Context.of(derivation)) is None
+
+
+@pytest.mark.parametrize(("where", "formula"), [
+    # differenced, not complex-stepped (mpmath's erfinv is real only), up to the ends of the natural domain
+    ("", "\\frac{d}{dx} \\operatorname{erfinv}(x) = \\frac{\\sqrt{\\pi}}{2} e^{\\operatorname{erfinv}(x)^2}"),
+    ("x in (0.01, 1.99)",
+     "\\frac{d}{dx}\\operatorname{erfcinv}(x) = -\\frac{\\sqrt\\pi}{2}e^{\\operatorname{erfcinv}(x)^2}"),
+    ("x in (0.001, 6)", "\\frac{d}{dx} |x| \\log x = \\frac{|x|}{x} \\log x + \\frac{|x|}{x}"),
+])
+def test_a_derivative_near_the_end_of_its_domain_is_checked_within_it(where: str, formula: str) -> None:
+    from tests.test_document import check_files_text
+
+    block = f"```where\n{where}\n```\n\n" if where else ""
+    (checked,) = check_files_text(f"# D\n\n{block}$${formula}$$\n")
+    ((_, result),) = checked.results
+    assert [s.verdict.verdict for s in result.steps] == ["proved", "proved"]
+    assert result.numeric is not None and result.numeric.passed, result.numeric

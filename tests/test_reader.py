@@ -80,7 +80,7 @@ REFUSED = [
     (r"x +* 2", 1, 4, "found '*'"),
     (r"\foo x", 1, 1, "unknown macro \\foo"),
     (r"x \text{hello} y", 1, 3, "declare it"),
-    (r"\frac12", 1, 6, "found the end of the formula"),
+    (r"\frac1", 1, 6, "found the end of the formula"),  # \frac12 is TeX for 1/2
     (r"x_12", 1, 3, "x_{12}"),
     (r"\sum_{i=1}^{K} x_i", 1, 1, "sums of a given size"),
     (r"\log", 1, 1, "needs an argument"),

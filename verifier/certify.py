@@ -172,7 +172,7 @@ def _reciprocal(z: acb) -> acb:
 def _on_reals(function: Callable[[arb], arb]) -> Callable[[acb], acb]:
     """A function Arb defines on the real line only (erfinv): its ball at a real ball, else Uncertain."""
     def enclosed(z: acb) -> acb:
-        if z.imag != 0:
+        if not z.imag.is_zero():
             raise Uncertain("defined on the real line only")
         return acb(function(z.real))
     return enclosed

@@ -74,7 +74,10 @@ def read_chain(text: str, names: Names, variable: sp.Symbol | None = None, label
     elements = list(first.elements)
     chosen: dict[int, list[str]] = {}  # how each element's ambiguous constructs were read
     for key, (said, other) in first.ambiguities.items():
-        flipped = _transform(tree, Reader(text, names, variable, labels, indices or {}, frozenset({key})))
+        try:
+            flipped = _transform(tree, Reader(text, names, variable, labels, indices or {}, frozenset({key})))
+        except ParseError:  # the other reading means nothing (m·a·x applied to two arguments): not ambiguous
+            continue
         index = _add_reading(elements, flipped, key, other)
         if index is not None:
             chosen.setdefault(index, []).append(said)

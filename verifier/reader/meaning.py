@@ -27,13 +27,14 @@ RELATIONS = {
 }
 ACCENTS = {"widehat": "hat", "overline": "bar", "widetilde": "tilde"}
 COMBINING_ACCENTS = {"\u0302": "hat", "\u0303": "tilde", "\u0304": "bar", "\u0305": "bar"}
-# Greek letters typed as Unicode, by their LaTeX names (capital Sigma is left out: a sum in plain-text notes)
+# Greek letters typed as Unicode, by their LaTeX names (\u03c6 is \varphi, \u03d5 \phi, as in unicode-math; capital
+# Sigma and Pi are left out: a sum and a product in plain-text notes)
 UNICODE_GREEK = dict(zip(
     "\u03b1\u03b2\u03b3\u03b4\u03b5\u03b6\u03b7\u03b8\u03b9\u03ba\u03bb\u03bc\u03bd\u03be\u03c0\u03c1\u03c2\u03c3"
-    "\u03c4\u03c5\u03c6\u03c7\u03c8\u03c9\u0393\u0394\u0398\u039b\u039e\u03a0\u03a5\u03a6\u03a8\u03a9"
+    "\u03c4\u03c5\u03c6\u03c7\u03c8\u03c9\u0393\u0394\u0398\u039b\u039e\u03a5\u03a6\u03a8\u03a9"
     "\u03d5\u03f5\u2113",
-    ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho varsigma sigma tau upsilon "
-     "phi chi psi omega Gamma Delta Theta Lambda Xi Pi Upsilon Phi Psi Omega phi epsilon ell").split(), strict=True))
+    ("alpha beta gamma delta varepsilon zeta eta theta iota kappa lambda mu nu xi pi rho varsigma sigma tau upsilon "
+     "varphi chi psi omega Gamma Delta Theta Lambda Xi Upsilon Phi Psi Omega phi epsilon ell").split(), strict=True))
 
 
 # -- what a rule may hand to the rule above it before it is a SymPy expression ----------------------
@@ -84,6 +85,7 @@ class Head:
     primes: int
     position: tuple[int, int]
     alone: sp.Expr | None = None  # what the name is when no argument follows (\Gamma, \psi: also variables)
+    braced: bool = False  # written in braces, {\sech} or {\tanh}^{-1}, with its argument outside them
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,9 @@ class _State:
     letter_runs: list[str] = field(default_factory=list)  # letters side by side in the element being read
     conventions: list[str] = field(default_factory=list)  # conventions applied in the element (a bias broadcast)
     restart: bool = False  # the last link was \Rightarrow: the next expression starts a new statement
+    continuable: bool = False  # the last piece is an expression a `&+ ...` row may go on with (not empty, not boxed)
+    # labels d\sigma/dz read as the derivative of a known function at their variable: (element index, f(z))
+    known_labels: list[tuple[int, sp.Expr]] = field(default_factory=list)
 
 
 def _canonical_sums(expr: sp.Expr, depth: int = 0) -> sp.Expr:
@@ -272,9 +277,20 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
                 raise ParseError("nothing between two '=' signs", *_position(meta))
         if not self.state.elements:
             raise ParseError("no expression in the formula")
+        self._check_known_labels()
         elements, spans = zip(*self.state.elements, strict=True)
         return Readings(elements, spans, pieces[0] is None, len(pieces) > 1 and pieces[-1] is None,
                         self._undeclared(elements), dict(self.state.ambiguities))
+
+    def _check_known_labels(self) -> None:
+        """d\\sigma/dw with \\sigma(z) on the right is the chain rule through z, not \\sigma(w): a known function's
+        name is the derivative of f(w) only where the chain applies f to w; else the label names nothing."""
+        exprs = [e.expr for e, _ in self.state.elements if e.expr is not None]
+        for index, of in self.state.known_labels:
+            if not any(expr.has(of) for expr in exprs):
+                element, span = self.state.elements[index]
+                label = replace(element.label, of=None) if element.label is not None else None
+                self.state.elements[index] = (replace(element, label=label), span)
 
     def _undeclared(self, elements: tuple[Element, ...]) -> frozenset[str]:
         """The names used as read that no where block declares (letters of a function's name read as one are not)."""
@@ -293,6 +309,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
 
     def piece(self, meta: Meta, *children: Any) -> Element | None:
         bodies = [c for c in children if isinstance(c, Body)]
+        self.state.continuable = bool(bodies)
         if not bodies:
             return None
         body = bodies[0]
@@ -314,14 +331,17 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
 
     def row(self, meta: Meta, body: Body) -> Element | None:
         """A row of an aligned block that starts with an expression: a new equation, as after \\Rightarrow."""
+        if self.text[body.meta.start_pos:].lstrip().startswith("+"):
+            raise ParseError("a row that starts with + goes on with the expression above it: write & before the +",
+                             *_position(body.meta))
         self.state.restart = True
         return self.piece(meta, body)
 
     def continued_row(self, meta: Meta, amp: Token, value: Any) -> Any:
         """A row that starts with + or -: the rest of the expression on the row above (`&= a \\\\ &\\quad + b`)."""
-        if not self.state.elements or self.state.elements[-1][0].expr is None:
-            raise ParseError("a row that starts with + or - goes on with the expression above it, and there is "
-                             "none", *_position(meta))
+        if not self.state.continuable or self.state.elements[-1][0].expr is None:
+            raise ParseError("a row that starts with & and + or - goes on with the expression above it, and there "
+                             "is none (the row above ends with '=', a box or a derivative's name)", *_position(meta))
         element, (start, _) = self.state.elements[-1]
         rest, note = self._unnote(value)
         expr = self._final(Terms((element.expr, self._v(rest))))
@@ -335,6 +355,9 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
 
     def boxed_piece(self, meta: Meta, *children: Any) -> Element | None:
         """`\\boxed{A = B}`: the equation's pieces were read in turn; the last one stands for the box."""
+        if None in children:
+            raise ParseError("nothing between two '=' signs", *_position(meta))
+        self.state.continuable = False
         return [c for c in children if isinstance(c, Element)][-1]
 
     def _collected(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -361,25 +384,34 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             if lone is None:
                 return None
             if isinstance(lone, Head):  # J with J(w, b) = ... declared: the derivative of J(w, b)
-                return Label(value.variable, self._declared_call(lone, value.variable), value.order)
+                of = self._declared_call(lone)
+                return Label(value.variable, of if of is not None else self._known_call(lone, value.variable),
+                             value.order)
             defined = any(symbol == lone for symbol, _ in self.names.definitions)
             return Label(value.variable, lone if defined else None, value.order)
         return None
 
-    def _declared_call(self, head: Head, variable: Any) -> sp.Expr | None:
-        """A declared function at its own parameters, when each names a declared variable: J(w, b); a known
-        function of one argument at the derivative's variable: \\sigma of d\\sigma/dz is \\sigma(z)."""
+    def _declared_call(self, head: Head) -> sp.Expr | None:
+        """A declared function at its own parameters, when each names a declared variable: J(w, b)."""
         function = head.function
-        if dict(self.names.functions).get(head.name) is not function:
-            one_argument = not isinstance(function, sp.Lambda) or 1 in function.nargs
-            known = head.alone is None and isinstance(variable, sp.Symbol) and one_argument
-            return self._call(head, [variable]) if known else None
-        if not isinstance(function, sp.Lambda):
+        if not isinstance(function, sp.Lambda) or dict(self.names.functions).get(head.name) is not function:
             return None
         names = [p.name for p in function.variables]
         if not all(self.names.is_declared(n) for n in names):
             return None
         return function(*(self.names.symbol(n) for n in names))
+
+    def _known_call(self, head: Head, variable: Any) -> sp.Expr | None:
+        """\\sigma of d\\sigma/dz: a built-in function of one argument at the derivative's variable, kept only if the
+        chain applies it to that variable somewhere else (checked in `chain`); z must not be a defined name."""
+        function = head.function
+        if head.alone is not None or not isinstance(variable, sp.Symbol) or 1 not in function.nargs:
+            return None
+        if any(symbol == variable for symbol, _ in self.names.definitions):
+            return None
+        of = self._call(head, [variable])
+        self.state.known_labels.append((len(self.state.elements), of))
+        return of
 
     def _lone_symbol(self, items: tuple[Any, ...]) -> Any:
         """The one name a derivative's numerator holds (y, \\hat{y}_i, (\\text{relu})), else None."""
@@ -445,8 +477,11 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         return self._noted(whole if flipped else split, note)
 
     def divide_negated(self, meta: Meta, left: Any, sign: Token, minus: Token, right: Any) -> Any:
+        """`a / -b c`: as `a / b c` (with its two readings), the first factor negated."""
         value, note = self._unnote(right)
-        return self._noted(matrices.quotient(self._v(left), -self._v(value), _token_position(sign)), note)
+        first, *rest = self._parts(value)
+        negated = Product((replace(first, value=-first.value), *rest)) if rest else -first.value
+        return self.divide(meta, left, sign, self._noted(negated, note))
 
     def scoped(self, meta: Meta, operator: Operator, operand: Any) -> Any:
         value, note = self._unnote(operand)
@@ -505,20 +540,23 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             if isinstance(item, Head):
                 if index + 1 >= len(items):
                     raise ParseError(f"the function {item.name} needs an argument", *item.position)
-                if isinstance(items[index + 1], Grouped):
-                    parts.append(self._applied_head(item, items[index + 1]))
-                    index += 2
-                    continue
-                # `{\sech} 2x` as `\sech 2x`: the factors up to the next function are the argument
-                end = next((i for i in range(index + 1, len(items)) if isinstance(items[i], Head)), len(items))
-                argument = self._v(self.juxtaposed(Meta(), *items[index + 1:end]))
-                single = end == index + 2
-                parts.append(Part(self._power_or_argument(item, argument) if single else self._call(item, [argument])))
+                end = self._braced_argument_end(item, items, index + 1)
+                parts.append(self._applied_head(item, items[index + 1]) if end == index + 2 else
+                             Part(self._call(item, [self._v(self.juxtaposed(Meta(), *items[index + 1:end]))])))
                 index = end
                 continue
             parts.append(Part(self._v(item), grouped=isinstance(item, Grouped)))
             index += 1
         return parts
+
+    @staticmethod
+    def _braced_argument_end(head: Head, items: list[Any], start: int) -> int:
+        """Where the argument of a function name that starts at `start` ends: one item, except after a name in
+        braces, which takes the factors up to the next function, as the same name unbraced does (`{\\sech} 2x`
+        is `\\sech 2x`, sech(2x))."""
+        if not head.braced or isinstance(items[start], Grouped):
+            return start + 1
+        return next((i for i in range(start + 1, len(items)) if isinstance(items[i], Head | Part)), len(items))
 
     def _applied_head(self, head: Head, argument: Any) -> Any:
         if isinstance(argument, Grouped):
@@ -1078,12 +1116,15 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
 
     def braces(self, meta: Meta, expr: Any) -> Any:
         """`{x + 1}`: a group; `{\\sec}` or `{\\tanh}`: the function name itself, applied to what follows."""
-        return expr if isinstance(expr, Head) else self.group(meta, expr)
+        return replace(expr, braced=True) if isinstance(expr, Head) else self.group(meta, expr)
 
     def mapped(self, meta: Meta, token: Token, head: Any, argument: Any) -> Any:
         """`\\map {f} {x}` is f(x); `\\map {\\dfrac \\d {\\d x}} {f}` is the derivative of f."""
         if isinstance(head, Operator):
             return self._apply(head, argument)
+        if not isinstance(head, Head):
+            raise ParseError("\\map {f} {x} applies a function: f must be one (declare it: f, g functions)",
+                             *_token_position(token))
         return self.juxtaposed(meta, head, Grouped((self._unnote(argument)[0],), (), _position(meta)))
 
     def density(self, meta: Meta, token: Token, point: Any, given: Token, mean: Any, variance: Any) -> sp.Expr:

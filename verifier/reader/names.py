@@ -39,11 +39,11 @@ _builtin("Heaviside", sp.Heaviside(_u), _u)
 _ELEMENTARY = {
     "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "sec": sp.sec, "csc": sp.csc, "cosec": sp.csc, "cot": sp.cot,
     "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh, "sech": sp.sech, "csch": sp.csch, "coth": sp.coth,
-    "arcsin": sp.asin, "arccos": sp.acos, "arctan": sp.atan, "arcsec": sp.asec, "arccsc": sp.acsc, "arccot": sp.acot,
+    "arcsin": sp.asin, "arccos": sp.acos, "arctan": sp.atan, "arcsec": sp.asec, "arccsc": sp.acsc,
     "arsinh": sp.asinh, "arcsinh": sp.asinh, "asinh": sp.asinh,
     "arcosh": sp.acosh, "arccosh": sp.acosh, "acosh": sp.acosh,
     "artanh": sp.atanh, "arctanh": sp.atanh, "atanh": sp.atanh,
-    "erf": sp.erf, "erfc": sp.erfc, "erfinv": sp.erfinv, "erfcinv": sp.erfcinv,
+    "erf": sp.erf, "erfc": sp.erfc, "erfinv": sp.erfinv,
     "loggamma": sp.loggamma, "lgamma": sp.loggamma, "gammaln": sp.loggamma, "digamma": sp.digamma,
     "factorial": sp.factorial, "sgn": sp.sign, "sign": sp.sign, "abs": sp.Abs,
 }
@@ -51,6 +51,8 @@ BUILTIN_FUNCTIONS.update({name: sp.Lambda((_u,), function(_u)) for name, functio
 _builtin("logit", sp.log(_u / (1 - _u)), _u)
 for _name in ("sigmoid", "Sigmoid", "expit", "logistic"):  # the names autodiff libraries and blogs give \sigma
     _builtin(_name, 1 / (1 + sp.exp(-_u)), _u)
+_builtin("arccot", sp.pi / 2 - sp.atan(_u), _u)  # the textbooks' arccot, onto (0, pi) (SymPy's acot jumps at 0)
+_builtin("erfcinv", sp.erfinv(1 - _u), _u)  # as erfinv, which the numeric check and Arb evaluate
 _builtin("log1p", sp.log(1 + _u), _u)
 _builtin("expm1", sp.exp(_u) - 1, _u)
 _builtin("softsign", _u / (1 + sp.Abs(_u)), _u)
@@ -76,8 +78,10 @@ APPLIED_FUNCTIONS.update(Phi=NORMAL_CDF, phi=NORMAL_PDF)
 INVERSE_FUNCTIONS: tuple[tuple[sp.Lambda, sp.Lambda], ...] = (
     *((sp.Lambda((_u,), f(_u)), sp.Lambda((_u,), g(_u))) for f, g in (
         (sp.sin, sp.asin), (sp.cos, sp.acos), (sp.tan, sp.atan), (sp.sec, sp.asec), (sp.csc, sp.acsc),
-        (sp.cot, sp.acot), (sp.sinh, sp.asinh), (sp.cosh, sp.acosh), (sp.tanh, sp.atanh), (sp.exp, sp.log),
-        (sp.log, sp.exp), (sp.erf, sp.erfinv), (sp.erfc, sp.erfcinv))),
+        (sp.sinh, sp.asinh), (sp.cosh, sp.acosh), (sp.tanh, sp.atanh), (sp.exp, sp.log), (sp.log, sp.exp),
+        (sp.erf, sp.erfinv))),
+    (sp.Lambda((_u,), sp.cot(_u)), BUILTIN_FUNCTIONS["arccot"]),
+    (sp.Lambda((_u,), sp.erfc(_u)), BUILTIN_FUNCTIONS["erfcinv"]),
     (BUILTIN_FUNCTIONS["sigma"], BUILTIN_FUNCTIONS["logit"]),
     (BUILTIN_FUNCTIONS["logit"], BUILTIN_FUNCTIONS["sigma"]),
     (BUILTIN_FUNCTIONS["softplus"], sp.Lambda((_u,), sp.log(sp.exp(_u) - 1))),
