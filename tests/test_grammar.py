@@ -81,6 +81,16 @@ STRUCTURE = [
     (r"(x^2 - 1)^(1/2)", sp.sqrt(x**2 - 1)),
     (r"(a).(b)", a * b),
     (r"d/2", sp.Symbol("d", real=True) / 2),
+    # spacing before a letter, a unary minus after a product sign, a scalar indicator, cases rows
+    (r"(a + 1)\,x", (a + 1) * x),
+    (r"z * -\log(x)", -z * sp.log(x)),
+    (r"x \cdot -y", -x * y),
+    (r"\mathbb{1}(x > 0)", sp.Piecewise((1, x > 0), (0, True))),
+    (r"\mathbb{1}\{x \leq 1\}", sp.Piecewise((1, x <= 1), (0, True))),
+    (r"\begin{cases} 0 & \text{if~} x \le -3, \\ 1 & \text{otherwise} \end{cases}",
+     sp.Piecewise((0, x <= -3), (1, True))),
+    (r"\begin{cases} 0 & \text{if } -3 \le x \le 3 \\ 1 & \text{otherwise} \end{cases}",
+     sp.Piecewise((0, (x >= -3) & (x <= 3)), (1, True))),
     # the normal density, its second parameter the variance
     (r"\mathcal{N}(x \mid a, 4)", sp.exp(-(x - a) ** 2 / 8) / sp.sqrt(8 * sp.pi)),
     (r"\mathcal{N}(x; 0, 1)", sp.exp(-x**2 / 2) / sp.sqrt(2 * sp.pi)),
@@ -136,6 +146,7 @@ def test_a_line_break_with_spacing_and_a_lead_in_between_expressions() -> None:
 
 
 CHAINS = [  # (formula, the expressions of its chain, which of them start a new equation)
+    (r"x =& \ y \\ =& \ z", [x, y, z], [False, False, False]),  # =& aligns as &= does
     (r"\boxed{x = y} = z", [x, y, z], [False, False, False]),
     (r"\begin{aligned} x &= y \\ z &= w \end{aligned}", [x, y, z, w], [False, False, True, False]),
     (r"x &= y \\ - z &= w", [x, y, -z, w], [False, False, True, False]),
@@ -151,6 +162,12 @@ def test_rows_and_boxes_of_a_chain(latex: str, expressions: list[sp.Expr], resta
     chain = read_chain(latex, Names(), labels=False)
     assert [e.expr for e in chain.elements] == expressions
     assert [e.restarts for e in chain.elements] == restarts
+
+
+@pytest.mark.parametrize("latex", [r"x^2 \quad[\text{apply the chain rule}]", r"x^2 \; (\text{apply the chain rule})"])
+def test_words_alone_in_brackets_are_a_justification(latex: str) -> None:
+    (element,) = read_chain(latex, Names(), labels=False).elements
+    assert (element.expr, element.note) == (x**2, "apply the chain rule")
 
 
 def test_a_continued_row_is_shown_with_the_row_it_continues() -> None:
@@ -207,6 +224,7 @@ REFUSED = [
     (r"x &= y \\ + z &= w", "write & before the +"),
     (r"\boxed{x = = y}", "nothing between two '=' signs"),
     (r"\map {x^2} {y}", "applies a function"),
+    (r"{\cal{l}}_1(x)", "unknown macro \\cal"),  # the macro as written, not letters run together
     ("\u03a0_i x_i", "unexpected character"),  # a plain-text product, not the letter \Pi
     (r"x = y \\ = \\ = z", "nothing between two '=' signs"),
     (r"\frac{d}{dx} \\ &\quad + x", "goes on with the expression above it"),

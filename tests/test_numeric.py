@@ -65,3 +65,13 @@ def test_a_derivative_near_the_end_of_its_domain_is_checked_within_it(where: str
     ((_, result),) = checked.results
     assert [s.verdict.verdict for s in result.steps] == ["proved", "proved"]
     assert result.numeric is not None and result.numeric.passed, result.numeric
+
+
+def test_a_float_cancellation_is_rechecked_at_high_precision() -> None:
+    """log Phi(x) at x = -6 cancels in floats (1 + erf = 2e-9): those points are computed again at 50 digits."""
+    from tests.test_document import check_files_text
+
+    formula = "\\frac{d}{dx}\\log\\Phi(x) = \\frac{\\phi(x)}{\\Phi(x)}"
+    (checked,) = check_files_text(f"# D\n\n```where\nx real\n```\n\n$${formula}$$\n")
+    ((_, result),) = checked.results
+    assert result.numeric is not None and result.numeric.passed and "at 50 digits" in result.numeric.method

@@ -150,7 +150,7 @@ def _unexpected_token(text: str, error: UnexpectedToken) -> ParseError:
 def _unexpected_character(text: str, error: UnexpectedCharacters) -> ParseError:
     rest = text[error.pos_in_stream:]
     if rest.startswith("\\"):
-        macro = "\\" + "".join(c for c in rest[1:].split()[0] if c.isalpha()) if rest[1:2].isalpha() else rest[:2]
+        macro = re.match(r"\\[A-Za-z]+|\\.?", rest, flags=re.DOTALL).group()  # type: ignore[union-attr]
         return ParseError(f"unknown macro {macro}", error.line, error.column)
     char = rest[:1]
     return ParseError(f"unexpected character {char!r}", error.line, error.column)

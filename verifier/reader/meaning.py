@@ -443,6 +443,8 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
 
     def sub(self, meta: Meta, left: Any, sign: Token, right: Any) -> Any:
         value, note = self._unnote(right)
+        if isinstance(left, Noted) and left.value is None and left.lead is None:  # \text{if } -3 \le x
+            return Noted(-self._v(value), note, Words(left.note, _position(meta)))
         return self._noted(Terms((*self._terms(left), -self._v(value))), note)
 
     def _terms(self, value: Any) -> tuple[sp.Expr, ...]:
@@ -464,6 +466,11 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         right_parts = self._parts(value)
         joined = (Part(right_parts[0].value, right_parts[0].grouped, True), *right_parts[1:])
         return self._noted(Product((*self._parts(left), *joined)), note)
+
+    def times_negated(self, meta: Meta, left: Any, sign: Token, minus: Token, right: Any) -> Any:
+        """`z * -\\log x`: the product with the factor after the sign negated."""
+        value, note = self._unnote(right)
+        return self.times(meta, left, sign, self._noted(-self._v(value), note))
 
     def divide(self, meta: Meta, left: Any, sign: Token, right: Any) -> Any:
         value, note = self._unnote(right)
@@ -1111,7 +1118,10 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             raise ParseError(f"an accent goes on a single name, as in \\{kind}{{y}}", *_token_position(token))
         return Name(f"{inner}{ACCENTS.get(kind, kind)}", _token_position(token))
 
-    def group(self, meta: Meta, expr: Any) -> Grouped:
+    def group(self, meta: Meta, expr: Any) -> Grouped | Words:
+        """`(x + 1)`; words alone in brackets, `[\\text{chain rule}]`, are a justification as `\\text{...}` is."""
+        if isinstance(expr, Noted) and expr.value is None and expr.lead is None:
+            return Words(expr.note, _position(meta))
         return Grouped((expr,), (), _position(meta))
 
     def braces(self, meta: Meta, expr: Any) -> Any:
@@ -1164,6 +1174,8 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
     def indicator(self, meta: Meta, token: Token, *parts: Any) -> sp.Expr:
         left, relation, right = parts[-3:]  # after `_` in \mathbf{1}_{Z > 0}
         value, bound = self._v(self._unnote(left)[0]), self._v(self._unnote(right)[0])
+        if not matrices.is_matrix(value) and not matrices.is_matrix(bound):  # \mathbb{1}(x > 0) of a number
+            return sp.Piecewise((1, RELATIONS[str(relation)](value, bound)), (0, True))
         if not matrices.is_matrix(value) or str(relation) != ">" or bound != 0:
             raise ParseError("an indicator is read as 1[Z > 0] of a matrix Z (a ReLU's pattern)",
                              *_token_position(token))
@@ -1210,7 +1222,8 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         return sp.Piecewise(*pieces)
 
     def case(self, meta: Meta, value: Any, *rest: Any) -> tuple[sp.Expr, sp.Basic]:
-        return self._v(self._unnote(value)[0]), rest[-1]
+        condition = [r for r in rest if not isinstance(r, Token)][-1]  # after the separator, before a comma
+        return self._v(self._unnote(value)[0]), condition
 
     def condition(self, meta: Meta, *children: Any) -> sp.Basic:
         if len(children) == 1:
