@@ -117,6 +117,7 @@ STRUCTURE = [
     (r"\bar{x}", sp.Symbol("xbar", real=True)),
     (r"\tilde{x}", sp.Symbol("xtilde", real=True)),
     (r"\ell", sp.Symbol("ell", real=True)),
+    (r"\text{net}_2", sp.Symbol("net_2", real=True)),  # words with a subscript are a name, not prose
     (r"W^{(2)}_{ij}", sp.Symbol("W_ij2", real=True)),
     (r"w^{[l]}", sp.Symbol("w_l", real=True)),
     # punctuation, dashes, boxes, transposes
@@ -147,6 +148,8 @@ def test_a_line_break_with_spacing_and_a_lead_in_between_expressions() -> None:
 
 CHAINS = [  # (formula, the expressions of its chain, which of them start a new equation)
     (r"x =& \ y \\ =& \ z", [x, y, z], [False, False, False]),  # =& aligns as &= does
+    (r"x &= y = \\ &\quad - z", [x, y, -z], [False, False, False]),  # after '=', the next row is the next piece
+    (r"x = \\ y", [x, y], [False, False]),
     (r"\boxed{x = y} = z", [x, y, z], [False, False, False]),
     (r"\begin{aligned} x &= y \\ z &= w \end{aligned}", [x, y, z, w], [False, False, True, False]),
     (r"x &= y \\ - z &= w", [x, y, -z, w], [False, False, True, False]),
@@ -219,12 +222,12 @@ REFUSED = [
     ("\u03a3_i x_i", "unexpected character"),  # a plain-text sum, not the letter \Sigma
     (r"\mathcal{P}(x \mid a, 1)", "a conditional is read only in the normal density"),
     (r"x = y \\ z", "expected"),  # a row that is not an equation is not dropped or guessed
-    (r"x &= y = \\ &\quad - z", "and there is none"),  # a row goes on with an expression, not with '='
     (r"\boxed{x = y} \\ &\quad + z", "and there is none"),
     (r"x &= y \\ + z &= w", "write & before the +"),
     (r"\boxed{x = = y}", "nothing between two '=' signs"),
     (r"\map {x^2} {y}", "applies a function"),
     (r"{\cal{l}}_1(x)", "unknown macro \\cal"),  # the macro as written, not letters run together
+    (r"x_1 + \cdots + x_3", "unknown macro \\cdots"),  # not \cdot then s
     ("\u03a0_i x_i", "unexpected character"),  # a plain-text product, not the letter \Pi
     (r"x = y \\ = \\ = z", "nothing between two '=' signs"),
     (r"\frac{d}{dx} \\ &\quad + x", "goes on with the expression above it"),

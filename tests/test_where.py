@@ -124,6 +124,10 @@ READS: list[tuple[str, dict[str, Any]]] = [
     ("a := 2x", {"definitions": {"K": 3, "a": 2 * x}}),
     ("\\text{Sigmoid} = \\frac{1}{1+e^{-x}}", {"definitions": {"K": 3, "Sigmoid": 1 / (1 + sp.exp(-x))}}),
     ("s_i = i x for i from 1 to K", {"definitions": {"K": 3, "s_1": x, "s_2": 2 * x, "s_3": 3 * x}}),
+    # a variance defines its standard deviation; a word with a subscript is a name
+    ("\\sigma^2 = x^2 + 1", {"definitions": {"K": 3, "sigma": sp.sqrt(x**2 + 1)}}),
+    ("\\sigma^{2} = 4", {"definitions": {"K": 3, "sigma": 2}}),
+    ("\\text{net}_j = j x for j from 1 to 2", {"definitions": {"K": 3, "net_1": x, "net_2": 2 * x}}),
     # constraints, kinks and free indices
     ("constraint: y_1 + y_2 = 1", {"constraints": [(y2, 1 - y1, "y_1 + y_2 = 1")]}),
     ("constraint \\sum_{i=1}^2 y_i = 1", {"constraints": [(y2, 1 - y1, "\\sum_{i=1}^2 y_i = 1")]}),

@@ -307,6 +307,16 @@ class _Declare(Transformer):
             return self._defined_entry(name, formula, free)
         return self._with_entry(name, formula, self._defined(name, formula, None))
 
+    def square_definition(self, name: Token, square: Token, formula: Token) -> Declarations:
+        """`\\sigma^2 = v`: sigma is the non-negative square root of v (a standard deviation from its variance)."""
+        declared = self._defined(name, formula, None)
+        symbol, value = declared.names.definitions[-1]
+        if isinstance(symbol, sp.MatrixSymbol):
+            raise ParseError(f"{name}^2 = ... defines a number, not a matrix", 1, name.column)
+        said = f"{name}^2 = {formula}: {name} read as its non-negative square root"
+        return declared.but(names=self.scope.with_definition(symbol, sp.sqrt(value)),
+                            conventions=(*declared.conventions, (symbol.name, said)))
+
     def _entries_named(self, base: str, letters: str, formula: Token) -> Declarations:
         """`a_{ij} = A_{ij}`: the entries a_{kj}, a_{ik} ... of the lines are those of the matrix A."""
         value = _within(formula.column, lambda: self._expression(str(formula)))

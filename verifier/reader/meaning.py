@@ -894,6 +894,9 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
 
     # -- factors ---------------------------------------------------------------------------------------------
     def factor(self, meta: Meta, atom: Any, *scripts: tuple[Any, ...]) -> Any:
+        if isinstance(atom, Words) and re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", atom.text) and \
+                any(s[0] == "sub" for s in scripts):  # \text{net}_j: prose carries no subscript, a name does
+            atom = Name(atom.text, atom.position)
         if isinstance(atom, Name):
             return self._named(atom, scripts)
         if isinstance(atom, Head):  # {\tanh}^{-1}: scripts on a function name in braces
