@@ -228,9 +228,19 @@ def test_an_unbounded_sum_runs_over_the_declared_range(where: str, formula: str,
     assert [s.verdict.verdict for s in result.steps] == verdicts
 
 
+def test_an_unbounded_sum_runs_over_the_family_it_adds_up_and_says_so() -> None:
+    (checked,) = check_files_text("# D\n\n```where\nw_1, w_2, w_3, w_4 real\nc = 2\nindices r from 1 to 2\n```\n\n"
+                                  "$$\\frac{\\partial}{\\partial w_r} \\left(\\sum_j c w_j\\right)^2 = "
+                                  "8(w_1 + w_2 + w_3 + w_4)$$\n")
+    ((read, result),) = checked.results
+    assert [s.verdict.verdict for s in result.steps] == ["proved", "proved"]
+    said = [c for step in read.derivation.steps for c in step.conventions]
+    assert "\\sum_j runs from 1 to 4: w_1 ... w_4 are declared" in said
+
+
 def test_an_unbounded_sum_with_two_declared_ranges_asks_where_it_runs() -> None:
     (checked,) = check_files_text("# D\n\n```where\nindices k from 1 to 3\ns_i = i for i from 1 to 4\n```\n\n"
-                                  "$$\\sum_i s_i = 10$$\n")
+                                  "$$\\sum_i i^2 = 14$$\n")  # no family under the sum to say which range
     (error,) = checked.document.errors
     assert "say where the sum runs" in error.message
 

@@ -66,7 +66,7 @@ STRUCTURE = [
     (r"2 {\sin} x \cos x", 2 * sp.sin(x) * sp.cos(x)),  # ... up to the next function
     (r"\sigma z (1 - \sigma(z))", sigmoid(z) * (1 - sigmoid(z))),  # a name not in braces takes one factor
     (r"max(x, 0)", sp.Max(0, x)),  # m·a·x of two arguments means nothing: one reading
-    ("\u03c6 + \u03d5", sp.Symbol("varphi", real=True) + sp.Symbol("phi", real=True)),  # as unicode-math
+    ("\u03c6 + \u03d5", 2 * sp.Symbol("phi", real=True)),  # both phis are \phi (\phi(x) the normal density)
     (r"{{{\mathop{\rm sech}\nolimits} }^2}x", sp.sech(x) ** 2),  # MathType's operator names
     (r"\operatorname{erfinv}(x)", sp.erfinv(x)),
     (r"\text{Sigmoid}(x)", sigmoid(x)),
@@ -228,6 +228,11 @@ REFUSED = [
     (r"\map {x^2} {y}", "applies a function"),
     (r"{\cal{l}}_1(x)", "unknown macro \\cal"),  # the macro as written, not letters run together
     (r"x_1 + \cdots + x_3", "unknown macro \\cdots"),  # not \cdot then s
+    (r"W^(2) a^(1)", "a power or a layer index"),  # plain text's x^(1/2) is a power; W^(2) could be either
+    (r"\sqrt 36", "TeX takes one digit here"),  # TeX's \sqrt{3} 6, seldom what was meant
+    (r"\frac{1}23", "TeX takes one digit here"),
+    (r"dy_1/dx", "d.../d... reads as a derivative only as"),  # not y_1/x, with d cancelled
+    (r"d^2y/dx^2", "d.../d... reads as a derivative only as"),
     ("\u03a0_i x_i", "unexpected character"),  # a plain-text product, not the letter \Pi
     (r"x = y \\ = \\ = z", "nothing between two '=' signs"),
     (r"\frac{d}{dx} \\ &\quad + x", "goes on with the expression above it"),

@@ -75,3 +75,13 @@ def test_a_float_cancellation_is_rechecked_at_high_precision() -> None:
     (checked,) = check_files_text(f"# D\n\n```where\nx real\n```\n\n$${formula}$$\n")
     ((_, result),) = checked.results
     assert result.numeric is not None and result.numeric.passed and "at 50 digits" in result.numeric.method
+
+
+def test_a_value_that_is_not_real_at_high_precision_is_undefined_not_zero() -> None:
+    """sqrt(x) at x < 0: the recheck keeps such points undefined, so the check says to declare the domain."""
+    from tests.test_document import check_files_text
+
+    text = "# D\n\n```where\nx in (-0.3, 6)\n```\n\n$$\\frac{d}{dx}\\sqrt{x} = \\frac{1}{2\\sqrt{x}}$$\n"
+    (checked,) = check_files_text(text)
+    ((_, result),) = checked.results
+    assert result.numeric is not None and not result.numeric.passed and result.numeric.undefined_points > 0

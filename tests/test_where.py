@@ -189,6 +189,7 @@ REFUSED: list[tuple[str, str, int]] = [
     ("n \\in \\mathbb{N}\nindices i from 2 to n", "an index to a symbolic size runs from 1", 16),
     ("indices i from 1 to K, i \\neq r", "the relation must be between the declared indices", 23),
     ("s_i = x for i from 1 to 1000", "runs over 1 to 100 values", 20),
+    ("\\sigma^2 = -1", "the square of a real number", 1),
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from dataclasses import dataclass
 
 import mpmath
@@ -30,12 +31,12 @@ TOLERANCE = 1e-10
 REL_FLOOR = 1e-3
 COMPLEX_STEP = 1e-20
 KINK_MARGIN = 0.1  # sampled points stay this far from a kink, beyond the largest Richardson step
+RECHECK_DIGITS = 50  # a point where the float check (nearly) fails is computed again at this precision
+RECHECK_SECONDS = 5.0  # ... the worst first, for at most this long; the others keep their float values
 # Complex step needs code whose imaginary part carries the derivative. Max, Min and Piecewise qualify
 # away from their kinks: NumPy orders complex numbers by real part first, so each piece is chosen
-# by the real point. These do not: lambdified Abs gives derivative 0, heaviside rejects complex input.
-RECHECK_DIGITS = 50  # a point where the float check fails is computed again at this precision
-MAX_RECHECKED = 64  # ... unless more points than this fail: then the failure is not from rounding
-# not analytic, or (erfinv, erfcinv) defined by mpmath on the real line only
+# by the real point. These do not: lambdified Abs gives derivative 0, heaviside rejects complex input;
+# mpmath defines erfinv and erfcinv on the real line only.
 NOT_COMPLEX_STEPPABLE = (sp.Abs, sp.Heaviside, sp.sign, sp.floor, sp.ceiling, sp.DiracDelta, sp.erfinv, sp.erfcinv)
 
 
@@ -146,12 +147,13 @@ def _compared(function: sp.Expr, variable: sp.Symbol, derivative: sp.Expr, point
 
 def _rechecked(function: sp.Expr, variable: sp.Symbol, derivative: sp.Expr, points: Points, numeric: np.ndarray,
                exact: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-    """Both, with each point where they (nearly) disagree in floats (at most MAX_RECHECKED) computed again at
-    RECHECK_DIGITS digits: mpmath differentiates the function and evaluates the claimed derivative. A float
-    cancellation (log Phi(x) at x = -6, where 1 + erf is 2e-9) is then no failure; a wrong derivative stays one."""
-    doubtful = TOLERANCE / 100  # the points near the tolerance too, so that one draw of points cannot tip it
-    failing = [i for i in range(len(exact)) if not max_relative_error(numeric[i:i + 1], exact[i:i + 1]) <= doubtful]
-    if not 0 < len(failing) <= MAX_RECHECKED:
+    """Both, with the points where they (nearly) disagree in floats computed again at RECHECK_DIGITS digits, worst
+    first, for RECHECK_SECONDS: mpmath differentiates the function and evaluates the claimed derivative, and a
+    point where the function or a derivative is not real is undefined (NaN). A float cancellation (log Phi(x)
+    at x = -6, where 1 + erf is 2e-9) is then no failure; a wrong derivative stays one."""
+    errors = relative_errors(numeric, exact)
+    doubtful = np.flatnonzero(~(errors <= TOLERANCE / 100))  # near the tolerance too: one draw cannot tip it
+    if not doubtful.size:
         return numeric, exact, 0
     symbols = tuple(points)
     try:
@@ -159,15 +161,26 @@ def _rechecked(function: sp.Expr, variable: sp.Symbol, derivative: sp.Expr, poin
     except Exception:  # a function mpmath lacks: the floats stand
         return numeric, exact, 0
     numeric, exact, at = np.array(numeric, dtype=float), np.array(exact, dtype=float), symbols.index(variable)
+    started, done = time.perf_counter(), 0
     with mpmath.workdps(RECHECK_DIGITS):
-        for i in failing:
+        for i in sorted(doubtful, key=lambda k: -np.nan_to_num(errors[k], nan=np.inf)):
+            if time.perf_counter() - started > RECHECK_SECONDS:
+                break
             point = [mpmath.mpf(float(points[s][i])) for s in symbols]
             try:
+                defined = not np.isnan(_real(values(*point)))  # log(x) at x < 0 is complex, its slope 1/x is not
                 slope = mpmath.diff(lambda t, p=point: values(*p[:at], t, *p[at + 1:]), point[at])
-                numeric[i], exact[i] = float(mpmath.re(slope)), float(mpmath.re(slopes(*point)))
+                numeric[i], exact[i] = _real(slope) if defined else np.nan, _real(slopes(*point))
             except Exception:  # undefined there, or not in mpmath: the floats stand
                 continue
-    return numeric, exact, len(failing)
+            done += 1
+    return numeric, exact, done
+
+
+def _real(value: mpmath.mpf | mpmath.mpc) -> float:
+    """A high-precision value as a float: NaN when it is not real (sqrt(x) at x < 0 is undefined, not 0)."""
+    real, imag = mpmath.re(value), mpmath.im(value)
+    return float(real) if abs(imag) <= mpmath.mpf(10) ** (-RECHECK_DIGITS // 2) * max(1, abs(real)) else np.nan
 
 
 def _undefined(problem: Sampled, compared: list[tuple[np.ndarray, np.ndarray]], context: Context) -> tuple[int, str]:
@@ -193,12 +206,20 @@ def _undefined(problem: Sampled, compared: list[tuple[np.ndarray, np.ndarray]], 
 
 def max_relative_error(numeric: np.ndarray, exact: np.ndarray) -> float:
     """Max of |numeric - exact| / max(|exact|, REL_FLOOR * max |exact|); inf if anything is not finite."""
+    errors = relative_errors(numeric, exact)
+    return float(np.max(errors)) if errors.size and np.all(np.isfinite(errors)) else float("inf")
+
+
+def relative_errors(numeric: np.ndarray, exact: np.ndarray) -> np.ndarray:
+    """|numeric - exact| / max(|exact|, REL_FLOOR * max |exact|) at each point; NaN where either is not finite."""
     numeric, exact = np.asarray(numeric, dtype=float), np.asarray(exact, dtype=float)
-    if not exact.size or not (np.all(np.isfinite(numeric)) and np.all(np.isfinite(exact))):
-        return float("inf")
-    scale = np.maximum(np.abs(exact), REL_FLOOR * np.max(np.abs(exact)))
-    gap = np.abs(numeric - exact)
-    return float(np.max(np.where(scale > 0, gap / np.where(scale > 0, scale, 1.0), gap)))
+    finite = np.isfinite(numeric) & np.isfinite(exact)
+    largest = np.max(np.abs(exact[finite])) if finite.any() else 0.0
+    scale = np.maximum(np.abs(exact), REL_FLOOR * largest)
+    with np.errstate(all="ignore"):
+        gap = np.abs(numeric - exact)
+        errors = np.where(scale > 0, gap / np.where(scale > 0, scale, 1.0), gap)
+    return np.where(finite, errors, np.nan)
 
 
 def _points(derivation: Derivation, context: Context) -> Points:

@@ -270,8 +270,7 @@ class _Declare(Transformer):
             raise ParseError("indices run over 1 to 20 values, at most three of them", 1, lo.column)
         if relation is not None and not {relation[0], relation[2]} <= set(listed):
             raise ParseError("the relation must be between the declared indices", 1, hi.end_column + 1)
-        if first == 1:
-            self.scope = self.scope.with_index_end(last)
+        self._index_range(first, last)
         combos = []
         for values in itertools.product(range(first, last + 1), repeat=len(listed)):
             chosen = dict(zip(listed, values, strict=True))
@@ -294,9 +293,13 @@ class _Declare(Transformer):
             raise ParseError("a definition for each index runs over 1 to 100 values", 1, lo.column)
         for value in range(first, last + 1):
             self.scope = self._defined(name, formula, {str(index): value}).names
+        self._index_range(first, last)
+        return self.declared.but(names=self.scope)
+
+    def _index_range(self, first: int, last: int) -> None:
+        """Remember an index line's range from 1 to `last`: an unbounded sum may run over it (one from 0 is not)."""
         if first == 1:
             self.scope = self.scope.with_index_end(last)
-        return self.declared.but(names=self.scope)
 
     def definition(self, name: Token, formula: Token) -> Declarations:
         entries = ENTRY_NAME.fullmatch(str(name).strip())
@@ -311,8 +314,9 @@ class _Declare(Transformer):
         """`\\sigma^2 = v`: sigma is the non-negative square root of v (a standard deviation from its variance)."""
         declared = self._defined(name, formula, None)
         symbol, value = declared.names.definitions[-1]
-        if isinstance(symbol, sp.MatrixSymbol):
-            raise ParseError(f"{name}^2 = ... defines a number, not a matrix", 1, name.column)
+        if isinstance(symbol, sp.MatrixSymbol) or value.is_extended_negative:
+            raise ParseError(f"{name}^2 = ... defines the square of a real number, not a matrix or a negative number",
+                             1, name.column)
         said = f"{name}^2 = {formula}: {name} read as its non-negative square root"
         return declared.but(names=self.scope.with_definition(symbol, sp.sqrt(value)),
                             conventions=(*declared.conventions, (symbol.name, said)))

@@ -76,9 +76,10 @@ def read_chain(text: str, names: Names, variable: sp.Symbol | None = None, label
     for key, (said, other) in first.ambiguities.items():
         try:
             flipped = _transform(tree, Reader(text, names, variable, labels, indices or {}, frozenset({key})))
-        except ParseError:  # the other reading means nothing (m·a·x applied to two arguments): not ambiguous
-            continue
-        index = _add_reading(elements, flipped, key, other)
+        except ParseError:  # the other reading means nothing (m·a·x applied to two arguments): one reading, shown
+            index = next((i for i, (start, end) in enumerate(first.spans) if start <= key < end), None)
+        else:
+            index = _add_reading(elements, flipped, key, other)
         if index is not None:
             chosen.setdefault(index, []).append(said)
     for index, said_here in chosen.items():

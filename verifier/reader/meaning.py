@@ -27,14 +27,14 @@ RELATIONS = {
 }
 ACCENTS = {"widehat": "hat", "overline": "bar", "widetilde": "tilde"}
 COMBINING_ACCENTS = {"\u0302": "hat", "\u0303": "tilde", "\u0304": "bar", "\u0305": "bar"}
-# Greek letters typed as Unicode, by their LaTeX names (\u03c6 is \varphi, \u03d5 \phi, as in unicode-math; capital
-# Sigma and Pi are left out: a sum and a product in plain-text notes)
+# Greek letters typed as Unicode, by their LaTeX names (both phis are \phi and both epsilons \epsilon: notes use
+# them as one letter, and \phi(x) is the normal density; capital Sigma and Pi are left out: a sum and a product)
 UNICODE_GREEK = dict(zip(
     "\u03b1\u03b2\u03b3\u03b4\u03b5\u03b6\u03b7\u03b8\u03b9\u03ba\u03bb\u03bc\u03bd\u03be\u03c0\u03c1\u03c2\u03c3"
     "\u03c4\u03c5\u03c6\u03c7\u03c8\u03c9\u0393\u0394\u0398\u039b\u039e\u03a5\u03a6\u03a8\u03a9"
     "\u03d5\u03f5\u2113",
-    ("alpha beta gamma delta varepsilon zeta eta theta iota kappa lambda mu nu xi pi rho varsigma sigma tau upsilon "
-     "varphi chi psi omega Gamma Delta Theta Lambda Xi Upsilon Phi Psi Omega phi epsilon ell").split(), strict=True))
+    ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho varsigma sigma tau upsilon "
+     "phi chi psi omega Gamma Delta Theta Lambda Xi Upsilon Phi Psi Omega phi epsilon ell").split(), strict=True))
 
 
 # -- what a rule may hand to the rule above it before it is a SymPy expression ----------------------
@@ -467,6 +467,16 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         joined = (Part(right_parts[0].value, right_parts[0].grouped, True), *right_parts[1:])
         return self._noted(Product((*self._parts(left), *joined)), note)
 
+    def _not_a_plain_derivative(self, left: Any, right: Any, sign: Token) -> None:
+        """`dy_1/dx` or `d^2y/dx^2` in plain text, with d a letter nobody declared: refused, not read as y_1/x."""
+        if self.names.is_declared("d"):
+            return
+        starts = [self._parts(side)[0].value if not isinstance(side, Letter) else side.value for side in (left, right)]
+        bases = [v.base if isinstance(v, sp.Pow) else v for v in starts]
+        if all(isinstance(b, sp.Symbol) and b.name == "d" for b in bases):
+            raise ParseError("d.../d... reads as a derivative only as d/dx f or dy/dx with single letters: write "
+                             "\\frac{dy}{dx}", *_token_position(sign))
+
     def times_negated(self, meta: Meta, left: Any, sign: Token, minus: Token, right: Any) -> Any:
         """`z * -\\log x`: the product with the factor after the sign negated."""
         value, note = self._unnote(right)
@@ -474,6 +484,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
 
     def divide(self, meta: Meta, left: Any, sign: Token, right: Any) -> Any:
         value, note = self._unnote(right)
+        self._not_a_plain_derivative(left, value, sign)
         whole = matrices.quotient(self._v(left), self._v(value), _token_position(sign))
         parts = self._parts(value)
         if len(parts) < 2 or not parts[0].value.is_Number:
@@ -640,7 +651,9 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         symbolic = self._symbolic_bounds(operator, body)
         if symbolic is not None:
             return self._kept(operator, body, *symbolic)
-        lower, upper = (self._size(v, operator.position) for v in (operator.lower, operator.upper))
+        lower = self._size(operator.lower, operator.position)
+        upper = self._size(operator.upper, operator.position) if operator.upper is not None else \
+            self._unbounded_end(operator, body)
         if upper - lower + 1 > MAX_SUM_TERMS:
             raise ParseError(f"a sum of more than {MAX_SUM_TERMS} terms", *operator.position)
         self.state.terms_written += max(0, upper - lower + 1) * len(sp.Add.make_args(body))
@@ -685,13 +698,40 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         kind = sp.Sum if operator.kind == "sum" else sp.Product
         return kind(term, (index, lower, upper))
 
-    def _size(self, value: sp.Expr | None, position: tuple[int, int]) -> int:
-        if value is None:  # the one size defined (K = 3), else the one range the index lines declare (1 to 3)
-            sizes = [v for _, v in self.names.definitions if v.is_Integer] or sorted(set(self.names.index_ends))
-            if len(sizes) != 1:
-                raise ParseError("say where the sum runs, as in \\sum_{i=1}^{K}, or define one size K in a where "
-                                 "block", *position)
-            return int(sizes[0])
+    def _unbounded_end(self, operator: Operator, body: sp.Expr) -> int:
+        """Where `\\sum_j` with no upper bound runs to, said with the line: the last declared entry of the family it
+        adds up (w_j, w_1 ... w_4 declared), else the one range the index lines declare, else the one size defined."""
+        letter = operator.index.name
+        family = self._family_end(body, operator.index)
+        ranges = sorted(set(self.names.index_ends))
+        sizes = [(s, int(v)) for s, v in self.names.definitions if v.is_Integer]
+        if family is not None:
+            end, why = family[1], f"{family[0]}_1 ... {family[0]}_{family[1]} are declared"
+        elif len(ranges) == 1:
+            end, why = ranges[0], f"the where block's indices run from 1 to {ranges[0]}"
+        elif len(sizes) == 1:
+            end, why = sizes[0][1], f"{sizes[0][0]} = {sizes[0][1]} is the one size defined"
+        else:
+            raise ParseError("say where the sum runs, as in \\sum_{i=1}^{K}, or define one size K in a where "
+                             "block", *operator.position)
+        self.state.conventions.append(f"\\{operator.kind}_{letter} runs from 1 to {end}: {why}")
+        return end
+
+    def _family_end(self, body: sp.Expr, index: sp.Symbol) -> tuple[str, int] | None:
+        """The family a sum's index runs over and its last declared entry (w_j with w_1 ... w_4 declared: 4), when
+        every family under the sum that the index subscripts agrees."""
+        ends = set()
+        for entry in body.atoms(sp.Indexed):
+            if entry.indices != (index,):
+                continue
+            name, end = str(entry.base.label), 0
+            while end < MAX_SUM_TERMS and self.names.is_declared(f"{name}_{end + 1}"):
+                end += 1
+            if end:
+                ends.add((name, end))
+        return ends.pop() if len({end for _, end in ends}) == 1 and len(ends) == 1 else None
+
+    def _size(self, value: sp.Expr, position: tuple[int, int]) -> int:
         value = value.xreplace({s: v for s, v in self.names.definitions if v.is_Integer})
         if not value.is_Integer:
             raise ParseError(f"the sum runs to {value}: text files take sums of a given size, e.g. "
@@ -995,6 +1035,14 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
     def sup_script(self, meta: Meta, sup: Token, arg: Any) -> tuple[Any, ...]:
         return "sup", arg, _token_position(sup)
 
+    def sup_group(self, meta: Meta, sup: Token, arg: Any) -> tuple[Any, ...]:
+        """`x^(1/2)` as plain text writes a power; `W^(2)` could be a power or a layer index: refused."""
+        if (isinstance(arg, sp.Integer) and arg >= 0) or isinstance(arg, sp.Symbol | Letter | Name):
+            inner = self.text[meta.start_pos:meta.end_pos].split("(", 1)[1].rsplit(")", 1)[0].strip()
+            raise ParseError(f"^({inner}) is a power or a layer index: write ^{{{inner}}} or ^{{({inner})}}",
+                             *_token_position(sup))
+        return self.sup_script(meta, sup, arg)
+
     def sub_script(self, meta: Meta, sub: Token, parts: tuple[IndexPart, ...]) -> tuple[Any, ...]:
         return "sub", parts, _token_position(sub)
 
@@ -1081,6 +1129,15 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         return self.names.symbol(full)
 
     # -- atoms ---------------------------------------------------------------------------------------------
+    def digit(self, meta: Meta, token: Token) -> sp.Expr:
+        """An unbraced digit argument, as TeX takes it (\\frac12); refused when another digit follows (\\sqrt 36 is
+        TeX's \\sqrt{3} 6, seldom what was meant)."""
+        following = self.text[token.end_pos:token.end_pos + 1] if token.end_pos is not None else ""
+        if following.isdigit():
+            raise ParseError(f"TeX takes one digit here ({token} of {token}{following}...): write the argument in "
+                             "braces", *_token_position(token))
+        return self.number(meta, token)
+
     def number(self, meta: Meta, token: Token) -> sp.Expr:
         return self._number(str(token), _token_position(token))
 
