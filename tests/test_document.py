@@ -196,6 +196,9 @@ ROWS_AND_MACROS = [  # (a derivation as sources write it, the verdict of each de
     # plain text: d/dx, a power in brackets
     ("d/dx(x^3 + 1)^(1/2) = (3/2) x^2 (x^3 + 1)^(-1/2)", [["proved", "proved"]]),
     ("d/dx(x^3 + 1)^(1/2) = (3/2) x^2 (x^3 + 1)^(1/2)", [["proved", "refuted"]]),
+    # the incomplete gamma functions, by their number of arguments
+    ("\\frac{\\partial}{\\partial x} \\Gamma(2, x) = -x e^{-x}", [["proved", "proved"]]),
+    ("\\frac{\\partial}{\\partial x} \\gamma(2, x) = -x e^{-x}", [["proved", "refuted"]]),
     # implications carried over blank rows
     ("e^{x} e^{x} = e^{2x} \\Rightarrow \\\\ \\\\ \\Rightarrow \\frac{d}{dx} e^{2x} = 2e^{2x}",
      [["proved"], ["proved", "proved"]]),

@@ -60,6 +60,9 @@ STRUCTURE = [
     (r"{{\tanh}^{-1}} x", sp.atanh(x)),
     (r"\Gamma(x) \psi(x)", sp.gamma(x) * sp.polygamma(0, x)),
     (r"\Gamma + 1", sp.Symbol("Gamma", real=True) + 1),
+    (r"\gamma(a, x) + \Gamma(a, x)", sp.lowergamma(a, x) + sp.uppergamma(a, x)),  # by the number of arguments
+    (r"\gamma(1 - x)", sp.Symbol("gamma", real=True) * (1 - x)),  # one argument: the letter times a bracket
+    (r"\zeta(a, x)", sp.zeta(a, x)),
     (r"\mathrm{e}^x", sp.exp(x)),
     (r"{\sech} 2x", sp.sech(2 * x)),  # a function name in braces takes the factors after it, as \sech 2x does
     (r"{\cos} x y", sp.cos(x * y)),

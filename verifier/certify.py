@@ -195,6 +195,7 @@ ANALYTIC: dict[type, Callable[..., acb]] = {
     sp.polygamma: lambda n, z: z.polygamma(n),  # a method of the argument: z.polygamma(n) is psi^(n)(z)
     sp.polylog: lambda s, z: acb.polylog(z, s),
     sp.beta: lambda a, b: acb.gamma(a) * acb.gamma(b) / acb.gamma(a + b),
+    sp.lowergamma: lambda s, z: z.gamma_lower(s), sp.uppergamma: lambda s, z: z.gamma_upper(s),
     sp.besseli: lambda n, z: acb.bessel_i(z, n), sp.besselj: lambda n, z: acb.bessel_j(z, n),
     sp.besselk: lambda n, z: acb.bessel_k(z, n), sp.bessely: lambda n, z: acb.bessel_y(z, n),
     sp.Abs: lambda z: acb(abs(z)), sp.re: lambda z: acb(z.real), sp.im: lambda z: acb(z.imag),

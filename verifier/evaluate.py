@@ -156,8 +156,10 @@ class _PositionalPrinter(NumPyPrinter):
     """NumPy code (lambdify's settings, no term sorting) naming each argument x0, x1, ... by position."""
 
     def __init__(self, names: dict[sp.Symbol, str]) -> None:
+        # strict=False as lambdify's: a function NumPy lacks (lowergamma) prints as a call to a name that does
+        # not exist, and evaluating it falls back to mpmath (NameError), not a printer error
         super().__init__({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True,
-                          "order": "none"})
+                          "order": "none", "strict": False})
         self._names = names
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:

@@ -205,8 +205,6 @@ NOT_READ_YET: set[str] = {
     "cs231n-svm-grad",
     "poisson-nll-torch",
     "gaussian-nll-torch",
-    "igamma-x",
-    "hurwitz-zeta",
     "polygamma",
     "softmax-ce-asker-error",
     "lse-wiki-cdots",

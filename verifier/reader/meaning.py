@@ -14,7 +14,7 @@ from lark.visitors import Discard, Transformer_NonRecursive
 
 from verifier.reader import matrices
 from verifier.reader.formula import MAX_ELEMENTS, Element, Label, ParseError, power
-from verifier.reader.names import MATRIX_FUNCTIONS, Names, inverse_function
+from verifier.reader.names import ARITY_VARIANTS, MATRIX_FUNCTIONS, Names, inverse_function
 
 MAX_DIGITS = 40
 MAX_SUM_TERMS = 100  # terms of one sum
@@ -577,6 +577,8 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         return next((i for i in range(start + 1, len(items)) if isinstance(items[i], Head | Part)), len(items))
 
     def _applied_head(self, head: Head, argument: Any) -> Any:
+        if isinstance(argument, Grouped) and head.alone is not None and not self._takes(head, len(argument.args)):
+            return Part(self._v(head.alone) * self._v(argument))  # \gamma(1 - p): the letter times a bracket
         if isinstance(argument, Grouped):
             value = self._call(head, [self._v(a) for a in argument.args])
             if len(argument.args) == 1 and head.primes == 1 and not argument.scripts and not head.sups:
@@ -586,6 +588,11 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
                     return Primed(point, function(point) if callable(function) else None, value)
             return Part(self._scripted(value, argument.scripts))
         return Part(self._call(head, [self._v(argument)]))
+
+    def _takes(self, head: Head, count: int) -> bool:
+        """Whether the function takes `count` arguments, as written or by its variant of that arity."""
+        arity = head.function.nargs if isinstance(head.function, sp.Lambda) else None
+        return arity is None or count in arity or self._arity_variant(head, count) is not None
 
     def _primed_call(self, name: PrimedName, group: Grouped) -> Primed | None:
         if name.primes != 1 or len(group.args) != 1 or group.scripts:
@@ -904,11 +911,20 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             return sp.log(arguments[0], self._number("".join(p.text for p in head.subscript), head.position))
         arity = head.function.nargs if isinstance(head.function, sp.Lambda) else None
         if arity is not None and len(arguments) not in arity:
-            raise ParseError(f"{head.name} takes {min(arity)} argument(s), not {len(arguments)}", *head.position)
+            variant = self._arity_variant(head, len(arguments))
+            if variant is None:
+                raise ParseError(f"{head.name} takes {min(arity)} argument(s), not {len(arguments)}", *head.position)
+            head = replace(head, function=variant)
         value = self._primed(head, arguments) if head.primes else head.function(*arguments)
         for sup in head.sups:
             value = self._function_power(head, value, arguments, sup)
         return value
+
+    def _arity_variant(self, head: Head, count: int) -> sp.Lambda | None:
+        """The built-in function a name means with `count` arguments (\\Gamma(a, x), \\zeta(s, q)), unless declared."""
+        if dict(self.names.functions).get(head.name) is not None:
+            return None
+        return ARITY_VARIANTS.get((head.name, count))
 
     def _primed(self, head: Head, arguments: list[sp.Expr]) -> sp.Expr:
         if len(arguments) != 1 or head.primes > 3:

@@ -64,6 +64,13 @@ _builtin("besseli", sp.besseli(_u, _v), _u, _v)  # besseli(nu, x) = I_nu(x)
 _builtin("psi", sp.digamma(_u), _u, table=APPLIED_FUNCTIONS)
 _builtin("Gamma", sp.gamma(_u), _u, table=APPLIED_FUNCTIONS)
 _builtin("B", sp.beta(_u, _v), _u, _v, table=APPLIED_FUNCTIONS)
+_builtin("gamma", sp.lowergamma(_u, _v), _u, _v, table=APPLIED_FUNCTIONS)  # \gamma(a, x); \gamma x is a product
+_builtin("zeta", sp.zeta(_u), _u, table=APPLIED_FUNCTIONS)
+# the same name applied to another number of arguments: \Gamma(a, x), \zeta(s, q) (Hurwitz)
+ARITY_VARIANTS: dict[tuple[str, int], sp.Lambda] = {
+    ("Gamma", 2): sp.Lambda((_u, _v), sp.uppergamma(_u, _v)),
+    ("zeta", 2): sp.Lambda((_u, _v), sp.zeta(_u, _v)),
+}
 
 # functions of a vector or matrix only, known in a section that declares a matrix
 MATRIX_FUNCTIONS: dict[str, type] = {name: sp.Function(name) for name in ("softmax", "tr", "Tr", "trace", "diag")}
