@@ -268,3 +268,36 @@ def test_a_known_functions_name_as_a_derivatives_name(where: str, formula: str, 
     document = read_text(f"# D\n\n{block}$${formula}$$\n")
     assert [e.message for e in document.errors if error is None or error not in e.message] == []
     assert len(document.errors) == (0 if error is None else 1)
+
+
+
+UNICODE_VARIANTS = [  # (where block, formula, verdicts): a Unicode phi or epsilon is the variant declared
+    ("\\varepsilon in (0.1, 1)", "\\frac{d}{d\u03b5} \\log \u03b5 = \\frac{1}{\\varepsilon}", ["proved", "proved"]),
+    ("\\varphi(x) = x^2", "\\frac{d}{dx} \u03c6(x) = 2x", ["proved", "proved"]),
+    ("x real", "\\frac{d}{dx} x \\Phi(x) = \\Phi(x) + x \u03c6(x)", ["proved", "proved"]),  # \\phi: the density
+]
+
+
+@pytest.mark.parametrize(("where", "formula", "verdicts"), UNICODE_VARIANTS)
+def test_a_unicode_phi_or_epsilon_is_the_variant_declared(where: str, formula: str, verdicts: list[str]) -> None:
+    (checked,) = check_files_text(f"# D\n\n```where\n{where}\n```\n\n$${formula}$$\n")
+    ((_, result),) = checked.results
+    assert [s.verdict.verdict for s in result.steps] == verdicts
+
+
+def test_both_variants_declared_make_a_unicode_phi_an_error() -> None:
+    (checked,) = check_files_text("# D\n\n```where\n\\phi, \\varphi real\n```\n\n$$\u03c6 + 1 = 1 + \u03c6$$\n")
+    (error,) = checked.document.errors
+    assert "are both declared" in error.message
+
+
+def test_a_family_with_a_gap_says_where_the_sum_cannot_run() -> None:
+    (checked,) = check_files_text("# D\n\n```where\nw_1, w_2, w_4 real\n```\n\n$$\\sum_j w_j = w_1 + w_2 + w_4$$\n")
+    (error,) = checked.document.errors
+    assert "the declared entries of w are w_1, w_2, w_4" in error.message
+
+
+def test_a_single_reading_is_shown_when_the_other_cannot_be_read() -> None:
+    (checked,) = check_files_text("# D\n\n$$\\frac{d}{dx} x^2 = 2 max(x, 0) + 2 min(x, 0)$$\n")
+    ((read, _),) = checked.results
+    assert "'max' read as the function max" in read.derivation.steps[-1].read_as

@@ -82,6 +82,7 @@ STRUCTURE = [
     (r"dy/dx", sp.Derivative(y, x)),
     ("\u2202z/\u2202x", sp.Derivative(z, x)),
     (r"(x^2 - 1)^(1/2)", sp.sqrt(x**2 - 1)),
+    (r"e^(x) + (x + 1)^(2)", sp.exp(x) + (x + 1) ** 2),  # no layer index on e or on a bracket
     (r"(a).(b)", a * b),
     (r"d/2", sp.Symbol("d", real=True) / 2),
     # spacing before a letter, a unary minus after a product sign, a scalar indicator, cases rows
@@ -232,6 +233,9 @@ REFUSED = [
     (r"{\cal{l}}_1(x)", "unknown macro \\cal"),  # the macro as written, not letters run together
     (r"x_1 + \cdots + x_3", "unknown macro \\cdots"),  # not \cdot then s
     (r"W^(2) a^(1)", "a power or a layer index"),  # plain text's x^(1/2) is a power; W^(2) could be either
+    (r"x^(n)", "a power or a layer index"),
+    (r"\sqrt3.5", "TeX takes one digit here"),
+    (r"x_1 + \dots + x_3", "unknown macro \\dots"),  # not \dot{s}
     (r"\sqrt 36", "TeX takes one digit here"),  # TeX's \sqrt{3} 6, seldom what was meant
     (r"\frac{1}23", "TeX takes one digit here"),
     (r"dy_1/dx", "d.../d... reads as a derivative only as"),  # not y_1/x, with d cancelled

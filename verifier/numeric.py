@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import mpmath
 import numpy as np
@@ -31,8 +32,8 @@ TOLERANCE = 1e-10
 REL_FLOOR = 1e-3
 COMPLEX_STEP = 1e-20
 KINK_MARGIN = 0.1  # sampled points stay this far from a kink, beyond the largest Richardson step
-RECHECK_DIGITS = 50  # a point where the float check (nearly) fails is computed again at this precision
-RECHECK_SECONDS = 5.0  # ... the worst first, for at most this long; the others keep their float values
+RECHECK_DIGITS = (50, 150)  # a point where the float check (nearly) fails is computed again at these precisions
+MAX_RECHECKED = POINTS  # ... all of them (a number, not a time: the verdict does not depend on the load)
 # Complex step needs code whose imaginary part carries the derivative. Max, Min and Piecewise qualify
 # away from their kinks: NumPy orders complex numbers by real part first, so each piece is chosen
 # by the real point. These do not: lambdified Abs gives derivative 0, heaviside rejects complex input;
@@ -82,7 +83,7 @@ def cross_check(derivation: Derivation, final: sp.Expr, context: Context) -> Num
     compared = [(numeric, exact) for numeric, exact, _ in checked]
     worst = max(max_relative_error(numeric, exact) for numeric, exact in compared)
     rechecked = sum(count for _, _, count in checked)
-    method = f"{method}; {rechecked} points again at {RECHECK_DIGITS} digits" if rechecked else method
+    method = f"{method}; {rechecked} points again at {RECHECK_DIGITS[0]}+ digits" if rechecked else method
     kink = None if derivation.kink is None else _check_kink(derivation.kink, function, pairs[0][1], context)
     count = len(next(iter(points.values())))
     undefined, hint = (0, "") if worst <= TOLERANCE else _undefined(problem, compared, context)
@@ -147,10 +148,10 @@ def _compared(function: sp.Expr, variable: sp.Symbol, derivative: sp.Expr, point
 
 def _rechecked(function: sp.Expr, variable: sp.Symbol, derivative: sp.Expr, points: Points, numeric: np.ndarray,
                exact: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-    """Both, with the points where they (nearly) disagree in floats computed again at RECHECK_DIGITS digits, worst
-    first, for RECHECK_SECONDS: mpmath differentiates the function and evaluates the claimed derivative, and a
-    point where the function or a derivative is not real is undefined (NaN). A float cancellation (log Phi(x)
-    at x = -6, where 1 + erf is 2e-9) is then no failure; a wrong derivative stays one."""
+    """Both, with the MAX_RECHECKED worst points where they (nearly) disagree in floats computed again with mpmath
+    (its numerical differentiation of the function, and the claimed derivative) at 50 digits, then 150 where
+    they still differ. A point where the function or a derivative is not real is undefined (NaN). A float
+    cancellation (log Phi(x) at x = -6, where 1 + erf is 2e-9) is then no failure; a wrong derivative stays one."""
     errors = relative_errors(numeric, exact)
     doubtful = np.flatnonzero(~(errors <= TOLERANCE / 100))  # near the tolerance too: one draw cannot tip it
     if not doubtful.size:
@@ -160,27 +161,41 @@ def _rechecked(function: sp.Expr, variable: sp.Symbol, derivative: sp.Expr, poin
         values, slopes = (sp.lambdify(symbols, e, "mpmath") for e in (function, derivative))
     except Exception:  # a function mpmath lacks: the floats stand
         return numeric, exact, 0
-    numeric, exact, at = np.array(numeric, dtype=float), np.array(exact, dtype=float), symbols.index(variable)
-    started, done = time.perf_counter(), 0
-    with mpmath.workdps(RECHECK_DIGITS):
-        for i in sorted(doubtful, key=lambda k: -np.nan_to_num(errors[k], nan=np.inf)):
-            if time.perf_counter() - started > RECHECK_SECONDS:
+    numeric, exact = np.array(numeric, dtype=float), np.array(exact, dtype=float)
+    worst = sorted(doubtful, key=lambda k: -np.nan_to_num(errors[k], nan=np.inf))[:MAX_RECHECKED]
+    for i in worst:
+        point = [float(points[s][i]) for s in symbols]
+        for digits in RECHECK_DIGITS:
+            with mpmath.workdps(digits):
+                try:
+                    pair = _at_point(values, slopes, point, symbols.index(variable), digits)
+                except Exception:  # undefined there, or not in mpmath: the floats stand
+                    break
+            numeric[i], exact[i] = pair
+            if not relative_errors(numeric[i:i + 1], exact[i:i + 1])[0] > TOLERANCE:
                 break
-            point = [mpmath.mpf(float(points[s][i])) for s in symbols]
-            try:
-                defined = not np.isnan(_real(values(*point)))  # log(x) at x < 0 is complex, its slope 1/x is not
-                slope = mpmath.diff(lambda t, p=point: values(*p[:at], t, *p[at + 1:]), point[at])
-                numeric[i], exact[i] = _real(slope) if defined else np.nan, _real(slopes(*point))
-            except Exception:  # undefined there, or not in mpmath: the floats stand
-                continue
-            done += 1
-    return numeric, exact, done
+    return numeric, exact, len(worst)
 
 
-def _real(value: mpmath.mpf | mpmath.mpc) -> float:
+def _at_point(values: Callable[..., Any], slopes: Callable[..., Any], point: list[float], at: int,
+              digits: int) -> tuple[float, float]:
+    """The function's slope (mpmath's differentiation) and the claimed derivative at the point, as floats: equal
+    when they agree to 3/5 of the digits, relative to the function's size (an identically zero derivative is
+    rounding noise on both sides); NaN where the function or a slope is not real."""
+    at_point = [mpmath.mpf(v) for v in point]
+    defined = not np.isnan(_real(values(*at_point), digits))  # log(x) at x < 0 is complex, its slope 1/x is not
+    slope = mpmath.diff(lambda t: values(*at_point[:at], t, *at_point[at + 1:]), at_point[at])
+    claimed = slopes(*at_point)
+    size = max(mpmath.mpf(1), abs(values(*at_point)), abs(slope))
+    if defined and abs(slope - claimed) <= mpmath.mpf(10) ** (-(3 * digits) // 5) * size:
+        return (value := _real(claimed, digits)), value
+    return (_real(slope, digits) if defined else np.nan), _real(claimed, digits)
+
+
+def _real(value: mpmath.mpf | mpmath.mpc, digits: int) -> float:
     """A high-precision value as a float: NaN when it is not real (sqrt(x) at x < 0 is undefined, not 0)."""
     real, imag = mpmath.re(value), mpmath.im(value)
-    return float(real) if abs(imag) <= mpmath.mpf(10) ** (-RECHECK_DIGITS // 2) * max(1, abs(real)) else np.nan
+    return float(real) if abs(imag) <= mpmath.mpf(10) ** (-digits // 2) * max(1, abs(real)) else np.nan
 
 
 def _undefined(problem: Sampled, compared: list[tuple[np.ndarray, np.ndarray]], context: Context) -> tuple[int, str]:

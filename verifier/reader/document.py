@@ -280,7 +280,9 @@ class _Drafts:
         meaning = chain.elements[1].expr
         if meaning is None or first.expr in meaning.free_symbols:
             return chain
-        self.declared = self.declared.but(names=names.with_definition(first.expr, meaning))
+        said = tuple((first.expr.name, c) for c in chain.elements[1].conventions)  # \sum_j's range, said with L
+        self.declared = self.declared.but(names=names.with_definition(first.expr, meaning),
+                                          conventions=(*self.declared.conventions, *said))
         rest = chain.elements[1:] if len(chain.elements) > 2 else ()
         return Chain(rest, False, chain.undeclared - {first.expr.name}, chain.dangling)
 
@@ -546,12 +548,13 @@ def _steps(elements: list[tuple[Element, Mark]], start: Element | None, own_firs
         before = elements[index - 1][0] if index > 0 else start
         after = [Reading(element.expr, description, before=expr) for expr, description in
                  (before.alternatives if before is not None else ())]
-        said = ((element.read_as if own else ""), *(before.read_as for _ in after[:1]))
+        said = ((element.read_as if own or not element.alternatives else ""), *(before.read_as for _ in after[:1]))
         read_as = "; ".join(dict.fromkeys(r for r in said if r))
         steps.append(Step(element.expr, mark.justification, element.source.strip(), mark.expected, mark.explanation,
                           read_as=read_as, alternatives=(*own, *after), letter_products=element.letter_products,
                           reconstructed=mark.reconstructed, cites=mark.cites, adapted=mark.adapted,
-                          conventions=element.conventions, substitutions=mark.substitution))
+                          conventions=(*(start.conventions if index == 0 and start is not None else ()),
+                                       *element.conventions), substitutions=mark.substitution))
     return tuple(steps)
 
 

@@ -26,6 +26,7 @@ RELATIONS = {
     "\\ne": sp.Ne, "\u2260": sp.Ne, "=": sp.Eq,
 }
 ACCENTS = {"widehat": "hat", "overline": "bar", "widetilde": "tilde"}
+GREEK_VARIANTS = {"phi": "varphi", "epsilon": "varepsilon"}  # a Unicode phi or epsilon may mean either
 COMBINING_ACCENTS = {"\u0302": "hat", "\u0303": "tilde", "\u0304": "bar", "\u0305": "bar"}
 # Greek letters typed as Unicode, by their LaTeX names (both phis are \phi and both epsilons \epsilon: notes use
 # them as one letter, and \phi(x) is the normal density; capital Sigma and Pi are left out: a sum and a product)
@@ -255,6 +256,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         self.kept: set[sp.Symbol] = set()  # the indices of sums kept as sums (to a symbolic size)
         self.state = _State(variable)
         self.dummies: dict[str, sp.Dummy] = {}
+        self.layer_like: dict[tuple[int, int], str] = {}  # ^(2), ^(l) written in brackets: where, and what
 
     def read(self, tree: Tree) -> Readings:
         """The chain this tree reads as."""
@@ -709,7 +711,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         """Where `\\sum_j` with no upper bound runs to, said with the line: the last declared entry of the family it
         adds up (w_j, w_1 ... w_4 declared), else the one range the index lines declare, else the one size defined."""
         letter = operator.index.name
-        family = self._family_end(body, operator.index)
+        family = self._family_end(body, operator.index, operator.position)
         ranges = sorted(set(self.names.index_ends))
         sizes = [(s, int(v)) for s, v in self.names.definitions if v.is_Integer]
         if family is not None:
@@ -724,19 +726,21 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         self.state.conventions.append(f"\\{operator.kind}_{letter} runs from 1 to {end}: {why}")
         return end
 
-    def _family_end(self, body: sp.Expr, index: sp.Symbol) -> tuple[str, int] | None:
+    def _family_end(self, body: sp.Expr, index: sp.Symbol, position: tuple[int, int]) -> tuple[str, int] | None:
         """The family a sum's index runs over and its last declared entry (w_j with w_1 ... w_4 declared: 4), when
         every family under the sum that the index subscripts agrees."""
         ends = set()
         for entry in body.atoms(sp.Indexed):
             if entry.indices != (index,):
                 continue
-            name, end = str(entry.base.label), 0
-            while end < MAX_SUM_TERMS and self.names.is_declared(f"{name}_{end + 1}"):
-                end += 1
-            if end:
-                ends.add((name, end))
-        return ends.pop() if len({end for _, end in ends}) == 1 and len(ends) == 1 else None
+            name = str(entry.base.label)
+            declared = [k for k in range(MAX_SUM_TERMS + 1) if self.names.is_declared(f"{name}_{k}")]
+            if declared and declared != list(range(1, len(declared) + 1)):  # w_1, w_2, w_4 or w_0, w_1
+                raise ParseError(f"the declared entries of {name} are {name}_" + f", {name}_".join(map(str, declared))
+                                 + f": say where the sum over {index.name} runs", *position)
+            if declared:
+                ends.add((name, len(declared)))
+        return ends.pop() if len(ends) == 1 else None
 
     def _size(self, value: sp.Expr, position: tuple[int, int]) -> int:
         value = value.xreplace({s: v for s, v in self.names.definitions if v.is_Integer})
@@ -965,6 +969,10 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         return self._scripted(self._v(atom), scripts)
 
     def _named(self, name: Name, scripts: tuple[tuple[Any, ...], ...]) -> Any:
+        layered = [self.layer_like[s[2]] for s in scripts if s[0] == "sup" and s[2] in self.layer_like]
+        if layered and name.base not in ("e", "pi"):
+            raise ParseError(f"^({layered[0]}) on a name is a power or a layer index: write ^{{{layered[0]}}} or "
+                             f"^{{({layered[0]})}}", *name.position)
         derivative = self._derivative_order(name, scripts)
         if derivative is not None:
             return derivative
@@ -1052,11 +1060,11 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         return "sup", arg, _token_position(sup)
 
     def sup_group(self, meta: Meta, sup: Token, arg: Any) -> tuple[Any, ...]:
-        """`x^(1/2)` as plain text writes a power; `W^(2)` could be a power or a layer index: refused."""
+        """`x^(1/2)` as plain text writes a power; on a name, `W^(2)` or `a^(l)` could also be a layer index (a
+        number or a letter in the brackets): `_named` refuses those."""
         if (isinstance(arg, sp.Integer) and arg >= 0) or isinstance(arg, sp.Symbol | Letter | Name):
             inner = self.text[meta.start_pos:meta.end_pos].split("(", 1)[1].rsplit(")", 1)[0].strip()
-            raise ParseError(f"^({inner}) is a power or a layer index: write ^{{{inner}}} or ^{{({inner})}}",
-                             *_token_position(sup))
+            self.layer_like[_token_position(sup)] = inner
         return self.sup_script(meta, sup, arg)
 
     def sub_script(self, meta: Meta, sub: Token, parts: tuple[IndexPart, ...]) -> tuple[Any, ...]:
@@ -1148,8 +1156,8 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
     def digit(self, meta: Meta, token: Token) -> sp.Expr:
         """An unbraced digit argument, as TeX takes it (\\frac12); refused when another digit follows (\\sqrt 36 is
         TeX's \\sqrt{3} 6, seldom what was meant)."""
-        following = self.text[token.end_pos:token.end_pos + 1] if token.end_pos is not None else ""
-        if following.isdigit():
+        following = self.text[token.end_pos:token.end_pos + 2] if token.end_pos is not None else ""
+        if following[:1].isdigit() or (following[:1] == "." and following[1:].isdigit()):  # \sqrt 36, \sqrt3.5
             raise ParseError(f"TeX takes one digit here ({token} of {token}{following}...): write the argument in "
                              "braces", *_token_position(token))
         return self.number(meta, token)
@@ -1167,7 +1175,21 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
 
     def greek(self, meta: Meta, token: Token) -> Name:
         text = str(token)
-        return Name(text[1:] if text.startswith("\\") else UNICODE_GREEK[text], _token_position(token))
+        if text.startswith("\\"):
+            return Name(text[1:], _token_position(token))
+        return Name(self._unicode_variant(UNICODE_GREEK[text], _token_position(token)), _token_position(token))
+
+    def _unicode_variant(self, name: str, position: tuple[int, int]) -> str:
+        """\\phi or \\varphi for a phi typed as Unicode (and epsilon): the one the where block declares, \\phi when
+        neither is; refused when both are."""
+        variant = GREEK_VARIANTS.get(name)
+        if variant is None:
+            return name
+        known = [n for n in (name, variant) if self.names.is_declared(n) or dict(self.names.functions).get(n)]
+        if len(known) == 2:
+            raise ParseError(f"\\{name} and \\{variant} are both declared: write the one meant, not the Unicode "
+                             "letter", *position)
+        return known[0] if known else name
 
     def accented(self, meta: Meta, token: Token) -> Name:
         """A letter typed with its accent, as \u0177 or x\u0302: the name \\hat{y} or \\hat{x} makes."""
