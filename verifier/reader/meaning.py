@@ -743,6 +743,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         return ends.pop() if len(ends) == 1 else None
 
     def _size(self, value: sp.Expr, position: tuple[int, int]) -> int:
+        """A sum's bound as a number: written as one, or a name the where block defines as one."""
         value = value.xreplace({s: v for s, v in self.names.definitions if v.is_Integer})
         if not value.is_Integer:
             raise ParseError(f"the sum runs to {value}: text files take sums of a given size, e.g. "
@@ -969,10 +970,8 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         return self._scripted(self._v(atom), scripts)
 
     def _named(self, name: Name, scripts: tuple[tuple[Any, ...], ...]) -> Any:
-        layered = [self.layer_like[s[2]] for s in scripts if s[0] == "sup" and s[2] in self.layer_like]
-        if layered and name.base not in ("e", "pi"):
-            raise ParseError(f"^({layered[0]}) on a name is a power or a layer index: write ^{{{layered[0]}}} or "
-                             f"^{{({layered[0]})}}", *name.position)
+        """A name with its scripts: a function waiting for its argument, a derivative's name, or a value."""
+        self._refuse_layer_like(name, scripts)
         derivative = self._derivative_order(name, scripts)
         if derivative is not None:
             return derivative
@@ -982,19 +981,9 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         parts = (*(subs[0][1] if subs else ()), *(p for s in scripts if s[0] == "layer" for p in s[1]))
         rest = tuple(s for s in scripts if s[0] not in ("sub", "layer"))
         full = self._full_name(name.base, parts)
-        function = self.names.function(name.base) if not parts or name.base == "log" else None
-        if function is not None and not self.names.is_declared(full) and name.base not in self.dummies:
-            return self._head(name.base, function, [*((("sub", subs[0][1]),) if subs else ()), *rest],
-                              name.position)
-        subscripted = dict(self.names.functions).get(full) if parts else None  # L_{\delta}(a) = ... declared
-        if subscripted is not None and not self.names.is_declared(full):
-            return self._head(full, subscripted, list(rest), name.position)
-        applied = self.names.applied(name.base) if not parts and not name.letter else None
-        if applied is not None and not self.names.is_declared(full):
-            head = self._head(name.base, applied, list(rest), name.position)
-            if head.primes:  # \Gamma'(x): only ever the function
-                return head
-            return replace(head, alone=self._scripted(self._name_value(name, (), name.position), rest))
+        head = self._function_named(name, full, parts, subs, rest)
+        if head is not None:
+            return head
         value = self._name_value(name, parts, name.position)
         primes = sum(1 for s in rest if s[0] == "prime")
         if primes and len(rest) == primes and not matrices.is_matrix(value):
@@ -1003,6 +992,31 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         if name.letter and not parts and isinstance(value, sp.Symbol) and all(s[0] == "sup" for s in rest):
             return Letter(scripted, name.base, name.position, tuple(self._arg(s[1]) for s in rest))
         return scripted
+
+    def _refuse_layer_like(self, name: Name, scripts: tuple[tuple[Any, ...], ...]) -> None:
+        """`W^(2)` or `a^(l)`: on a name, a number or a letter in brackets could be a power or a layer index."""
+        layered = [self.layer_like[s[2]] for s in scripts if s[0] == "sup" and s[2] in self.layer_like]
+        if layered and name.base not in ("e", "pi"):
+            raise ParseError(f"^({layered[0]}) on a name is a power or a layer index: write ^{{{layered[0]}}} or "
+                             f"^{{({layered[0]})}}", *name.position)
+
+    def _function_named(self, name: Name, full: str, parts: tuple[IndexPart, ...], subs: list[tuple[Any, ...]],
+                        rest: tuple[tuple[Any, ...], ...]) -> Head | None:
+        """The function the name calls, waiting for its argument (\\log_2, L_{\\delta}, \\Gamma), or None."""
+        function = self.names.function(name.base) if not parts or name.base == "log" else None
+        if function is not None and not self.names.is_declared(full) and name.base not in self.dummies:
+            return self._head(name.base, function, [*((("sub", subs[0][1]),) if subs else ()), *rest],
+                              name.position)
+        subscripted = dict(self.names.functions).get(full) if parts else None  # L_{\delta}(a) = ... declared
+        if subscripted is not None and not self.names.is_declared(full):
+            return self._head(full, subscripted, list(rest), name.position)
+        applied = self.names.applied(name.base) if not parts and not name.letter else None
+        if applied is None or self.names.is_declared(full):
+            return None
+        head = self._head(name.base, applied, list(rest), name.position)
+        if head.primes:  # \Gamma'(x): only ever the function
+            return head
+        return replace(head, alone=self._scripted(self._name_value(name, (), name.position), rest))
 
     def _derivative_order(self, name: Name, scripts: tuple[tuple[Any, ...], ...]) -> Head | None:
         """`\\psi^{(1)}(x)`, `f^{(2)}(x)`: a function's n-th derivative, written as a layer index on its name."""
@@ -1174,6 +1188,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         return Name(str(token), _token_position(token), letter=True)
 
     def greek(self, meta: Meta, token: Token) -> Name:
+        """`\\sigma` or a Greek letter typed as Unicode: the name it stands for."""
         text = str(token)
         if text.startswith("\\"):
             return Name(text[1:], _token_position(token))
@@ -1270,6 +1285,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         return self._noted(matrices.hadamard(self._v(left), self._v(value), _token_position(sign)), note)
 
     def indicator(self, meta: Meta, token: Token, *parts: Any) -> sp.Expr:
+        """`\\mathbb{1}[Z > 0]` of a matrix (a ReLU's pattern), or the indicator of a comparison of numbers."""
         left, relation, right = parts[-3:]  # after `_` in \mathbf{1}_{Z > 0}
         value, bound = self._v(self._unnote(left)[0]), self._v(self._unnote(right)[0])
         if not matrices.is_matrix(value) and not matrices.is_matrix(bound):  # \mathbb{1}(x > 0) of a number
@@ -1320,6 +1336,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         return sp.Piecewise(*pieces)
 
     def case(self, meta: Meta, value: Any, *rest: Any) -> tuple[sp.Expr, sp.Basic]:
+        """One row of cases: its value and its condition."""
         condition = [r for r in rest if not isinstance(r, Token)][-1]  # after the separator, before a comma
         return self._v(self._unnote(value)[0]), condition
 
