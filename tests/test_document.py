@@ -301,3 +301,17 @@ def test_a_single_reading_is_shown_when_the_other_cannot_be_read() -> None:
     (checked,) = check_files_text("# D\n\n$$\\frac{d}{dx} x^2 = 2 max(x, 0) + 2 min(x, 0)$$\n")
     ((read, _),) = checked.results
     assert "'max' read as the function max" in read.derivation.steps[-1].read_as
+
+
+ENTRIES_OF_A_FAMILY = [  # (formula, verdicts): x_1 is the entry x[1] of the family a sum to a symbolic size adds up
+    ("\\frac{d}{dx_1}\\sum_{j=1}^{n} x_j^2 = 2x_1", ["proved", "proved"]),  # it was refuted: x_1 apart from x[1]
+    ("\\frac{d}{dx_1}\\sum_{j=1}^{n} x_j^2 = 3x_1", ["proved", "refuted"]),
+    ("\\frac{d}{dx_2}\\sum_{j=1}^{n} x_j^3 = 3x_1^2", ["proved", "refuted"]),
+]
+
+
+@pytest.mark.parametrize(("formula", "verdicts"), ENTRIES_OF_A_FAMILY)
+def test_an_entry_written_with_a_number_is_the_familys(formula: str, verdicts: list[str]) -> None:
+    (checked,) = check_files_text(f"# D\n\n```where\nn positive integer\nx_i in (0, 1)\n```\n\n$${formula}$$\n")
+    ((_, result),) = checked.results
+    assert [s.verdict.verdict for s in result.steps] == verdicts

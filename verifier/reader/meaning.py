@@ -1151,6 +1151,10 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             return matrices.element(named, tuple(p.value for p in parts[1:]), position)
         if any(p.value.free_symbols & self._index_symbols() for p in parts):
             return sp.Indexed(sp.IndexedBase(base, real=True), *(p.value for p in parts))
+        if self.names.sizes and len(parts) == 1 and parts[0].value.is_Integer and not self.names.is_declared(full):
+            # x_1 where sums run to a symbolic size: the entry x[1] of the family the sums add up, not a symbol
+            # apart (d/dx_1 of \sum_j x_j^2 is 2 x_1, not 0)
+            return sp.Indexed(sp.IndexedBase(base, real=True), parts[0].value)
         if self.names.is_declared(full):
             return self.names.symbol(full)
         if full == "e" and self.names.euler:
