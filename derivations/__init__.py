@@ -10,18 +10,12 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from derivations import (
-    note_004_calculus,
-    note_004_network,
-)
+from derivations import note_004_calculus
 from verifier.model import Derivation
 from verifier.reader.document import read_file
 
 HERE = Path(__file__).resolve().parent
-PYTHON = (
-    note_004_calculus,
-    note_004_network,
-)
+PYTHON = (note_004_calculus,)
 
 
 class CorpusError(RuntimeError):

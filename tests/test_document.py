@@ -315,3 +315,50 @@ def test_an_entry_written_with_a_number_is_the_familys(formula: str, verdicts: l
     (checked,) = check_files_text(f"# D\n\n```where\nn positive integer\nx_i in (0, 1)\n```\n\n$${formula}$$\n")
     ((_, result),) = checked.results
     assert [s.verdict.verdict for s in result.steps] == verdicts
+
+
+DISPLAYED_DEFINITIONS = [  # (where block, blocks, each derivation's verdicts): what display blocks define
+    # a function written with its variables in brackets (it was read as the product L lambda: a false refutation)
+    ("\\lambda > 0\nx > 0", ["L(\\lambda) = \\lambda e^{-\\lambda x}", "\\frac{d}{d\\lambda}\\ln L(\\lambda) = "
+                             "\\frac{1}{\\lambda} - x"], [["proved", "proved"]]),
+    ("\\lambda > 0\nx > 0", ["L(\\lambda) = \\lambda e^{-\\lambda x}", "\\frac{d}{d\\lambda}\\ln L(\\lambda) = "
+                             "\\frac{1}{\\lambda} + x"], [["proved", "refuted"]]),
+    ("x real", ["f(x) = x^2", "f'(x) = 2x"], [["proved"]]),
+    ("x real", ["f(x) = x^2", "f'(x) = 3x"], [["refuted"]]),
+    ("x real", ["g(x) = x^3 \\Rightarrow g'(x) = 3x^2"], [["proved"]]),
+    ("x real", ["g(x) = x^3 \\Rightarrow g'(x) = 3x"], [["refuted"]]),
+    ("\\mu real\n\\sigma > 0\nx real", ["\\ell(\\mu, \\sigma) = -\\log \\sigma - \\frac{(x - \\mu)^2}{2\\sigma^2}",
+                                        "\\frac{\\partial \\ell}{\\partial \\mu} = \\frac{x - \\mu}{\\sigma^2}"],
+     [["proved"]]),
+    ("\\mu real\n\\sigma > 0\nx real", ["\\ell(\\mu, \\sigma) = -\\log \\sigma - \\frac{(x - \\mu)^2}{2\\sigma^2}",
+                                        "\\frac{\\partial \\ell}{\\partial \\mu} = \\frac{\\mu - x}{\\sigma^2}"],
+     [["refuted"]]),
+    # a definition whose summed index is also a declared free index reads once, k summed
+    ("K = 2\nindices k from 1 to K\ns_1, s_2 real", ["J = -\\sum_{k=1}^{K}\\log\\sigma(-s_k)",
+                                                    "\\frac{\\partial J}{\\partial s_k} = \\sigma(s_k)"], [["proved"]]),
+    ("K = 2\nindices k from 1 to K\ns_1, s_2 real", ["J = -\\sum_{k=1}^{K}\\log\\sigma(-s_k)",
+                                                    "\\frac{\\partial J}{\\partial s_k} = \\sigma(-s_k)"],
+     [["refuted"]]),
+    # backprop's chain rule through defined names, three links (it raised inside SymPy: a derivative in tanh(z))
+    ("b real\nz = 2b\na = \\tanh(z)\nL = a^2", ["\\frac{\\partial L}{\\partial b} = \\frac{\\partial L}{\\partial a}"
+                                              "\\cdot\\frac{\\partial a}{\\partial z}\\cdot\\frac{\\partial z}"
+                                              "{\\partial b} = 4 a (1 - a^2)"], [["proved", "proved"]]),
+    ("b real\nz = 2b\na = \\sin(z)\nL = a^2 + z", ["\\frac{\\partial L}{\\partial b} = \\frac{\\partial L}{\\partial a}"
+                                                 "\\cdot\\frac{\\partial a}{\\partial z}\\cdot\\frac{\\partial z}"
+                                                 "{\\partial b}"], [["refuted"]]),  # L also holds z: the sum is missed
+]
+
+
+@pytest.mark.parametrize(("where", "blocks", "verdicts"), DISPLAYED_DEFINITIONS)
+def test_what_a_display_defines_reads_in_the_blocks_after_it(where: str, blocks: list[str],
+                                                              verdicts: list[list[str]]) -> None:
+    text = f"# D\n\n```where\n{where}\n```\n\n" + "".join(f"$${b}$$\n\n" for b in blocks)
+    (checked,) = check_files_text(text)
+    assert checked.document.errors == ()
+    assert [[s.verdict.verdict for s in result.steps] for _, result in checked.results] == verdicts
+
+
+def test_a_function_written_inside_a_longer_first_expression_stays_letters_and_is_listed() -> None:
+    (checked,) = check_files_text("# D\n\n```where\nx real\n```\n\n$$L(x) + 1 = x + 1$$\n")
+    ((read, _),) = checked.results
+    assert "L" in read.undeclared

@@ -231,11 +231,11 @@ REFUSED = [
     (r"\boxed{x = = y}", "nothing between two '=' signs"),
     (r"\map {x^2} {y}", "applies a function"),
     (r"{\cal{l}}_1(x)", "unknown macro \\cal"),  # the macro as written, not letters run together
-    (r"x_1 + \cdots + x_3", "unknown macro \\cdots"),  # not \cdot then s
+    (r"x_1 + \cdots + x_3", "\\cdots is read only in a tuple"),  # not \cdot then s
     (r"W^(2) a^(1)", "a power or a layer index"),  # plain text's x^(1/2) is a power; W^(2) could be either
     (r"x^(n)", "a power or a layer index"),
     (r"\sqrt3.5", "TeX takes one digit here"),
-    (r"x_1 + \dots + x_3", "unknown macro \\dots"),  # not \dot{s}
+    (r"x_1 + \dots + x_3", "\\dots is read only in a tuple"),  # not \dot{s}
     (r"\sqrt 36", "TeX takes one digit here"),  # TeX's \sqrt{3} 6, seldom what was meant
     (r"\frac{1}23", "TeX takes one digit here"),
     (r"dy_1/dx", "d.../d... reads as a derivative only as"),  # not y_1/x, with d cancelled

@@ -314,3 +314,88 @@ def test_a_matrix_defined_in_terms_of_itself_is_refused() -> None:
     text = "# C\n\n```where\nW \\in \\mathbb{R}^{n \\times n}\nZ = Z W\n```\n\n$$Z = Z$$\n"
     (error,) = read_text(text, "c.md").errors
     assert "defined in terms of itself" in error.message and error.line == 5
+
+
+TUPLE = r"""Z \in \mathbb{R}^{1 \times k}
+y \in \mathbb{R}^{1 \times k}
+z_r = Z_{1r}
+constraint: y \mathbf{1} = \mathbf{1}
+\hat{y} = \operatorname{softmax}(Z)
+L = - \sum_{i=1}^k y_i \log \hat{y}_i
+"""
+WRITTEN_AS_TUPLE = TUPLE.replace("Z \\in \\mathbb{R}^{1 \\times k}\n", "Z = (z_1, \\dots, z_k)\n").replace(
+    "z_r = Z_{1r}\n", "").replace("y \\in \\mathbb{R}^{1 \\times k}", "y = (y_1, y_2, \\ldots, y_k)")
+
+
+@pytest.mark.parametrize(("where", "line", "verdict"), [
+    (TUPLE, r"\frac{\partial L}{\partial Z} = \left(\frac{\partial L}{\partial z_r} \right)_{r \in \{1, \dots, k\}}",
+     "proved"),
+    (TUPLE, r"\frac{\partial L}{\partial Z} = (\hat{y}_r - y_r)_{r=1}^{k}", "proved"),
+    (TUPLE, r"\frac{\partial L}{\partial Z} = (\hat{y}_r - y_r)_{r \in [k]}", "proved"),
+    (TUPLE, r"\frac{\partial L}{\partial Z} = (\hat{y}_r - y_r)_{r \in \{1, 2, \dots, k\}}", "proved"),
+    (WRITTEN_AS_TUPLE, r"\frac{\partial L}{\partial Z} = (\hat{y}_r - y_r)_{r=1}^{k} = \hat{y} - y", "proved"),
+    # planted: the sign, an entry for another index, a tuple one entry short (a shape error)
+    (TUPLE, r"\frac{\partial L}{\partial Z} = (y_r - \hat{y}_r)_{r=1}^{k}", "refuted"),
+    (TUPLE, r"\frac{\partial L}{\partial Z} = (\hat{y}_1 - y_r)_{r=1}^{k}", "refuted"),
+    (TUPLE, r"\frac{\partial L}{\partial Z} = (\hat{y}_r - y_r)_{r \in \{2, \dots, k\}}", "refuted"),
+])
+def test_a_row_written_as_the_tuple_of_its_entries(where: str, line: str, verdict: str) -> None:
+    document = read_text(f"# T\n\n```where\n{where}```\n\n$${line}$$\n", "tuple.md")
+    assert document.errors == ()
+    result = verify(document.derivations[0].derivation, 5.0)
+    *first, step = result.steps
+    assert all(s.verdict.verdict == "proved" for s in first)
+    assert step.verdict.verdict == verdict, step.verdict
+    if verdict == "refuted":
+        example = step.verdict.counterexample
+        assert step.verdict.shape_error or (example is not None and example.bound)
+
+
+DIAGRAM = r"""X \in \mathbb{R}^{n \times 3}
+W_1 \in \mathbb{R}^{3 \times 10}
+b \in \mathbb{R}^{1 \times 10}
+W_2 \in \mathbb{R}^{10 \times 6}
+Z_1 = X W_1 + b
+"""
+
+
+@pytest.mark.parametrize(("line", "verdict", "said"), [
+    (r"Z_1^{n \times 10} = X W_1^{3 \times 10} + b^{1 \times 10}", "proved", None),
+    (r"Z_1 = Z_1^{n \times 6}", "refuted", "Z_1 is n x 10, but the line labels it Z_1^{n x 6}"),
+    (r"Z_1 W_2 = Z_1 W_2^{10 \times 7}", "refuted", "W_2 is 10 x 6, but the line labels it W_2^{10 x 7}"),
+    # number sizes that do not fit, which SymPy refuses to build: refuted as written, not an internal error
+    (r"Z_1 W_2 = Z_1 W_1", "refuted", "Z_1 (n x 10) times W_1 (3 x 10) does not conform"),
+    (r"Z_1 = X W_1 + W_2", "refuted", "X W_1 (n x 10) plus W_2 (10 x 6): the shapes differ"),
+    (r"Z_1 = Z_1 \odot W_2", "refuted", "Z_1 (n x 10) times elementwise W_2 (10 x 6): the shapes differ"),
+])
+def test_a_shape_written_as_a_superscript_is_checked(line: str, verdict: str, said: str | None) -> None:
+    document = read_text(f"# D\n\n```where\n{DIAGRAM}```\n\n$${line}$$\n", "diagram.md")
+    assert document.errors == ()
+    (step,) = verify(document.derivations[0].derivation, 5.0).steps
+    assert step.verdict.verdict == verdict, step.verdict
+    assert said is None or said in step.verdict.shape_error
+
+
+@pytest.mark.parametrize(("where", "line", "message"), [
+    (TUPLE, r"\frac{\partial L}{\partial Z} = z_{r=1}^{k}", "after the bracketed entry"),
+    (TUPLE, r"\frac{\partial L}{\partial Z} = (z_r)_{r \in \{1, 3, \dots, k\}}", "counts up by one"),
+    (TUPLE, r"\frac{\partial L}{\partial Z} = (Z)_{r=1}^{k}", "numbers as entries"),
+    (TUPLE, r"y_1 + \dots + y_k = 1", "write a sum of terms"),
+    (DIAGRAM, r"x^{2 \times 3} = x^6", "on a number"),
+    (DIAGRAM, r"Z_1 = Z_1^{m \times 10}", "m in a shape"),
+])
+def test_tuples_and_shape_labels_it_cannot_read_are_located_errors(where: str, line: str, message: str) -> None:
+    (error,) = read_text(f"# T\n\n```where\n{where}```\n\n$${line}$$\n", "tuple.md").errors
+    assert message in error.message and error.column > 1, error.message
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    (r"Z = (z_1, z_3, \dots, z_k)", "counts one family from 1"),
+    (r"Z = (z_1, \dots, w_k)", "counts one family from 1"),
+    (r"Z = (z_1, z_2, z_3)", ""),  # no \dots: an ordinary definition, read by the formula reader
+    (r"y = (z_1, \dots, z_k)", "declared otherwise"),  # y is a 1 x k row already, z names its entries: fine below
+])
+def test_a_row_defined_as_a_tuple_in_a_where_block(line: str, message: str) -> None:
+    where = "y \\in \\mathbb{R}^{2 \\times k}\n" + line + "\n"
+    errors = read_text(f"# T\n\n```where\n{where}```\n\n$$x = x$$\n", "tuple.md").errors
+    assert (message in errors[0].message) if message else errors, errors

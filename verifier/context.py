@@ -157,14 +157,15 @@ def _prepared(
 def expand_definitions(expr: sp.Expr, definitions: tuple[tuple[sp.Symbol, sp.Expr], ...]) -> sp.Expr:
     """Replace defined symbols by their meaning, as `subs` would, but fast where that is safe.
 
-    A derivative in a defined symbol (dL/dyhat_i) is taken first, when nothing else in it depends on
-    that symbol; then, if no derivative or substitution binds a defined symbol any more, one
-    `xreplace` with the fully expanded definitions does what a chain of `subs` calls would do.
+    A derivative in a defined symbol (dL/da with a = tanh(z)) is taken first, as backprop takes it:
+    what it differentiates written out down to that symbol, which is held as the variable; then, if
+    no derivative or substitution binds a defined symbol any more, one `xreplace` with the fully
+    expanded definitions does what a chain of `subs` calls would do.
     """
     defined = {s for s, _ in definitions}
     expr = expr.replace(
-        lambda e: isinstance(e, sp.Derivative) and _differentiable_early(e, definitions),
-        lambda e: e.doit(),
+        lambda e: isinstance(e, sp.Derivative) and set(e.variables) <= defined,
+        lambda e: _held_derivative(e, definitions),
     )
     resolved = _resolved(definitions)
     if resolved is not None and not _binds(expr, defined):
@@ -177,29 +178,18 @@ def expand_definitions(expr: sp.Expr, definitions: tuple[tuple[sp.Symbol, sp.Exp
     return expr
 
 
-def _differentiable_early(derivative: sp.Derivative, definitions: tuple[tuple[sp.Symbol, sp.Expr], ...]) -> bool:
-    meaning = dict(definitions)
-    variables = set(derivative.variables)
-    if not variables <= set(meaning):
-        return False
-    return not any(
-        variables & _depends_on(symbol, definitions) for symbol in derivative.expr.free_symbols if symbol in meaning
-    )
-
-
-@memoised(4096)
-def _depends_on(symbol: sp.Symbol, definitions: tuple[tuple[sp.Symbol, sp.Expr], ...]) -> frozenset[sp.Symbol]:
-    """Every symbol `symbol` depends on, through the definitions."""
-    meaning = dict(definitions)
-    seen: set[sp.Symbol] = set()
-    todo = [symbol]
-    while todo:
-        for found in meaning[todo.pop()].free_symbols:
-            if found not in seen:
-                seen.add(found)
-                if found in meaning:
-                    todo.append(found)
-    return frozenset(seen)
+def _held_derivative(derivative: sp.Derivative, definitions: tuple[tuple[sp.Symbol, sp.Expr], ...]) -> sp.Expr:
+    """dL/da with a defined: L written out with every definition but those of the variables, then differentiated
+    (a held as the variable, as backprop's partial derivatives are)."""
+    held = set(derivative.variables)
+    kept = {symbol: value for symbol, value in definitions if symbol not in held}
+    expr = derivative.expr
+    for _ in range(len(kept) + 1):
+        expanded = expr.xreplace(kept)
+        if expanded == expr:
+            break
+        expr = expanded
+    return sp.Derivative(expr, *derivative.variable_count).doit()
 
 
 def _resolved(definitions: tuple[tuple[sp.Symbol, sp.Expr], ...]) -> dict[sp.Symbol, sp.Expr] | None:

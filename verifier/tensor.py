@@ -201,6 +201,53 @@ class EntryMatrix(sp.MatrixExpr):
         return value.xreplace({s: at + first for s, at, first in zip(indices, (i, j), firsts, strict=True)})
 
 
+class ShapeClaim(sp.MatrixExpr):
+    """`Z_2^{n \\times 1}` as a diagram labels a matrix, where Z_2 has another shape: a shape error as written."""
+
+    def __new__(cls, matrix: sp.MatrixExpr, rows: sp.Expr, cols: sp.Expr) -> ShapeClaim:
+        return sp.Basic.__new__(cls, matrix, sp.sympify(rows), sp.sympify(cols))
+
+    @property
+    def shape(self) -> tuple[sp.Expr, sp.Expr]:
+        return self.args[1], self.args[2]
+
+    def _entry(self, i: sp.Expr, j: sp.Expr, **kwargs: object) -> sp.Expr:
+        return self.args[0][i, j]
+
+    def describe(self) -> str:
+        """What is wrong with the label, in words."""
+        matrix = self.args[0]
+        return (f"{shown(matrix)} is {shape_text(matrix.shape)}, but the line labels it "
+                f"{shown(matrix)}^{{{shape_text(self.shape)}}}")
+
+
+class Mismatched(sp.MatrixExpr):
+    """Matrices combined as a line writes them though their sizes, numbers, do not fit (A W with A n x 10 and W
+    3 x 10), which SymPy refuses to build: kept as written, to be refuted as a shape error."""
+
+    def __new__(cls, operation: str | Str, *operands: sp.MatrixExpr) -> Mismatched:
+        return sp.Basic.__new__(cls, operation if isinstance(operation, Str) else Str(operation), *operands)
+
+    @property
+    def operation(self) -> str:
+        """"times", "plus" or "times elementwise"."""
+        return self.args[0].name
+
+    @property
+    def shape(self) -> tuple[sp.Expr, sp.Expr]:
+        operands = self.args[1:]
+        return (operands[0].shape[0], operands[-1].shape[1]) if self.operation == "times" else operands[0].shape
+
+
+def combined(operation: str, build: Callable[..., sp.MatrixExpr], *operands: sp.MatrixExpr) -> sp.MatrixExpr:
+    """`build(*operands)` (a product, a sum, an elementwise product), or the operands kept as `Mismatched` when
+    their number sizes do not fit."""
+    try:
+        return build(*operands)
+    except sp.ShapeError:
+        return Mismatched(operation, *operands)
+
+
 @dataclass(frozen=True)
 class Unpaired:
     """Why the two sides of a step cannot be set side by side as matrices."""
@@ -311,7 +358,7 @@ def in_index_notation(expr: object) -> bool:
                                      if isinstance(node, sp.MatrixExpr))
     if not isinstance(expr, sp.MatrixExpr) or isinstance(expr, sp.MatrixBase):
         return False
-    if expr.has(Gradient, VectorJacobian, Jacobian, Loss, Softmax, Indicator, Elementwise):
+    if expr.has(Gradient, VectorJacobian, Jacobian, Loss, Softmax, Indicator, Elementwise, ShapeClaim, Mismatched):
         return True
     return any(not d.is_Integer for m in expr.atoms(sp.MatrixSymbol) for d in m.shape)
 
@@ -332,6 +379,14 @@ class _Shown(StrPrinter):
 
     def _print_OneMatrix(self, expr: sp.OneMatrix) -> str:
         return "1"
+
+    def _print_Mismatched(self, expr: Mismatched) -> str:
+        joint = {"times": " ", "plus": " + "}.get(expr.operation, " * ")
+        return joint.join(f"({self._print(a)})" if isinstance(a, sp.MatAdd | sp.MatMul | Mismatched) else self._print(a)
+                          for a in expr.args[1:])
+
+    def _print_ShapeClaim(self, expr: ShapeClaim) -> str:
+        return f"{self._print(expr.args[0])}^{{{shape_text(expr.shape)}}}"
 
     def _print_Gradient(self, expr: Gradient) -> str:
         return f"d{self._print(expr.function)}/d{self._print(expr.variable)}"
@@ -358,8 +413,8 @@ def shown(expr: sp.Basic) -> str:
 
 
 def shape_text(shape: tuple[sp.Expr, sp.Expr]) -> str:
-    """`n x 3`."""
-    return f"{shape[0]} x {shape[1]}"
+    """`n x 3`, `1 x (k - 1)`."""
+    return " x ".join(str(size) if size.is_Atom else f"({size})" for size in shape)
 
 
 def same_size(a: sp.Expr, b: sp.Expr) -> bool:
@@ -373,6 +428,9 @@ def shape_problem(expr: sp.Basic) -> str | None:
     tensor = next((node for node in sp.preorder_traversal(expr) if isinstance(node, Jacobian)), None)
     if tensor is not None:  # said first: its own words, not a product it seems not to fit
         return f"shape error: {tensor.describe()}"
+    claim = next((node for node in sp.preorder_traversal(expr) if isinstance(node, ShapeClaim)), None)
+    if claim is not None:
+        return f"shape error: {claim.describe()}"
     return _operand_problem(expr) or index_problem(expr)
 
 
@@ -406,20 +464,29 @@ def _operand_problem(expr: sp.Basic) -> str | None:
     """A product that does not conform, a sum or elementwise product of unequal shapes, a matrix-by-matrix
     derivative used as a matrix."""
     for node in sp.preorder_traversal(expr):
-        if isinstance(node, sp.MatMul):
-            factors = [a for a in node.args if isinstance(a, sp.MatrixExpr)]
-            for left, right in itertools.pairwise(factors):
-                if not same_size(left.shape[1], right.shape[0]):
-                    return (f"shape error: {shown(left)} ({shape_text(left.shape)}) times {shown(right)} "
-                            f"({shape_text(right.shape)}) does not conform ({left.shape[1]} columns against "
-                            f"{right.shape[0]} rows)")
-        if isinstance(node, sp.MatAdd | sp.HadamardProduct):
-            operation = "plus" if isinstance(node, sp.MatAdd) else "times elementwise"
-            for left, right in zip(node.args, node.args[1:], strict=False):
-                if not all(same_size(a, b) for a, b in zip(left.shape, right.shape, strict=True)):
-                    return (f"shape error: {shown(left)} ({shape_text(left.shape)}) {operation} {shown(right)} "
-                            f"({shape_text(right.shape)}): the shapes differ")
+        operation, operands = _operation(node)
+        for left, right in itertools.pairwise(operands):
+            if operation == "times" and not same_size(left.shape[1], right.shape[0]):
+                return (f"shape error: {shown(left)} ({shape_text(left.shape)}) times {shown(right)} "
+                        f"({shape_text(right.shape)}) does not conform ({left.shape[1]} columns against "
+                        f"{right.shape[0]} rows)")
+            if operation != "times" and not all(same_size(a, b) for a, b in zip(left.shape, right.shape, strict=True)):
+                return (f"shape error: {shown(left)} ({shape_text(left.shape)}) {operation} {shown(right)} "
+                        f"({shape_text(right.shape)}): the shapes differ")
     return None
+
+
+def _operation(node: sp.Basic) -> tuple[str, list[sp.MatrixExpr]]:
+    """How a node combines matrices ("times", "plus", "times elementwise") and its matrix operands."""
+    if isinstance(node, Mismatched):
+        return node.operation, list(node.args[1:])
+    if isinstance(node, sp.MatMul):
+        return "times", [a for a in node.args if isinstance(a, sp.MatrixExpr)]
+    if isinstance(node, sp.MatAdd):
+        return "plus", list(node.args)
+    if isinstance(node, sp.HadamardProduct):
+        return "times elementwise", list(node.args)
+    return "", []
 
 
 def scalar_form(expr: sp.Expr) -> sp.Expr:

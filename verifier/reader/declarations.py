@@ -50,7 +50,7 @@ SPACES = {("R", ""): "real", ("R", "positive"): "positive", ("R", "negative"): "
 LESS = ("<", "\\lt", "\\le", "\\leq", "\\leqslant", "<=", "\u2264")
 COMMENT = re.compile(r"(?:^|\s)#|(?<!\\)%")
 WORD = re.compile(r"\\(?:text|operatorname|mathrm|textrm|mathit)\s*\{\s*([A-Za-z][A-Za-z0-9]*)\s*\}")
-ENTRY_NAME = re.compile(r"([A-Za-z])_\{\s*([a-z])\s*([a-z])?\s*\}")  # a_{ij}: a name for the entries of a matrix
+ENTRY_NAME = re.compile(r"([A-Za-z])_(?:([a-z])|\{\s*([a-z])\s*([a-z])?\s*\})")  # a_{ij}, z_r: names for entries
 SIZE_TEXT = re.compile(r"[0-9]+|[A-Za-z](?:_\{?[A-Za-z0-9]\}?)?")  # a matrix's size: a number or a letter
 BARE = Names(euler=False, builtins=False)  # where names are read with no meaning attached: `\sigma` is a name there
 BOX = 6  # an unbounded side is sampled this far from the other (0 < x: (0, 6), as `x positive`)
@@ -303,12 +303,28 @@ class _Declare(Transformer):
 
     def definition(self, name: Token, formula: Token) -> Declarations:
         entries = ENTRY_NAME.fullmatch(str(name).strip())
-        if entries is not None and self.scope.has_matrices:  # a_{ij} = A_{ij}: a's entries are A's
-            return self._entries_named(entries.group(1), entries.group(2) + (entries.group(3) or ""), formula)
+        if entries is not None and self.scope.has_matrices:  # a_{ij} = A_{ij}, z_r = Z_{3r}: entries of a matrix
+            letters = "".join(g or "" for g in entries.groups()[1:])
+            named = self._entries_named(entries.group(1), letters, formula, braced=entries.group(2) is None)
+            if named is not None:
+                return named
         free = {r.index.name: r.index for r in self.declared.index_ranges}
         if free:  # s_j = ... with j running to a symbolic size: s[j] is defined, for every j
             return self._defined_entry(name, formula, free)
         return self._with_entry(name, formula, self._defined(name, formula, None))
+
+    def tuple_definition(self, name: Token, entries: Token) -> Declarations:
+        """`Z_3 = (z_1, \\dots, z_k)`: Z_3 is a row of k numbers (a matrix 1 x k), z_r its entry r."""
+        base, size = _entry_family(str(entries), entries.column)
+        matrix_name = _name(name)
+        if not self.scope.is_declared(matrix_name):
+            self.scope = self.scope.with_matrix(matrix_name, sp.Integer(1), size, MATRIX_ENTRY_DOMAIN)
+        matrix = self.scope.symbol(matrix_name)
+        wanted = (1, self.scope.size(size.name) if isinstance(size, sp.Symbol) else size)
+        if not isinstance(matrix, sp.MatrixSymbol) or tuple(matrix.shape) != wanted:
+            raise ParseError(f"{name} = (...) writes a row of entries: {name} is declared otherwise", 1, name.column)
+        self.scope = self.scope.with_entries_of(base, matrix)
+        return self.declared.but(names=self.scope)
 
     def square_definition(self, name: Token, square: Token, formula: Token) -> Declarations:
         """`\\sigma^2 = v`: sigma is the non-negative square root of v (a standard deviation from its variance)."""
@@ -321,12 +337,15 @@ class _Declare(Transformer):
         return declared.but(names=self.scope.with_definition(symbol, sp.sqrt(value)),
                             conventions=(*declared.conventions, (symbol.name, said)))
 
-    def _entries_named(self, base: str, letters: str, formula: Token) -> Declarations:
-        """`a_{ij} = A_{ij}`: the entries a_{kj}, a_{ik} ... of the lines are those of the matrix A."""
+    def _entries_named(self, base: str, letters: str, formula: Token, braced: bool) -> Declarations | None:
+        """`a_{ij} = A_{ij}`: the entries a_{kj}, a_{ik} ... of the lines are those of the matrix A (None: `z_r = ...`
+        without braces and not an entry, an ordinary definition)."""
         value = _within(formula.column, lambda: self._expression(str(formula)))
         matrix = value.parent if isinstance(value, MatrixElement) else None
+        if matrix is None and not braced:
+            return None
         wanted = tuple(sp.Symbol(c) - 1 for c in letters)
-        if not isinstance(matrix, sp.MatrixSymbol) or (value.i, value.j)[:len(letters)] != wanted:
+        if not isinstance(matrix, sp.MatrixSymbol) or _running_indices(value, len(letters)) != wanted:
             raise ParseError(f"{base}_{{{letters}}} = ... names the entries of a declared matrix, as in "
                              f"{base}_{{{letters}}} = {base.upper()}_{{{letters}}}", 1, formula.column)
         self.scope = self.scope.with_entries_of(base, matrix)
@@ -444,6 +463,42 @@ def _element(text: str, names: Names, indices: dict[str, int | sp.Symbol] | None
     if len(elements) != 1 or elements[0].expr is None:
         raise ParseError(f"'{text}' is not one formula")
     return elements[0]
+
+
+def _entry_family(text: str, column: int) -> tuple[str, sp.Expr]:
+    """The family and the length of a tuple `(z_1, \\dots, z_k)`: its entries are z_1 (then z_2) up to z_k."""
+    inside = re.sub(r"^\s*(\\left\s*)?\(|(\\right\s*)?\)\s*$", "", text)
+    parts = [p.strip() for p in inside.split(",")]
+    dots = [i for i, p in enumerate(parts) if re.fullmatch(r"\\[lc]?dots", p)]
+    if len(dots) != 1 or dots[0] != len(parts) - 2 or not 1 <= dots[0] <= 2:
+        raise ParseError("a row as a tuple is written (z_1, \\dots, z_k) or (z_1, z_2, \\dots, z_k)", 1, column)
+    entries = [_indexed_entry(p, column) for i, p in enumerate(parts) if i != dots[0]]
+    bases = {str(e.base.label) for e in entries}
+    numbers = [e.indices[0] for e in entries[:-1]]
+    if len(bases) != 1 or numbers != list(range(1, len(numbers) + 1)):
+        raise ParseError("a row as a tuple counts one family from 1: (z_1, \\dots, z_k)", 1, column)
+    last = entries[-1].indices[0]
+    if not (isinstance(last, sp.Symbol) or (last.is_Integer and last >= len(numbers))):
+        raise ParseError("a tuple's last entry is numbered by a size, a letter or a number", 1, column)
+    return bases.pop(), last
+
+
+def _indexed_entry(text: str, column: int) -> sp.Indexed:
+    """One entry of a tuple, `z_1` or `\\hat{y}_k`, as the family's entry (its one index a number or a letter)."""
+    letters = {c: sp.Symbol(c) for c in text if c.isalpha() and c.islower()}
+    probe = Names(euler=False, builtins=False).with_size("n")  # with a size, an entry z_1 is the family's z[1]
+    entry = _within(column, lambda: _expression(text, probe, letters))
+    if not isinstance(entry, sp.Indexed) or len(entry.indices) != 1:
+        raise ParseError(f"{text} is not an entry of a family, as z_1 or z_k", 1, column)
+    return entry
+
+
+def _running_indices(entry: MatrixElement, count: int) -> tuple[sp.Expr, ...]:
+    """The indices of an entry that run, as many as a name has letters: a vector's one (the column of a row)."""
+    rows, cols = entry.parent.shape
+    if count == 1 and rows == 1 and cols != 1:
+        return (entry.j,)
+    return (entry.i, entry.j)[:count]
 
 
 def _within(column: int, read: Callable[[], T]) -> T:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from verifier.budget import BudgetExceeded, budgets_available, time_limit
 from verifier.domains import natural_domains
@@ -225,8 +226,12 @@ def _read_block(block: Block, declared: Declarations, variable: sp.Symbol | None
 
 
 def _column(chains: list[Chain]) -> Chain:
-    """The chains read for each assignment of the free indices, as one chain of column matrices."""
+    """The chains read for each assignment of the free indices, as one chain of column matrices; a chain that reads
+    the same for every assignment (`J = -\\sum_{k=1}^{K} ...`, its k summed) as itself."""
     first = chains[0]
+    if all([(e.expr, e.label) for e in chain.elements] == [(e.expr, e.label) for e in first.elements]
+           for chain in chains):
+        return replace(first, undeclared=frozenset().union(*(chain.undeclared for chain in chains)))
     elements = []
     for index, element in enumerate(first.elements):
         entries = [chain.elements[index] for chain in chains]
@@ -263,16 +268,25 @@ class _Drafts:
     def read(self, block: Block) -> None:
         """Read `block` and add its elements to the derivation it continues or starts."""
         variable = self.current.variable if self.current is not None else None
-        chain, notes = _read_block(block, self.declared, variable if isinstance(variable, sp.Symbol) else None)
-        for statement in _statements(chain):
+        symbol = variable if isinstance(variable, sp.Symbol) else None
+        chain, notes = _read_block(block, self.declared, symbol)
+        statements = _statements(chain)
+        for index, statement in enumerate(statements):
+            functions = self.declared.names.functions
             statement = self.defined(statement)
+            if self.declared.names.functions != functions and index + 1 < len(statements):
+                chain, notes = _read_block(block, self.declared, symbol)  # what follows, with the function known
+                statements[index + 1:] = _statements(chain)[index + 1:]
             if statement.elements:
                 self.extend(statement, notes, block)
 
     def defined(self, chain: Chain) -> Chain:
-        """`y = x^2` with y declared nowhere defines y (for `\\frac{dy}{dx}` later) and is not itself a step."""
+        """`y = x^2` with y declared nowhere defines y (for `\\frac{dy}{dx}` later) and is not itself a step; so does
+        `L(\\lambda) = ...` the function L."""
         first = chain.elements[0]
         names = self.declared.names
+        if not chain.continues and len(chain.elements) > 1 and isinstance(first.expr, AppliedUndef):
+            return self.defined_function(chain)
         if chain.continues or len(chain.elements) < 2 or not isinstance(first.expr, sp.Symbol):
             return chain
         if names.is_declared(first.expr.name) or first.expr.name in ("e", "pi"):
@@ -285,6 +299,18 @@ class _Drafts:
                                           conventions=(*self.declared.conventions, *said))
         rest = chain.elements[1:] if len(chain.elements) > 2 else ()
         return Chain(rest, False, chain.undeclared - {first.expr.name}, chain.dangling)
+
+    def defined_function(self, chain: Chain) -> Chain:
+        """`L(\\lambda) = \\lambda e^{-\\lambda x}`: the function L of its variables, for the lines after it."""
+        call, meaning = chain.elements[0].expr, chain.elements[1].expr
+        name = type(call).__name__
+        if meaning is None or meaning.has(call.func):
+            raise ParseError(f"{name}(...) = ... defines {name}: write what it equals, without {name} itself",
+                             chain.elements[0].line, chain.elements[0].column)
+        names = self.declared.names.with_function(name, sp.Lambda(call.args, meaning))
+        self.declared = self.declared.but(names=names)
+        rest = chain.elements[1:] if len(chain.elements) > 2 else ()
+        return Chain(rest, False, chain.undeclared - {name}, chain.dangling)
 
     def extend(self, chain: Chain, notes: dict[int, str], block: Block) -> None:
         """Add a block's chain: to the derivation it continues, or to the one its label names, or to a new one."""

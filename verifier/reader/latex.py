@@ -61,6 +61,7 @@ READABLE = {
     "PLAIN_FRACTION": "dy/dx", "NABLA": "\\nabla", "LEAD": "\\therefore",
     "LAYER": "a layer index ^{(l)}", "TRANSPOSE": "^\\top", "PRIME": "'", "BANG": "!", "APPROX": "\\approx",
     "PM": "\\pm", "FONT_LETTER": "\\mathcal{L}", "SUBSTACK": "\\substack", "LBRACE_ESC": "\\{", "RBRACE_ESC": "\\}",
+    "IN": "\\in", "DOTS": "\\dots", "SHAPE": "a shape ^{n \\times 3}",
 }
 
 
@@ -143,6 +144,9 @@ def _unexpected_token(text: str, error: UnexpectedToken) -> ParseError:
     if token.type == "GIVEN":
         return ParseError(f"{token}: a conditional is read only in the normal density, \\mathcal{{N}}(x \\mid \\mu, "
                           "\\sigma^2)", error.line, error.column)
+    if token.type == "DOTS":
+        return ParseError(f"{token} is read only in a tuple's index set, \\{{1, \\dots, k\\}}: write a sum of terms "
+                          "as \\sum_{i=1}^{k}", error.line, error.column)
     if token.type == "APPROX":
         return ParseError("\\approx is not an equality: backproof checks equal steps only", error.line, error.column)
     return ParseError(f"found {str(token)!r}, expected {_expected(error.expected)}", error.line, error.column)

@@ -15,11 +15,25 @@ from sympy.core.function import UndefinedFunction
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from verifier.reader.formula import ParseError
-from verifier.tensor import Elementwise, Gradient, Indicator, Jacobian, Loss, Softmax, VectorJacobian, same_size, shown
+from verifier.tensor import (
+    Elementwise,
+    EntryMatrix,
+    Gradient,
+    Indicator,
+    Jacobian,
+    Loss,
+    ShapeClaim,
+    Softmax,
+    VectorJacobian,
+    combined,
+    same_size,
+    shown,
+)
 
 BROADCAST = "row-vector broadcasting: {row} ({shape}) is added to every row of the {rows}-row term"
 SCALAR = "scalar broadcasting: {number} is added to every entry of a {shape} matrix"
 RELU_NAMES = frozenset({"ReLU", "relu"})
+SOFTMAX_NAMES = frozenset({"softmax", "Softmax"})
 
 
 def is_matrix(value: object) -> bool:
@@ -76,7 +90,9 @@ def product(values: list[sp.Expr]) -> sp.Expr:
         elif _pending(right.shape[0]):
             factors[index + 1] = right.xreplace({right.shape[0]: left.shape[1]})
     if any(is_matrix(f) for f in factors):
-        return sp.MatMul(*factors, evaluate=False) if sum(is_matrix(f) for f in factors) > 1 else sp.Mul(*factors)
+        if sum(is_matrix(f) for f in factors) > 1:
+            return combined("times", lambda *fs: sp.MatMul(*fs, evaluate=False), *factors)
+        return sp.Mul(*factors)
     return sp.Mul(*factors)
 
 
@@ -112,6 +128,27 @@ def element(matrix: sp.MatrixSymbol, indices: tuple[sp.Expr, ...], position: tup
     return matrix[indices[0] - 1, indices[1] - 1]
 
 
+def tuple_of(entry: sp.Expr, index: sp.Symbol, first: sp.Expr, last: sp.Expr,
+             position: tuple[int, int]) -> sp.MatrixExpr:
+    """`(E_r)_{r=1}^{k}`: the row (1 x (k - first + 1)) whose entries are E at r = first, ..., k."""
+    length = sp.expand(last - first + 1)
+    if is_matrix(entry) or not first.is_Integer or length.is_positive is False or not length.is_integer:
+        raise ParseError("a tuple (E_r)_{r=a}^{b} has numbers as entries, a whole number as its first index and at "
+                         "least one entry", *position)
+    unused = sp.Dummy("unused")
+    return EntryMatrix(entry, sp.Tuple(unused, index), sp.Tuple(0, first), sp.Tuple(1, length))
+
+
+def labelled(value: sp.Expr, rows: sp.Expr, cols: sp.Expr, position: tuple[int, int]) -> sp.MatrixExpr:
+    """`Z^{n \\times 10}`: the matrix Z, labelled with its shape; a label Z does not have is kept, to be refuted."""
+    if not is_matrix(value):
+        raise ParseError("^{a \\times b} on a number: write a power as ^{a b}, or declare the matrix "
+                         "(Z \\in \\mathbb{R}^{a \\times b})", *position)
+    if same_size(value.shape[0], rows) and same_size(value.shape[1], cols):
+        return value
+    return ShapeClaim(value, rows, cols)
+
+
 def transpose(value: sp.Expr) -> sp.Expr:
     """value^T: a matrix's transpose; a scalar is its own."""
     return value.T if is_matrix(value) else value
@@ -138,7 +175,7 @@ def applied(name: str, function: object, arguments: list[sp.Expr], position: tup
         return Elementwise(sp.Lambda(u, sp.diff(function.expr, u, primes)), matrix)
     if name in RELU_NAMES:
         return relu(matrix)
-    if name == "softmax":
+    if name in SOFTMAX_NAMES:
         return Softmax(matrix, matrix.shape[1] != 1)
     if name in ("tr", "Tr", "trace"):
         return sp.Trace(matrix)
@@ -187,7 +224,7 @@ def said_of(name: str, arguments: list[sp.Expr]) -> list[str]:
     (matrix,) = arguments if len(arguments) == 1 else (None,)
     if not is_matrix(matrix):
         return []
-    if name == "softmax" and matrix.shape[1] == 1:
+    if name in SOFTMAX_NAMES and matrix.shape[1] == 1:
         return [f"softmax({shown(matrix)}) of a column: over its {matrix.shape[0]} entries"]
     if name == "norm" and 1 not in matrix.shape:
         return [f"||{shown(matrix)}|| of a {matrix.shape[0]} x {matrix.shape[1]} matrix: the Frobenius norm"]
@@ -207,7 +244,7 @@ def indicator(matrix: sp.MatrixExpr) -> Indicator:
 def hadamard(left: sp.Expr, right: sp.Expr, position: tuple[int, int]) -> sp.Expr:
     """left * right elementwise (\\odot); for scalars, the product."""
     if is_matrix(left) and is_matrix(right):
-        return sp.HadamardProduct(left, right)
+        return combined("times elementwise", sp.HadamardProduct, left, right)
     if is_matrix(left) or is_matrix(right):
         return left * right
     raise ParseError("\\odot between two scalars: write a product", *position)
@@ -228,7 +265,7 @@ def summed(terms: tuple[sp.Expr, ...]) -> tuple[sp.Expr, tuple[str, ...]]:
         terms = tuple(t if is_matrix(t) else t * sp.OneMatrix(*shape) for t in terms if is_matrix(t) or t != 0)
     tall = [m for m in matrices if m.shape[0] != 1]
     if not tall:
-        return sp.MatAdd(*terms), tuple(said)
+        return combined("plus", sp.MatAdd, *terms), tuple(said)
     rows = tall[0].shape[0]
     kept = []
     for term in terms:
@@ -237,7 +274,7 @@ def summed(terms: tuple[sp.Expr, ...]) -> tuple[sp.Expr, tuple[str, ...]]:
             said.append(BROADCAST.format(row=shown(term), shape=f"1 x {term.shape[1]}", rows=rows))
         else:
             kept.append(term)
-    return sp.MatAdd(*kept), tuple(said)  # (a scalar's broadcast said first, then the rows')
+    return combined("plus", sp.MatAdd, *kept), tuple(said)  # (a scalar's broadcast said first, then the rows')
 
 
 def norm(value: sp.Expr) -> sp.Expr:

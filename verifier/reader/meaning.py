@@ -15,6 +15,7 @@ from lark.visitors import Discard, Transformer_NonRecursive
 from verifier.reader import matrices
 from verifier.reader.formula import MAX_ELEMENTS, Element, Label, ParseError, power
 from verifier.reader.names import ARITY_VARIANTS, MATRIX_FUNCTIONS, Names, inverse_function
+from verifier.tensor import EntryMatrix
 
 MAX_DIGITS = 40
 MAX_SUM_TERMS = 100  # terms of one sum
@@ -96,6 +97,16 @@ class Primed:
     variable: sp.Symbol
     of: sp.Expr | None
     value: sp.Expr
+
+
+@dataclass(frozen=True)
+class OpeningCall:
+    """`L(\\lambda)` at the start of a formula, L declared nowhere: the function L being defined, if it stands
+    alone before `=`; else the letter L times the bracket, as before."""
+
+    call: sp.Expr
+    start: int
+    position: tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -206,6 +217,8 @@ class _State:
     continuable: bool = False  # the last piece is an expression a `&+ ...` row may go on with (not empty, not boxed)
     # labels d\sigma/dz read as the derivative of a known function at their variable: (element index, f(z))
     known_labels: list[tuple[int, sp.Expr]] = field(default_factory=list)
+    # `L(\lambda)` opening the first expression, L declared nowhere: L applied to its variables
+    opening_call: sp.Expr | None = None
 
 
 def _canonical_sums(expr: sp.Expr, depth: int = 0) -> sp.Expr:
@@ -323,7 +336,8 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             expr, note = None, ""
         else:
             expr, note = self._unnote(body.value)
-            expr = self._final(expr)
+            opening = isinstance(expr, OpeningCall) and expr.start == body.meta.start_pos
+            expr = expr.call if opening else self._final(expr)
         source = self.text[_sized_start(self.text, body.meta.start_pos):body.meta.end_pos]
         runs, conventions = self._collected()
         element = Element(expr, label, source, *_position(body.meta), note, letter_products=runs, restarts=restarts,
@@ -433,7 +447,8 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
 
     def _final(self, value: Any) -> sp.Expr:
         expr = _canonical_sums(self._v(value))
-        leftover = [d for d in self.dummies.values() if expr.has(d)]
+        unbound = expr.replace(lambda e: isinstance(e, EntryMatrix), lambda e: sp.ZeroMatrix(*e.shape))  # a tuple's
+        leftover = [d for d in self.dummies.values() if unbound.has(d)]
         if leftover:
             raise ParseError(f"the index {leftover[0].name} is used outside its sum")
         return expr  # a ones vector whose length no product gives takes it from the line before (every_size)
@@ -519,6 +534,9 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             notes.insert(0, items_left.pop().text)
         if not items_left:
             return Noted(None, " ".join(notes), lead)
+        opening = self._opening_call(meta, items_left)
+        if opening is not None:
+            return opening
         spelled = self._spelled(items_left)
         self._note_letter_runs(spelled)
         parts = self._applied(spelled)
@@ -528,6 +546,25 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         else:
             value = Product(tuple(p if isinstance(p, Part) else Part(self._v(p)) for p in parts))
         return Noted(value, " ".join(notes), lead) if notes or lead else value
+
+    def _opening_call(self, meta: Meta, items: list[Any]) -> OpeningCall | None:
+        """`L(\\lambda)` (a name declared nowhere, then its declared variables in brackets) in the first expression
+        of a formula: written alone before `=`, it defines the function L (`_Drafts.defined`)."""
+        if self.state.elements or getattr(meta, "empty", True) or len(items) != 2:
+            return None
+        head, bracket = items
+        name = head.value if isinstance(head, Letter) and not head.sups else head
+        if not isinstance(name, sp.Symbol) or self.names.is_declared(name.name) or name.name in ("e", "pi"):
+            return None
+        if not isinstance(bracket, Grouped) or bracket.scripts:
+            return None
+        arguments = [self._v(self._unnote(a)[0]) for a in bracket.args]
+        if not all(isinstance(a, sp.Symbol) and self.names.is_declared(a.name) for a in arguments) or \
+                len(set(arguments)) != len(arguments):
+            return None
+        self.state.opening_call = sp.Function(name.name)(*arguments)
+        self.state.undeclared.add(name.name)
+        return OpeningCall(self.state.opening_call, meta.start_pos, _position(meta))
 
     def _note_letter_runs(self, items: list[Any]) -> None:
         """Remember letters written side by side (`xy`, `ab`): each is its own symbol, which the output says."""
@@ -602,6 +639,10 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         point = self._v(group.args[0])
         if not isinstance(point, sp.Symbol):
             return None
+        call = self.state.opening_call
+        if call is not None and self.state.variable is None and type(call).__name__ == getattr(name.value, "name", ""):
+            # g(x) = x^3 \Rightarrow g'(x) = ...: g is being defined (the block is read again once it is)
+            return Primed(point, None, sp.Derivative(type(call)(point), point))
         return Primed(point, None, self._v(name) * point)
 
     def _spelled(self, items: list[Any]) -> list[Any]:
@@ -994,7 +1035,11 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         return scripted
 
     def _refuse_layer_like(self, name: Name, scripts: tuple[tuple[Any, ...], ...]) -> None:
-        """`W^(2)` or `a^(l)`: on a name, a number or a letter in brackets could be a power or a layer index."""
+        """`W^(2)` or `a^(l)`: on a name, a number or a letter in brackets could be a power or a layer index; and
+        `x_{r=1}^{k}`, a tuple's index on a name rather than on its bracketed entry."""
+        if any(s[0] == "tuple" for s in scripts):
+            raise ParseError("a tuple of entries puts its index after the bracketed entry, as in (x_r)_{r=1}^{k}",
+                             *name.position)
         layered = [self.layer_like[s[2]] for s in scripts if s[0] == "sup" and s[2] in self.layer_like]
         if layered and name.base not in ("e", "pi"):
             raise ParseError(f"^({layered[0]}) on a name is a power or a layer index: write ^{{{layered[0]}}} or "
@@ -1047,6 +1092,10 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
                 value = sp.factorial(value)
             elif kind == "transpose":
                 value = matrices.transpose(value)  # the transpose of a scalar is itself
+            elif kind == "tuple":
+                value = matrices.tuple_of(value, *script[1], script[2])
+            elif kind == "shape":
+                value = matrices.labelled(value, *script[1], script[2])
             else:
                 raise ParseError("a subscript on something that is not a name", *script[2])
         return value
@@ -1084,12 +1133,47 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
     def sub_script(self, meta: Meta, sub: Token, parts: tuple[IndexPart, ...]) -> tuple[Any, ...]:
         return "sub", parts, _token_position(sub)
 
+    def tuple_index(self, meta: Meta, sub: Token, letter: str, token: Token,
+                    span: tuple[sp.Expr, sp.Expr]) -> tuple[Any, ...]:
+        """`_{r \\in \\{1, \\dots, k\\}}` after a bracketed entry: the tuple of its entries, r running over the set."""
+        return "tuple", (self.dummies[letter], *span), _token_position(sub)
+
+    def tuple_range(self, meta: Meta, sub: Token, letter: str, eq: Token, first: Any, sup: Token,
+                    last: Any) -> tuple[Any, ...]:
+        """`_{r=1}^{k}` after a bracketed entry: the tuple of its entries for r from 1 to k."""
+        return self.tuple_index(meta, sub, letter, eq, (self._arg(first), self._arg(last)))
+
+    def index_set(self, meta: Meta, first: Any, *rest: Any) -> tuple[sp.Expr, sp.Expr]:
+        """`\\{1, \\dots, k\\}` or `\\{1, 2, \\dots, k\\}`: the whole numbers from the first to the last."""
+        values = [self._arg(v) for v in (first, *rest) if not (isinstance(v, Token) and v.type == "DOTS")]
+        if len(values) == 3 and sp.expand(values[1] - values[0]) != 1:
+            raise ParseError("a set written with \\dots counts up by one, as in \\{1, 2, \\dots, k\\}",
+                             *_position(meta))
+        return values[0], values[-1]
+
+    def index_set_to(self, meta: Meta, last: Any) -> tuple[sp.Expr, sp.Expr]:
+        """`[k]`: the whole numbers 1 to k."""
+        return sp.Integer(1), self._arg(last)
+
     def layer(self, meta: Meta, token: Token) -> tuple[Any, ...]:
         inner = str(token).split("{", 1)[1].strip(" }").strip("()[] ")
         return "layer", (self._index_part(inner, token),), _token_position(token)
 
     def transpose(self, meta: Meta, token: Token) -> tuple[Any, ...]:
         return "transpose", None, _token_position(token)
+
+    def shape_script(self, meta: Meta, token: Token) -> tuple[Any, ...]:
+        """`^{n \\times 10}`: the shape a matrix is labelled with (rows, columns), each a number or a size."""
+        rows, cols = (self._size_named(part.strip(), token) for part in str(token).split("{", 1)[1].rstrip(" }")
+                      .split("\\times"))
+        return "shape", (rows, cols), _token_position(token)
+
+    def _size_named(self, text: str, token: Token) -> sp.Expr:
+        size = sp.Integer(text) if text.isdigit() else self.names.size(text)
+        if size is None or size == 0:
+            raise ParseError(f"{text} in a shape ^{{a \\times b}} is not a size: declare it (n \\in \\mathbb{{N}})",
+                             *_token_position(token))
+        return size
 
     def prime(self, meta: Meta, token: Token) -> tuple[Any, ...]:
         return "prime", _token_position(token), _token_position(token)
@@ -1407,6 +1491,10 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             total, said = matrices.summed(value.terms)
             self.state.conventions.extend(said)
             return total
+        if isinstance(value, OpeningCall):  # L(x) inside a longer expression: L declared nowhere, a letter
+            if len(value.call.args) != 1:
+                raise ParseError("a list of arguments needs a function before it", *value.position)
+            return self._symbol(type(value.call).__name__) * value.call.args[0]
         if isinstance(value, Grouped):
             if len(value.args) != 1:
                 raise ParseError("a list of arguments needs a function before it", *value.position)

@@ -73,7 +73,8 @@ ARITY_VARIANTS: dict[tuple[str, int], sp.Lambda] = {
 }
 
 # functions of a vector or matrix only, known in a section that declares a matrix
-MATRIX_FUNCTIONS: dict[str, type] = {name: sp.Function(name) for name in ("softmax", "tr", "Tr", "trace", "diag")}
+MATRIX_FUNCTIONS: dict[str, type] = {name: sp.Function(name) for name in ("softmax", "Softmax", "tr", "Tr", "trace",
+                                                                                  "diag")}
 
 # what `\Phi standard normal cdf` and `\phi standard normal pdf` declare
 NORMAL_CDF = sp.Lambda((_u,), (1 + sp.erf(_u / sp.sqrt(2))) / 2)
