@@ -362,3 +362,30 @@ def test_a_function_written_inside_a_longer_first_expression_stays_letters_and_i
     (checked,) = check_files_text("# D\n\n```where\nx real\n```\n\n$$L(x) + 1 = x + 1$$\n")
     ((read, _),) = checked.results
     assert "L" in read.undeclared
+
+
+LOST_CONDITIONS = [  # (where block, formula, verdict): what a line needs as written, though SymPy's evaluation drops it
+    ("x in (-2, 2)", "e^{\\log x} = x", "refuted"),  # proved before: SymPy reads e^{log x} as x
+    ("x in (0, 2)", "e^{\\log x} = x", "proved"),
+    ("x > 0", "e^{\\log x} = x", "proved"),
+    ("x in (-2, 2)", "(\\sqrt{x})^2 = x", "refuted"),
+    ("x in (-2, 2)", "\\sqrt{x}\\sqrt{x} = x", "refuted"),
+    ("x in (-2, 2)", "\\frac{x}{x} = 1", "refuted"),  # 0/0 at 0
+    ("x in (-2, 2)", "\\frac{1}{1/x} = x", "refuted"),
+    ("x in (1, 2)", "\\frac{x}{x} = 1", "proved"),
+    # factor, then cancel: both sides are 0/0 at x = 1 as written (it was refuted there, a false refutation)
+    ("x in (0, 2)", "\\frac{x^2 - 1}{x - 1} = \\frac{(x+1)(x-1)}{x-1}", "proved"),
+    ("x in (0, 2)", "\\frac{x^2 - 1}{x - 1} = \\frac{(x+2)(x-1)}{x-1}", "refuted"),
+    ("\\Phi standard normal cdf\nx real", "\\exp(-\\log\\Phi(x)) = \\frac{1}{\\Phi(x)}", "proved"),  # Phi > 0 by Arb
+]
+
+
+@pytest.mark.parametrize(("where", "formula", "verdict"), LOST_CONDITIONS)
+def test_a_line_needs_what_it_writes_even_where_sympy_drops_it(where: str, formula: str, verdict: str) -> None:
+    (checked,) = check_files_text(f"# D\n\n```where\n{where}\n```\n\n$${formula}$$\n")
+    assert checked.document.errors == ()
+    ((_, result),) = checked.results
+    (step,) = result.steps
+    assert step.verdict.verdict == verdict, step.verdict
+    if verdict == "refuted" and "e^" in formula:
+        assert "as written, it needs x > 0" in step.verdict.counterexample.lhs

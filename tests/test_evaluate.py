@@ -1,5 +1,7 @@
 """Stand-in functions and the engine's caches: the fast way gives what the general way gives."""
 
+import os
+
 import pytest
 import sympy as sp
 
@@ -45,3 +47,14 @@ def test_clear_all_empties_the_engines_memos_and_stops_the_worker() -> None:
     clear_all()
     assert _prepared.cache_info().currsize == 0
     assert not isolation._workers
+
+
+def _abort_with_c_output() -> int:
+    os.write(1, b"gmp: overflow in mpz type\n")  # as a C library prints before it aborts
+    os.abort()
+
+
+def test_a_worker_that_aborts_is_said_to_have_ended_and_prints_nothing_on_stdout(capfd) -> None:
+    verdict = isolation.bounded(_abort_with_c_output, (), 5.0, lambda s: "past the budget", lambda s: "ended early")
+    assert verdict == "ended early"
+    assert "gmp" not in capfd.readouterr().out  # stdout is the JSON's

@@ -95,6 +95,8 @@ STRUCTURE = [
      sp.Piecewise((0, x <= -3), (1, True))),
     (r"\begin{cases} 0 & \text{if } -3 \le x \le 3 \\ 1 & \text{otherwise} \end{cases}",
      sp.Piecewise((0, (x >= -3) & (x <= 3)), (1, True))),
+    (r"\begin{cases} x & x > 0 \\ 0 & \text{otherwise.} \end{cases}", sp.Piecewise((x, x > 0), (0, True))),
+    (r"\operatorname{atan2}(y, x)", sp.atan2(y, x)),
     # the normal density, its second parameter the variance
     (r"\mathcal{N}(x \mid a, 4)", sp.exp(-(x - a) ** 2 / 8) / sp.sqrt(8 * sp.pi)),
     (r"\mathcal{N}(x; 0, 1)", sp.exp(-x**2 / 2) / sp.sqrt(2 * sp.pi)),

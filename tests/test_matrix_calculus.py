@@ -399,3 +399,49 @@ def test_a_row_defined_as_a_tuple_in_a_where_block(line: str, message: str) -> N
     where = "y \\in \\mathbb{R}^{2 \\times k}\n" + line + "\n"
     errors = read_text(f"# T\n\n```where\n{where}```\n\n$$x = x$$\n", "tuple.md").errors
     assert (message in errors[0].message) if message else errors, errors
+
+
+RIDGE = r"""X \in \mathbb{R}^{n \times d}
+w \in \mathbb{R}^{d}
+y \in \mathbb{R}^{n}
+\lambda > 0
+L = \|y - X w\|^2 + \lambda \|w\|^2
+"""
+
+
+@pytest.mark.parametrize(("where", "line", "verdict"), [
+    # I among matrices is the identity, sized by the sum or product it stands in (it was a scalar: refuted)
+    (RIDGE, r"\nabla_w L = 2 (X^T X + \lambda I) w - 2 X^T y", "proved"),
+    (RIDGE, r"\nabla_w L = 2 (X^T X + 2 \lambda I) w - 2 X^T y", "refuted"),
+    (SQUARE, r"A I_n = A", "proved"),
+    (SQUARE, r"A I = 2 A", "refuted"),
+    # a ones vector times its transpose, in a sum or an elementwise product (its size was left open: refuted)
+    (SQUARE, r"A \odot \mathbf{1} \mathbf{1}^T = A", "proved"),
+    ("X \\in \\mathbb{R}^{n \\times d}\n\\mu = \\frac{1}{n} \\mathbf{1}^T X\n",
+     r"\mathbf{1}^T (X - \mathbf{1} \mu) = 0", "proved"),
+    # \delta_{ij} of the letters indexing entries is Kronecker's (it was an undeclared number)
+    (COLUMN, r"\frac{\partial s_i}{\partial z_j} = s_i (\delta_{ij} - s_j)", "proved"),
+    (COLUMN, r"\frac{\partial s_i}{\partial z_j} = s_j (\delta_{ij} - s_i) + s_i", "refuted"),
+    # the trace of a matrix that is not square is a shape error (it raised inside SymPy at concrete sizes)
+    ("A \\in \\mathbb{R}^{m \\times n}\n", r"\operatorname{tr}(A^T) = \operatorname{tr}(A)", "refuted"),
+])
+def test_identities_ones_deltas_and_traces_among_matrices(where: str, line: str, verdict: str) -> None:
+    document = read_text(f"# E\n\n```where\n{where}```\n\n$${line}$$\n", "identities.md")
+    assert document.errors == ()
+    result = verify(document.derivations[0].derivation, 5.0)
+    *first, step = result.steps
+    assert all(s.verdict.verdict == "proved" for s in first)
+    assert step.verdict.verdict == verdict, step.verdict
+    if verdict == "refuted":
+        assert step.verdict.shape_error or step.verdict.counterexample.bound
+
+
+def test_a_tuple_whose_entry_leaves_the_matrix_is_a_shape_error() -> None:
+    from sympy.matrices.expressions.matexpr import MatrixElement
+
+    from verifier.tensor import EntryMatrix, shape_problem
+
+    z, r, unused = sp.MatrixSymbol("Z", 1, K), sp.Dummy("r"), sp.Dummy("unused")
+    entry = MatrixElement(Gradient(sp.Symbol("L"), z), 0, r)  # (dL/dZ)_{1, r+1}, as a mutant wrote it
+    tuple_of = EntryMatrix(entry, sp.Tuple(unused, r), sp.Tuple(0, 1), sp.Tuple(1, K))
+    assert "runs from 1 to k" in shape_problem(tuple_of)  # r = k picks column k + 1 of a row of k

@@ -61,9 +61,16 @@ def _rebuilt(term: Term) -> sp.Expr:
 
 
 def _plain_deltas(expr: sp.Expr) -> sp.Expr:
-    """Deltas without SymPy's range argument: ranges are this module's business."""
-    return expr.replace(lambda e: isinstance(e, sp.KroneckerDelta) and len(e.args) == 3,
-                        lambda e: sp.KroneckerDelta(e.args[0], e.args[1]))
+    """Deltas without SymPy's range argument (ranges are this module's business), and without an offset both
+    indices share (delta_{i+1, j+1}, from indices counted from 1, is delta_{ij})."""
+    return expr.replace(lambda e: isinstance(e, sp.KroneckerDelta), lambda e: _unshifted(*e.args[:2]))
+
+
+def _unshifted(a: sp.Expr, b: sp.Expr) -> sp.Expr:
+    shift = a.as_coeff_Add()[0]
+    if shift != 0 and b.as_coeff_Add()[0] == shift:
+        a, b = a - shift, b - shift
+    return sp.KroneckerDelta(a, b)
 
 
 def _terms(expr: sp.Expr, ranges: Ranges, rules: tuple[RowSums, ...], depth: int) -> list[Term]:

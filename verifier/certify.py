@@ -14,6 +14,8 @@ import sympy as sp
 from flint import acb, arb, ctx, fmpq, fmpz
 from sympy.logic.boolalg import BooleanFalse, BooleanTrue
 
+from verifier.domains import shown_relation
+
 PRECISIONS = (64, 128, 256, 512, 1024, 2048, 4096, 8192)  # bits; the last is the cap
 SHOWN_DIGITS = 20
 DISPLAY_BITS = 128
@@ -115,6 +117,40 @@ def enclose(expr: sp.Expr, point: Point, bits: int) -> Enclosure | None:
             return None
 
 
+def positive_on(expr: sp.Expr, box: dict[sp.Symbol, tuple[float, float]], evaluations: int = 256) -> bool:
+    """Whether `expr` is provably real and positive at every point of the box (each symbol in its closed
+    interval): Arb encloses it over slices of the first symbol's interval, halving a slice whose enclosure does
+    not decide, within `evaluations` enclosures."""
+    if not box or len(box) > 2 or not expr.free_symbols <= set(box):
+        return False
+    first, *rest = box
+    others = {s: _span(*box[s]) for s in rest}
+    todo = [box[first]]
+    with _precision(PRECISIONS[0]):
+        while todo:
+            evaluations -= 1
+            if evaluations < 0:
+                return False
+            a, b = todo.pop()
+            try:
+                z = _Evaluator({first: _span(a, b), **others}).value(sp.sympify(expr))
+            except (Undefined, Uncertain, ZeroDivisionError, ValueError, OverflowError, TypeError,
+                    NotImplementedError):
+                return False
+            if z.imag.is_zero() and z.real > 0:
+                continue
+            if z.imag.is_zero() and z.real < 0:
+                return False
+            todo += [(a, (a + b) / 2), ((a + b) / 2, b)]
+    return True
+
+
+def _span(lo: float, hi: float) -> acb:
+    """The real interval [lo, hi] as a ball."""
+    low, high = (_rational(sp.Rational(end)).real for end in (lo, hi))
+    return acb(arb.union(low, high))
+
+
 class _precision:
     """Arb's working precision, set for a block and restored after it."""
 
@@ -208,7 +244,7 @@ class _Evaluator:
     """One point's evaluation, each distinct subexpression enclosed once."""
 
     def __init__(self, point: Point) -> None:
-        self.point = {symbol: sp.sympify(value) for symbol, value in point.items()}
+        self.point = {symbol: value if isinstance(value, acb) else sp.sympify(value) for symbol, value in point.items()}
         self.done: dict[sp.Basic, acb] = {}
 
     def value(self, node: sp.Basic) -> acb:
@@ -223,7 +259,8 @@ class _Evaluator:
         if isinstance(node, sp.Symbol | sp.Indexed):
             if node not in self.point:
                 raise Uncertain(f"no value for {node}")
-            return self.value(self.point[node])
+            given = self.point[node]
+            return given if isinstance(given, acb) else self.value(given)
         if isinstance(node, sp.Rational):
             return _rational(node)
         if isinstance(node, sp.Float):
@@ -361,6 +398,9 @@ class _Evaluator:
     def _Piecewise(self, node: sp.Piecewise) -> acb:
         for expr, condition in node.args:
             if self.holds(condition):
+                if expr is sp.nan and len(node.args) == 2:  # a line that needs what SymPy dropped (domains.guarded)
+                    needs = " and ".join(shown_relation(r) for r in sp.And.make_args(node.args[0].cond))
+                    raise Undefined(f"as written, it needs {needs}")
                 return self.value(expr)
         raise Undefined("no case of the Piecewise applies")
 

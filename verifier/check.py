@@ -12,6 +12,7 @@ import sympy as sp
 from verifier import isolation
 from verifier.budget import BudgetExceeded, Deadline
 from verifier.context import Context, Region
+from verifier.domains import matched_guards
 from verifier.edges import NON_SMOOTH, Breakpoint, derivative_kinks, kink_expressions, unlocated_kinks
 from verifier.every_size import check_every_size, prove_every_size
 from verifier.matrix import explicit, is_matrix, shape_problem, shape_text
@@ -48,6 +49,8 @@ def check_step(
     return isolation.bounded(
         check_step_here, (before, after, context, products), context.budget_seconds * entries,
         lambda seconds: _out_of_time(seconds, "the step ran past its budget and was stopped"),
+        lambda seconds: StepVerdict("unproved", "the check's process ended early: a library it calls aborted (as "
+                                    "GMP does on a number too large to hold)", seconds),
     )
 
 
@@ -86,8 +89,9 @@ def _check_scalar(before: sp.Expr, after: sp.Expr, context: Context, deadline: D
     if example is not None:
         return StepVerdict("refuted", REFUTED_METHOD, time.perf_counter() - started, example, agreeing)
     try:
-        if not any(_undefined(*pair) for pair in sides.values()):
-            methods = [_prove_on(r, *sides[r], context, deadline, kinks) for r in context.regions]
+        proving = {region: matched_guards(*pair) for region, pair in sides.items()}  # same undefined points
+        if not any(_undefined(*pair) for pair in proving.values()):
+            methods = [_prove_on(r, *proving[r], context, deadline, kinks) for r in context.regions]
             if all(m is not None for m in methods) and open_kinks:
                 return StepVerdict("unproved", _no_value_at(open_kinks), time.perf_counter() - started,
                                    points_agreeing=agreeing)

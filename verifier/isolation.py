@@ -48,8 +48,9 @@ class _Worker:
             self.connection.send_bytes(message)
             if self.connection.poll(max(0.0, seconds - (time.perf_counter() - started))):
                 return True, self.connection.recv()
-        except (EOFError, OSError):  # the worker died (killed from outside, or out of memory)
-            pass
+        except (EOFError, OSError):  # the worker died: killed from outside, out of memory, a C library's abort
+            self.stop()
+            return False, ("died", time.perf_counter() - started)
         self.stop()
         return False, None
 
@@ -78,6 +79,8 @@ def _serve(connection: Connection) -> None:
     _IN_WORKER = True
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it kills us
+    with contextlib.suppress(OSError):  # what C code prints (GMP's "overflow in mpz type") never reaches stdout,
+        os.dup2(2, 1)                   # where the parent's JSON goes
     code = 0
     try:
         while True:
@@ -122,9 +125,11 @@ def available() -> bool:
 
 
 def bounded(
-    function: Callable[..., T], args: tuple, budget_seconds: float, out_of_time: Callable[[float], T]
+    function: Callable[..., T], args: tuple, budget_seconds: float, out_of_time: Callable[[float], T],
+    died: Callable[[float], T] | None = None,
 ) -> T:
-    """`function(*args)` in the worker, or `out_of_time(seconds)` once budget + grace has passed."""
+    """`function(*args)` in the worker, or `out_of_time(seconds)` once budget + grace has passed, or `died(seconds)`
+    (by default `out_of_time`) when the worker process ended before that (a C library aborted)."""
     if not available():
         return function(*args)
     started = time.perf_counter()
@@ -140,7 +145,8 @@ def bounded(
         if not finished:
             del _workers[os.getpid()]
     if not finished:
-        return out_of_time(time.perf_counter() - started)
+        ended = died if died is not None and reply is not None else out_of_time
+        return ended(time.perf_counter() - started)
     kind, value = reply
     if kind == "raise":
         raise value

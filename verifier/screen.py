@@ -10,6 +10,7 @@ import sympy as sp
 
 from verifier.certify import Certificate, certify
 from verifier.context import EVERYWHERE, Context, Region
+from verifier.domains import unguarded
 from verifier.edges import Breakpoint, as_float, breakpoints, edge_points
 from verifier.evaluate import evaluate_complex, instantiate, undefined_functions, witness_names
 from verifier.sampling import Points, exact_point, listed_values, shown
@@ -67,7 +68,7 @@ def screen(
     lhs, rhs = evaluate_complex(before, points), evaluate_complex(after, points)
     gap = _relative_gap(lhs, rhs)
     agreeing = int(np.sum(gap <= SCREEN_RTOL))
-    literal = before.has(*UNDEFINED_CONSTANTS) or after.has(*UNDEFINED_CONSTANTS)
+    literal = any(unguarded(side).has(*UNDEFINED_CONSTANTS) for side in (before, after))  # 1/0 as written
     for index in _candidates(gap, threshold, count, _at_breakpoints(edges, (before, after), variables, base)):
         point = exact_point(drawn, index, listed) if index < count else _edge(edges, index - count)
         if _on_kink(point, on_kinks):

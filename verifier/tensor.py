@@ -230,12 +230,14 @@ class Mismatched(sp.MatrixExpr):
 
     @property
     def operation(self) -> str:
-        """"times", "plus" or "times elementwise"."""
+        """"times", "plus", "times elementwise" or "trace"."""
         return self.args[0].name
 
     @property
     def shape(self) -> tuple[sp.Expr, sp.Expr]:
         operands = self.args[1:]
+        if self.operation == "trace":
+            return sp.S.One, sp.S.One
         return (operands[0].shape[0], operands[-1].shape[1]) if self.operation == "times" else operands[0].shape
 
 
@@ -244,7 +246,7 @@ def combined(operation: str, build: Callable[..., sp.MatrixExpr], *operands: sp.
     their number sizes do not fit."""
     try:
         return build(*operands)
-    except sp.ShapeError:
+    except (sp.ShapeError, sp.matrices.exceptions.NonSquareMatrixError):
         return Mismatched(operation, *operands)
 
 
@@ -437,6 +439,11 @@ def shape_problem(expr: sp.Basic) -> str | None:
 def index_problem(expr: sp.Basic, bound: Mapping[sp.Symbol, tuple[sp.Expr, sp.Expr]] | None = None) -> str | None:
     """An entry whose index, summed between given bounds, may leave its matrix: sum_{i=1}^{k} Y_{ic} with Y n x k."""
     bound = dict(bound or {})
+    if isinstance(expr, EntryMatrix):  # (E_r)_{r=1}^{k}: r takes the values of the tuple's entries
+        value, indices, firsts, shape = expr.args
+        for index, first, size in zip(indices, firsts, shape, strict=True):
+            bound[index] = (first, first + size - 1)
+        return index_problem(value, bound)
     if isinstance(expr, sp.Sum):
         for dummy, lo, hi in expr.limits:
             bound[dummy] = (lo, hi)
@@ -465,6 +472,9 @@ def _operand_problem(expr: sp.Basic) -> str | None:
     derivative used as a matrix."""
     for node in sp.preorder_traversal(expr):
         operation, operands = _operation(node)
+        if operation == "trace" and not same_size(*operands[0].shape):
+            matrix = operands[0]
+            return f"shape error: the trace of {shown(matrix)} ({shape_text(matrix.shape)}), not a square matrix"
         for left, right in itertools.pairwise(operands):
             if operation == "times" and not same_size(left.shape[1], right.shape[0]):
                 return (f"shape error: {shown(left)} ({shape_text(left.shape)}) times {shown(right)} "
@@ -480,6 +490,8 @@ def _operation(node: sp.Basic) -> tuple[str, list[sp.MatrixExpr]]:
     """How a node combines matrices ("times", "plus", "times elementwise") and its matrix operands."""
     if isinstance(node, Mismatched):
         return node.operation, list(node.args[1:])
+    if isinstance(node, sp.Trace):
+        return "trace", [node.arg]
     if isinstance(node, sp.MatMul):
         return "times", [a for a in node.args if isinstance(a, sp.MatrixExpr)]
     if isinstance(node, sp.MatAdd):

@@ -14,7 +14,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from verifier.budget import BudgetExceeded, budgets_available, time_limit
-from verifier.domains import natural_domains
+from verifier.domains import guarded, natural_domains, settled
 from verifier.model import Derivation, Family, Reading, Step, Var, lines_text
 from verifier.reader.declarations import Declarations, read_where
 from verifier.reader.latex import Chain, Element, Label, ParseError, read_chain
@@ -235,8 +235,9 @@ def _column(chains: list[Chain]) -> Chain:
     elements = []
     for index, element in enumerate(first.elements):
         entries = [chain.elements[index] for chain in chains]
-        if element.label is None:
-            elements.append(replace(element, expr=sp.ImmutableMatrix([[e.expr] for e in entries])))
+        if element.label is None:  # each entry guarded by what its own reading lost (see `guarded`)
+            column = sp.ImmutableMatrix([[guarded(e.expr, e.lost)] for e in entries])
+            elements.append(replace(element, expr=column, lost=()))
             continue
         labels = [e.label for e in entries if e.label is not None]
         variables = sp.ImmutableMatrix([[label.variable] for label in labels])
@@ -427,6 +428,8 @@ class _Draft:
         self.elements.append((element, mark, Located(line, column, block.prose)))
 
     def finish(self, declared: Declarations, path: str, derivation_id: str) -> TextDerivation:
+        self.elements = [(replace(e, expr=guarded(e.expr, e.lost)) if e.lost and e.expr is not None else e, mark, where)
+                         for e, mark, where in self.elements]  # e^{\log x} is x where x > 0, undefined elsewhere
         function, variable, starts_only = self.function_and_variable()
         elements = self.elements
         if starts_only:  # a chain of plain expressions: the first is where it starts, not a step
@@ -446,6 +449,8 @@ class _Draft:
         definitions = declared.names.definitions
         families = _families(function, steps, definitions, declared.names)
         variables = _variables(declared.names, function, steps, definitions, variable, families)
+        function = settled(function, variables)
+        steps = tuple(replace(s, expr=settled(s.expr, variables)) for s in steps)
         located = tuple(where for _, _, where in elements)
         cited = [line for s in steps for line in s.cites]
         lines = lines_text(cited or [where.line for where in located])

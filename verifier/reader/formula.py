@@ -45,6 +45,9 @@ class Element:
     letter_products: tuple[str, ...] = ()  # letters written side by side, read as a product of symbols ("xy")
     restarts: bool = False  # written after \Rightarrow: a new statement, not equal to the expression before
     conventions: tuple[str, ...] = ()  # conventions the line was read with (a bias added to every row)
+    # what a function, power or quotient as written needs, which SymPy's evaluation dropped (e^{\log x} is x: x > 0;
+    # x/x is 1: x != 0), as relations
+    lost: tuple[sp.Basic, ...] = ()
 
 
 @dataclass(frozen=True)

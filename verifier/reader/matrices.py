@@ -76,6 +76,31 @@ def ones() -> sp.MatrixExpr:
     return sp.OneMatrix(sp.Dummy("ones", integer=True, positive=True), 1)
 
 
+def identity() -> sp.MatrixExpr:
+    """`I` among matrices: the identity, whose size the product or sum it stands in gives."""
+    return sp.Identity(sp.Dummy("ones", integer=True, positive=True))
+
+
+def sized_alike(terms: list[sp.Expr]) -> list[sp.Expr]:
+    """Terms of a sum or an elementwise product: a ones vector or an identity whose size is still open (1 1^T,
+    \\lambda I) takes the shape of a term whose shape is known."""
+    known = next((t.shape for t in terms if is_matrix(t) and not _pending_shape(t)), None)
+    if known is None:
+        return terms
+    return [_sized_as(term, known) if is_matrix(term) and _pending_shape(term) else term for term in terms]
+
+
+def _sized_as(term: sp.MatrixExpr, known: tuple[sp.Expr, sp.Expr]) -> sp.MatrixExpr:
+    """`term` with its open sizes those of `known`, unless one open size would take two values (I against n x d)."""
+    sizes: dict[sp.Expr, sp.Expr] = {}
+    for size, wanted in zip(term.shape, known, strict=True):
+        if _pending(size):
+            if size in sizes and not same_size(sizes[size], wanted):
+                return term
+            sizes[size] = wanted
+    return term.xreplace(sizes)
+
+
 def product(values: list[sp.Expr]) -> sp.Expr:
     """The product of factors; a ones vector takes the length its neighbour in the product needs; a 1 x 1 factor
     among matrices (the (a^T x) of (a^T x) a) is the number it is; matrices are never merged into powers."""
@@ -105,8 +130,8 @@ def quotient(numerator: sp.Expr, denominator: sp.Expr, position: tuple[int, int]
 
 
 def lone_ones(expr: sp.Basic) -> bool:
-    """Whether a ones vector in `expr` still waits for its length (no product gave it one)."""
-    return any(_pending(d) for ones in expr.atoms(sp.OneMatrix) for d in ones.shape)
+    """Whether a ones vector or an identity in `expr` still waits for its size (no product or sum gave it one)."""
+    return any(_pending(d) for ones in expr.atoms(sp.OneMatrix, sp.Identity) for d in ones.shape)
 
 
 def _pending_shape(matrix: sp.MatrixExpr) -> bool:
@@ -178,7 +203,7 @@ def applied(name: str, function: object, arguments: list[sp.Expr], position: tup
     if name in SOFTMAX_NAMES:
         return Softmax(matrix, matrix.shape[1] != 1)
     if name in ("tr", "Tr", "trace"):
-        return sp.Trace(matrix)
+        return combined("trace", sp.Trace, matrix)
     if name == "diag" and matrix.shape[1] == 1:  # diag(s): the square matrix with s on its diagonal
         return sp.DiagMatrix(matrix)
     if name == "diag" and same_size(*matrix.shape):  # diag(A): the column of A's diagonal
@@ -244,7 +269,7 @@ def indicator(matrix: sp.MatrixExpr) -> Indicator:
 def hadamard(left: sp.Expr, right: sp.Expr, position: tuple[int, int]) -> sp.Expr:
     """left * right elementwise (\\odot); for scalars, the product."""
     if is_matrix(left) and is_matrix(right):
-        return combined("times elementwise", sp.HadamardProduct, left, right)
+        return combined("times elementwise", sp.HadamardProduct, *sized_alike([left, right]))
     if is_matrix(left) or is_matrix(right):
         return left * right
     raise ParseError("\\odot between two scalars: write a product", *position)
@@ -254,6 +279,7 @@ def summed(terms: tuple[sp.Expr, ...]) -> tuple[sp.Expr, tuple[str, ...]]:
     """A sum of terms; a 1 x c row added to r x c matrices is added to every row (the ML convention), said so."""
     if any(not is_matrix(t) for t in terms):  # a number plus a^T x: a number
         terms = tuple(as_scalars(list(terms)))
+    terms = tuple(sized_alike(list(terms)))
     matrices = [t for t in terms if is_matrix(t)]
     if not matrices:
         return sp.Add(*terms), ()

@@ -12,6 +12,7 @@ from lark import Token, Tree, v_args
 from lark.tree import Meta
 from lark.visitors import Discard, Transformer_NonRecursive
 
+from verifier.domains import conditions, needs
 from verifier.reader import matrices
 from verifier.reader.formula import MAX_ELEMENTS, Element, Label, ParseError, power
 from verifier.reader.names import ARITY_VARIANTS, MATRIX_FUNCTIONS, Names, inverse_function
@@ -217,6 +218,9 @@ class _State:
     continuable: bool = False  # the last piece is an expression a `&+ ...` row may go on with (not empty, not boxed)
     # labels d\sigma/dz read as the derivative of a known function at their variable: (element index, f(z))
     known_labels: list[tuple[int, sp.Expr]] = field(default_factory=list)
+    # what the functions and powers built for the element need of their arguments (see `_needing`)
+    needed: dict[tuple[sp.Expr, sp.Expr, sp.Expr], sp.Basic] = field(default_factory=dict)
+    divisors: dict[sp.Expr, None] = field(default_factory=dict)  # what the element divides by (see `_dividing`)
     # `L(\lambda)` opening the first expression, L declared nowhere: L applied to its variables
     opening_call: sp.Expr | None = None
 
@@ -339,9 +343,10 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             opening = isinstance(expr, OpeningCall) and expr.start == body.meta.start_pos
             expr = expr.call if opening else self._final(expr)
         source = self.text[_sized_start(self.text, body.meta.start_pos):body.meta.end_pos]
+        lost = self._lost(expr)
         runs, conventions = self._collected()
         element = Element(expr, label, source, *_position(body.meta), note, letter_products=runs, restarts=restarts,
-                          conventions=conventions)
+                          conventions=conventions, lost=lost)
         self.state.elements.append((element, (body.meta.start_pos, body.meta.end_pos)))
         return element
 
@@ -361,11 +366,12 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         element, (start, _) = self.state.elements[-1]
         rest, note = self._unnote(value)
         expr = self._final(Terms((element.expr, self._v(rest))))
+        lost = (*element.lost, *self._lost(expr))
         runs, conventions = self._collected()
         source = self.text[_sized_start(self.text, start):meta.end_pos]
         self.state.elements[-1] = (replace(
             element, expr=expr, source=source, note=note or element.note,
-            letter_products=tuple(dict.fromkeys((*element.letter_products, *runs))),
+            letter_products=tuple(dict.fromkeys((*element.letter_products, *runs))), lost=lost,
             conventions=tuple(dict.fromkeys((*element.conventions, *conventions)))), (start, meta.end_pos))
         return Discard
 
@@ -375,6 +381,39 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             raise ParseError("nothing between two '=' signs", *_position(meta))
         self.state.continuable = False
         return [c for c in children if isinstance(c, Element)][-1]
+
+    def _needing(self, value: sp.Expr) -> sp.Expr:
+        """`value`, a function or power just built, with what it needs of its argument remembered (log x: x > 0;
+        x^{-1}: x != 0)."""
+        if isinstance(value, sp.Basic) and not isinstance(value, sp.MatrixExpr):
+            for condition in needs(value):
+                for relation in sp.And.make_args(condition.holds()):
+                    self.state.needed.setdefault(condition.key, relation)
+            if isinstance(value, sp.Pow) and value.exp.is_negative:
+                self._dividing(value.base)
+        return value
+
+    def _dividing(self, divisor: sp.Expr) -> None:
+        """Remember that the element divides by `divisor` (each factor that varies), which must not be 0."""
+        if isinstance(divisor, sp.Basic) and not isinstance(divisor, sp.MatrixExpr):
+            for factor in sp.Mul.make_args(divisor):
+                base = factor.base if isinstance(factor, sp.Pow) and factor.exp.is_positive else factor
+                if base.free_symbols:
+                    self.state.divisors.setdefault(base, None)
+
+    def _lost(self, expr: sp.Expr | None) -> tuple[sp.Basic, ...]:
+        """What the element's functions, powers and quotients needed that its value no longer shows (e^{\\log x} is
+        x: x > 0; x/x is 1: x != 0)."""
+        needed, self.state.needed = self.state.needed, {}
+        divisors, self.state.divisors = self.state.divisors, {}
+        if expr is None or not (needed or divisors) or isinstance(expr, sp.MatrixBase | sp.MatrixExpr):
+            return ()
+        kept = {c.key for c in conditions(expr)}
+        lost = [r for key, r in needed.items() if key not in kept]
+        bases = {p.base for p in expr.atoms(sp.Pow) if p.exp.is_negative}
+        lost += [sp.Ne(d, 0) for d in divisors if d not in bases]
+        bound = set(self.dummies.values())  # a sum's index: its conditions are its terms', written out or kept
+        return tuple(r for r in lost if r is not sp.true and not (r.free_symbols & bound) and not r.has(sp.Indexed))
 
     def _collected(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The letter runs and conventions met since the last element, which then start afresh."""
@@ -503,6 +542,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         value, note = self._unnote(right)
         self._not_a_plain_derivative(left, value, sign)
         whole = matrices.quotient(self._v(left), self._v(value), _token_position(sign))
+        self._dividing(self._v(value))
         parts = self._parts(value)
         if len(parts) < 2 or not parts[0].value.is_Number:
             return self._noted(whole, note)
@@ -961,9 +1001,9 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             if variant is None:
                 raise ParseError(f"{head.name} takes {min(arity)} argument(s), not {len(arguments)}", *head.position)
             head = replace(head, function=variant)
-        value = self._primed(head, arguments) if head.primes else head.function(*arguments)
+        value = self._needing(self._primed(head, arguments) if head.primes else head.function(*arguments))
         for sup in head.sups:
-            value = self._function_power(head, value, arguments, sup)
+            value = self._needing(self._function_power(head, value, arguments, sup))
         return value
 
     def _arity_variant(self, head: Head, count: int) -> sp.Lambda | None:
@@ -1112,7 +1152,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             chosen, other = "^T read as a transpose", "^T read as the power T"
             if not self._choose(self._key(position), chosen, other):
                 return value
-        return power(value, self._arg(exponent), position)
+        return self._needing(power(value, self._arg(exponent), position))
 
     def _variable(self, position: tuple[int, int]) -> sp.Symbol:
         if self.state.variable is None:
@@ -1224,7 +1264,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             return self.indices[base]
         full = self._full_name(base, parts)
         if base == "delta" and len(parts) == 2 and not self.names.is_declared(full) and all(
-                p.value.is_Integer or p.value in self._index_symbols() for p in parts):
+                self._delta_index(p.value) for p in parts):
             return sp.KroneckerDelta(parts[0].value, parts[1].value)
         declared = self.names.symbol(base) if parts and self.names.is_declared(base) else self.names.entries_of(base)
         if isinstance(declared, sp.MatrixSymbol) and not self.names.is_declared(full):
@@ -1241,6 +1281,8 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             return sp.Indexed(sp.IndexedBase(base, real=True), parts[0].value)
         if self.names.is_declared(full):
             return self.names.symbol(full)
+        if base == "I" and self.names.has_matrices and len(parts) <= 1:
+            return self._identity(parts, position)
         if full == "e" and self.names.euler:
             return sp.E
         if full == "pi":
@@ -1248,6 +1290,22 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         if self.names.function(full) is not None:
             raise ParseError(f"the function {full} needs an argument", *position)
         return self._symbol(full)
+
+    def _delta_index(self, value: sp.Expr) -> bool:
+        """Whether \\delta_{..} has this index: a number, a sum's or a free index, or (among matrices) a letter that
+        indexes entries."""
+        return value.is_Integer or value in self._index_symbols() or (self.names.has_matrices and value.is_Symbol)
+
+    def _identity(self, parts: tuple[IndexPart, ...], position: tuple[int, int]) -> sp.MatrixExpr:
+        """`I` or `I_n` among matrices: the identity matrix (its size from `I_n`, or from the product or sum)."""
+        self.state.conventions.append("I read as the identity matrix")
+        if not parts:
+            return matrices.identity()
+        size = parts[0].value if parts[0].value.is_Integer else self.names.size(parts[0].text)
+        if size is None or size == 0:
+            raise ParseError(f"I_{parts[0].text}: {parts[0].text} is not a size (declare n \\in \\mathbb{{N}})",
+                             *position)
+        return sp.Identity(size)
 
     def _symbol(self, full: str) -> sp.Symbol:
         if not self.names.is_declared(full):
@@ -1384,6 +1442,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         return matrices.indicator(value)
 
     def fraction(self, meta: Meta, token: Token, numerator: Any, denominator: Any) -> sp.Expr:
+        self._dividing(self._arg(denominator))
         return matrices.quotient(self._arg(numerator), self._arg(denominator), _token_position(token))
 
     def leibniz(self, meta: Meta, token: Token, diff: Token, *rest: Any) -> Leibniz:
@@ -1414,8 +1473,8 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
 
     def root(self, meta: Meta, token: Token, *args: Any) -> sp.Expr:
         if len(args) == 2:
-            return sp.root(self._arg(args[1]), self._v(args[0]))
-        return sp.sqrt(self._arg(args[0]))
+            return self._needing(sp.root(self._arg(args[1]), self._v(args[0])))
+        return self._needing(sp.sqrt(self._arg(args[0])))
 
     def cases(self, meta: Meta, *children: Any) -> sp.Expr:
         pieces = [c for c in children if isinstance(c, tuple)]
@@ -1431,7 +1490,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
     def condition(self, meta: Meta, *children: Any) -> sp.Basic:
         if len(children) == 1:
             only = children[0]
-            if isinstance(only, Noted) and only.value is None and only.note.strip().lower() in OTHERWISE:
+            if isinstance(only, Noted) and only.value is None and only.note.strip().rstrip(".,;").lower() in OTHERWISE:
                 return sp.true
             raise ParseError("a condition needs a comparison such as x > 0, or \\text{otherwise}", *_position(meta))
         first = children[0]
