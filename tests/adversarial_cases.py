@@ -544,4 +544,15 @@ CASES: list[Case] = [
     Case("logsumexp2_stable_abs_dropped", "classic-ml", sp.log(sp.exp(z1) + sp.exp(z2)),
          sp.Max(z1, z2) + sp.log(1 + sp.exp(-(z1 - z2))), _on((z1, _iv(-700, 700)), (z2, _iv(-700, 700))), False,
          "right when z1 >= z2; at z1 = 0, z2 = 1: before = log(1+e) ~ 1.3133, after = 1 + log(1+e) ~ 2.3133"),
+    # poles of tan, sec, cot, csc inside the domain: a side undefined where the other is defined
+    Case("tan_times_cos_over_a_pole", "poles", sp.tan(x) * sp.cos(x), sp.sin(x), _on((x, _iv(1, 2))), False,
+         "at x = pi/2: tan has a pole (before undefined), after = 1"),
+    Case("tan_times_cos_off_the_poles", "poles", sp.tan(x) * sp.cos(x), sp.sin(x), _on((x, _iv(-1, 1))), True,
+         "cos x != 0 on (-1, 1)"),
+    Case("cot_times_tan_over_a_pole", "poles", sp.cot(x) * sp.tan(x), sp.S.One, _on((x, _iv(0, 3))), False,
+         "at x = pi/2: tan has a pole (before undefined), after = 1"),
+    Case("double_angle_over_cos", "poles", sp.sin(2 * x) / sp.cos(x), 2 * sp.sin(x), _on((x, _iv(0, 3))), False,
+         "at x = pi/2: division by cos(pi/2) = 0 (before undefined), after = 2"),
+    Case("tan_derivative_both_undefined_at_the_pole", "poles", D(sp.tan(x), x), 1 / sp.cos(x)**2,
+         _on((x, _iv(0, 3))), True, "both sides undefined at pi/2, equal elsewhere"),
 ]

@@ -206,6 +206,11 @@ def test_an_ambiguous_construct_keeps_its_other_reading(latex: str, chosen: str,
     assert [expr for expr, _ in element.alternatives] == [other]
 
 
+def test_a_function_of_a_fraction_has_no_power_reading() -> None:
+    (element,) = read_chain(r"\arctan\frac{1}{x}", Names(), labels=False).elements  # x^-1 with no power written
+    assert element.expr == sp.atan(1 / x) and element.alternatives == ()
+
+
 def test_a_bracket_right_after_a_derivative_is_its_argument_with_no_other_reading() -> None:
     (element,) = read_chain(r"\frac{d}{dx} (x^2) e^x", Names(), labels=False).elements
     assert element.expr == sp.Derivative(x**2, x) * sp.exp(x) and element.alternatives == ()

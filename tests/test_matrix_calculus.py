@@ -445,3 +445,36 @@ def test_a_tuple_whose_entry_leaves_the_matrix_is_a_shape_error() -> None:
     entry = MatrixElement(Gradient(sp.Symbol("L"), z), 0, r)  # (dL/dZ)_{1, r+1}, as a mutant wrote it
     tuple_of = EntryMatrix(entry, sp.Tuple(unused, r), sp.Tuple(0, 1), sp.Tuple(1, K))
     assert "runs from 1 to k" in shape_problem(tuple_of)  # r = k picks column k + 1 of a row of k
+
+
+@pytest.mark.parametrize(("where", "line", "verdict"), [
+    # each raised inside the engine before (an internal error lost the derivation); found by an independent review
+    ("x \\in \\mathbb{R}^{n}\ny \\in \\mathbb{R}^{m}\nf = \\mathbf{1}^T x y^T \\mathbf{1}\n",
+     r"\nabla_x f = (\mathbf{1}^T y) \mathbf{1}", "proved"),  # a 0-based sum's index was taken positive
+    ("X \\in \\mathbb{R}^{n \\times d}\n",
+     r"\mathbf{1}^T \left(\frac{1}{n} \mathbf{1} \mathbf{1}^T X\right) = \mathbf{1}^T X", "proved"),  # 1 1^T square
+    ("A \\in \\mathbb{R}^{n \\times n}\nx \\in \\mathbb{R}^{n}\nf = x^T A x\n",
+     r"\frac{\partial f}{\partial x_k} = \sum_{i=1}^{n} \sum_{j=1}^{n} A_{ij} (\delta_{ik} x_j + x_i \delta_{jk})",
+     "proved"),
+    (LAYER.replace("b \\in \\mathbb{R}^{1 \\times h}\n", "").replace(" + b", ""),
+     r"\frac{\partial L}{\partial W_{ij}} = \sum_{k=1}^{n-1} X_{ki} \frac{\partial L}{\partial Z_{kj}} + X_{ni} "
+     r"\frac{\partial L}{\partial Z_{nj}}", "unproved"),  # X_{ni}: n is the last row, not a third index
+])
+def test_inputs_that_raised_inside_the_engine_get_a_verdict(where: str, line: str, verdict: str) -> None:
+    document = read_text(f"# E\n\n```where\n{where}```\n\n$${line}$$\n", "raised.md")
+    assert document.errors == ()
+    step = verify(document.derivations[0].derivation, 5.0).steps[-1]
+    assert step.verdict.verdict == verdict, step.verdict
+    assert "failed" not in step.verdict.method
+
+
+def test_a_step_the_engine_fails_on_is_unproved_and_said(monkeypatch: pytest.MonkeyPatch) -> None:
+    from verifier import check, isolation
+
+    def broken(*args: object) -> None:
+        raise IndexError("indices out of range")
+
+    monkeypatch.setattr(isolation, "available", lambda: False)
+    monkeypatch.setattr(check, "check_step_here", broken)
+    verdict = check.check_step(sp.Symbol("x"), sp.Symbol("x") + 1, Context(()))
+    assert verdict.verdict == "unproved" and "backproof failed on this step (IndexError" in verdict.method

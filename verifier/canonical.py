@@ -178,7 +178,9 @@ def _contract(delta: sp.KroneckerDelta, monomial: sp.Expr, limits: list[Limit],
               ranges: Ranges) -> tuple[sp.Expr, list[Limit]] | None:
     """sum_k delta(k, x) f(k) = f(x) when x stays in k's range; None when no side of the delta can go."""
     bound = {dummy: (lo, hi) for dummy, lo, hi in limits}
-    for dummy, other in (delta.args, delta.args[::-1]):
+    plain = _unshifted(*delta.args[:2])  # delta(i + 1, j + 1) made while counting from 0 is delta(i, j)
+    pair = plain.args[:2] if isinstance(plain, sp.KroneckerDelta) else delta.args[:2]
+    for dummy, other in (pair, pair[::-1]):
         if dummy not in bound or other == dummy or any(lo.has(dummy) or hi.has(dummy) for _, lo, hi in limits):
             continue  # a dummy another sum's bounds depend on is not contracted
         span = _span(other, bound, ranges)

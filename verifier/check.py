@@ -46,12 +46,16 @@ def check_step(
     worker process stopped at its deadline, so a step ends within its budget on any thread.
     """
     entries = _entry_count(before, after)
-    return isolation.bounded(
-        check_step_here, (before, after, context, products), context.budget_seconds * entries,
-        lambda seconds: _out_of_time(seconds, "the step ran past its budget and was stopped"),
-        lambda seconds: StepVerdict("unproved", "the check's process ended early: a library it calls aborted (as "
-                                    "GMP does on a number too large to hold)", seconds),
-    )
+    try:
+        return isolation.bounded(
+            check_step_here, (before, after, context, products), context.budget_seconds * entries,
+            lambda seconds: _out_of_time(seconds, "the step ran past its budget and was stopped"),
+            lambda seconds: StepVerdict("unproved", "the check's process ended early: a library it calls aborted "
+                                        "(as GMP does on a number too large to hold)", seconds),
+        )
+    except Exception as error:  # a bug of ours on this input: no verdict, said so, and the derivation goes on
+        return StepVerdict("unproved", f"not decided: backproof failed on this step ({type(error).__name__}: "
+                           f"{str(error).strip()}); please report it", 0.0)
 
 
 def check_step_here(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterable, Iterator
 
 import sympy as sp
@@ -37,6 +38,19 @@ def critical_expressions(expr: sp.Basic, poles: bool = True) -> Iterator[sp.Expr
                 yield from (r.lhs - r.rhs for r in condition.atoms(sp.core.relational.Relational))
 
 
+def periodic_poles(expr: sp.Basic) -> Iterator[tuple[sp.Expr, sp.Expr]]:
+    """Arguments u with the offset c where a trigonometric part of `expr` has a pole at u = c + k pi: tan and sec
+    at pi/2 + k pi (cos u = 0), cot and csc at k pi (sin u = 0), and so a power of cos u or sin u below 1."""
+    half = sp.pi / 2
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.tan | sp.sec):
+            yield node.args[0], half
+        elif isinstance(node, sp.cot | sp.csc):
+            yield node.args[0], sp.S.Zero
+        elif isinstance(node, sp.Pow) and node.exp.is_negative and isinstance(node.base, sp.cos | sp.sin):
+            yield node.base.args[0], half if isinstance(node.base, sp.cos) else sp.S.Zero
+
+
 def integer_breaks(expr: sp.Basic) -> Iterator[tuple[sp.Expr, bool]]:
     """Arguments that break at integers, and whether only at 0, -1, ...: floor, ceiling, frac jump at every
     integer; Gamma and its kin have poles at the non-positive ones only."""
@@ -49,18 +63,23 @@ def integer_breaks(expr: sp.Basic) -> Iterator[tuple[sp.Expr, bool]]:
             yield node.args[1], True
 
 
-def breakpoints(exprs: Iterable[sp.Basic], variables: tuple[Var, ...], base: Point) -> list[Breakpoint]:
-    """Exact values of each interval variable, the others at `base`, where a non-smooth function breaks."""
+def breakpoints(exprs: Iterable[sp.Basic], variables: tuple[Var, ...], base: Point,
+                periodic: bool = True) -> list[Breakpoint]:
+    """Exact values of each interval variable, the others at `base`, where a non-smooth function breaks (and,
+    with `periodic`, where tan, sec, cot, csc have their poles)."""
     frozen = tuple(sorted(base.items(), key=lambda kv: kv[0].name))
-    return list(dict.fromkeys(b for expr in exprs for b in _breakpoints_of(expr, variables, frozen)))
+    return list(dict.fromkeys(b for expr in exprs for b in _breakpoints_of(expr, variables, frozen, periodic)))
 
 
 @memoised(1024)  # a step's side is screened again as the side the next step is checked against
-def _breakpoints_of(expr: sp.Basic, variables: tuple[Var, ...], frozen: tuple) -> list[Breakpoint]:
+def _breakpoints_of(expr: sp.Basic, variables: tuple[Var, ...], frozen: tuple, periodic: bool) -> list[Breakpoint]:
     base = dict(frozen)
     found: dict[Breakpoint, None] = {}
     levels = [(g, tuple(n for n in _levels(g, base) if n <= 0 or not poles)) for g, poles in integer_breaks(expr)]
     pieces = [(g, (sp.S.Zero,)) for g in critical_expressions(expr)] + levels
+    for argument, offset in periodic_poles(expr) if periodic else ():
+        for var in variables:
+            found.update(dict.fromkeys((var.symbol, r) for r in _periodic_roots(argument, offset, var, base)))
     for critical, values in pieces:
         for var in variables:
             if var.symbol in critical.free_symbols and isinstance(var.domain, Interval):
@@ -105,7 +124,7 @@ def derivative_kinks(
 ) -> set[Breakpoint]:
     """Breakpoints of functions under a derivative (defined symbols expanded): there it has no value of its own."""
     inner = [_differentiated(d, meaning) for e in exprs for d in e.atoms(sp.Derivative)]
-    return set(breakpoints(inner, variables, base))
+    return set(breakpoints(inner, variables, base, periodic=False))  # a pole is no kink: both sides undefined
 
 
 def kink_expressions(exprs: Iterable[sp.Basic], meaning: dict[sp.Symbol, sp.Expr]) -> tuple[sp.Expr, ...]:
@@ -184,6 +203,23 @@ def _roots(critical: sp.Expr, var: Var, base: Point) -> list[sp.Expr]:
     assert isinstance(var.domain, Interval)
     lo, hi = var.domain.lo, var.domain.hi
     return [r for r in sp.real_roots(poly) if lo < float(r) < hi]
+
+
+def _periodic_roots(argument: sp.Expr, offset: sp.Expr, var: Var, base: Point) -> list[sp.Expr]:
+    """The values of the variable in its interval where a linear argument a v + b is offset + k pi (exact)."""
+    if var.symbol not in argument.free_symbols or not isinstance(var.domain, Interval):
+        return []
+    line = exact_floats(argument.xreplace({s: v for s, v in base.items() if s != var.symbol}))
+    if line.free_symbols != {var.symbol} or not line.is_polynomial(var.symbol):
+        return []
+    poly = sp.Poly(line, var.symbol)
+    if poly.degree() != 1 or not all(c.is_Rational for c in poly.coeffs()):
+        return []
+    a, b = poly.all_coeffs()
+    ends = sorted(float((a * end + b - offset) / sp.pi) for end in (var.domain.lo, var.domain.hi))
+    ks = range(math.ceil(ends[0]), math.floor(ends[1]) + 1)
+    roots = [(offset + k * sp.pi - b) / a for k in list(ks)[:INTEGER_LEVELS]]
+    return [r for r in roots if var.domain.lo < float(r) < var.domain.hi]
 
 
 def _ties(exprs: tuple[sp.Basic, ...], variables: tuple[Var, ...], base: Point) -> list[Point]:

@@ -69,7 +69,10 @@ def cross_check(derivation: Derivation, final: sp.Expr, context: Context) -> Num
     if derivation.variable is None:
         return None
     if uses_matrices((derivation.start,), derivation.definitions):  # symbolic sizes: at concrete sizes
-        written, claimed, local, sizes = at_concrete_size(derivation, final, context)
+        concrete = at_concrete_size(derivation, final, context)
+        if concrete is None:
+            return None
+        written, claimed, local, sizes = concrete
         check = _rows_checked(written, claimed, local) if isinstance(written.function, sp.MatrixBase) else \
             cross_check(written, claimed, local)
         at = ", ".join(f"{s} = {v}" for s, v in sizes.items())

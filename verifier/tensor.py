@@ -265,8 +265,9 @@ def entry_ranges(*exprs: sp.Expr) -> tuple[dict[sp.Symbol, tuple[sp.Expr, sp.Exp
     found: dict[sp.Symbol, tuple[sp.Expr, sp.Expr]] = {}
     where: dict[sp.Symbol, str] = {}
     axis: dict[sp.Symbol, int] = {}
+    sizes = {s for e in exprs for m in e.atoms(sp.MatrixSymbol) for d in m.shape for s in d.free_symbols}
     for expr in exprs:
-        free = expr.free_symbols
+        free = expr.free_symbols - sizes  # X_{ni}: n is X's number of rows, not an index
         for element in sorted(expr.atoms(MatrixElement), key=sp.default_sort_key):
             for position, (index, size) in enumerate(zip((element.i, element.j), element.parent.shape, strict=True)):
                 symbols = index.free_symbols & free

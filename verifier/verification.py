@@ -45,7 +45,8 @@ def verify(derivation: Derivation, budget_seconds: float = DEFAULT_BUDGET_SECOND
         accepted = following(accepted, step, verdict)
         held = held if verdict.verdict in ("refuted", "ambiguous") else step.expr
     if derivation.numeric_override is None:
-        numeric = isolation.bounded(cross_check, (derivation, held, context), NUMERIC_SECONDS, _stopped)
+        seconds = min(NUMERIC_SECONDS, max(10.0, 12 * budget_seconds))  # follows --budget, 60 s at the default
+        numeric = isolation.bounded(cross_check, (derivation, held, context), seconds, _stopped)
     else:
         numeric = derivation.numeric_override()
     return DerivationResult(derivation, tuple(results), numeric, time.perf_counter() - started)

@@ -107,18 +107,37 @@ def product(values: list[sp.Expr]) -> sp.Expr:
     factors = list(values)
     if sum(is_matrix(f) for f in factors) > 1:
         factors = [f[0, 0] if is_matrix(f) and f.shape == (1, 1) and not _pending_shape(f) else f for f in factors]
-    for index, (left, right) in enumerate(itertools.pairwise(factors)):
-        if not (is_matrix(left) and is_matrix(right)):
-            continue
-        if _pending(left.shape[1]):
-            factors[index] = left.xreplace({left.shape[1]: right.shape[0]})
-        elif _pending(right.shape[0]):
-            factors[index + 1] = right.xreplace({right.shape[0]: left.shape[1]})
+    factors = _sizes_met(factors)
     if any(is_matrix(f) for f in factors):
         if sum(is_matrix(f) for f in factors) > 1:
             return combined("times", lambda *fs: sp.MatMul(*fs, evaluate=False), *factors)
         return sp.Mul(*factors)
     return sp.Mul(*factors)
+
+
+def _sizes_met(factors: list[sp.Expr]) -> list[sp.Expr]:
+    """The factors with each open size (a ones vector's, an identity's) set where a neighbour fixes it, in every
+    factor that has it: the inner sizes of a product agree, and 1 1^T is square (the all-ones matrix)."""
+    while True:
+        matrices = [f for f in factors if is_matrix(f)]
+        found = next((pair for left, right in itertools.pairwise(matrices) if (pair := _meeting(left, right))), None)
+        if found is None:
+            return factors
+        factors = [f.xreplace(dict((found,))) if is_matrix(f) else f for f in factors]
+
+
+def _meeting(left: sp.MatrixExpr, right: sp.MatrixExpr) -> tuple[sp.Expr, sp.Expr] | None:
+    """An open size and the size it takes where two neighbouring factors meet, or None."""
+    inner = (left.shape[1], right.shape[0])
+    if _pending(inner[0]) and inner[0] != inner[1]:
+        return inner[0], inner[1]
+    if _pending(inner[1]) and inner[0] != inner[1]:
+        return inner[1], inner[0]
+    outer = (left.shape[0], right.shape[1])
+    square = isinstance(left, sp.OneMatrix) and isinstance(right, sp.OneMatrix)  # a column of ones times a row
+    if square and _pending(outer[0]) and outer[0] != outer[1]:
+        return outer[0], outer[1]
+    return None
 
 
 def quotient(numerator: sp.Expr, denominator: sp.Expr, position: tuple[int, int]) -> sp.Expr:

@@ -232,7 +232,8 @@ def _canonical_sums(expr: sp.Expr, depth: int = 0) -> sp.Expr:
         return expr
     if isinstance(expr, sp.Sum | sp.Product) and len(expr.limits) == 1:
         (index, lower, upper), = expr.limits
-        canonical = sp.Symbol(f"_{depth + 1}", integer=True, positive=True)
+        sign = {"positive": True} if lower.is_positive else {"nonnegative": True} if lower.is_nonnegative else {}
+        canonical = sp.Symbol(f"_{depth + 1}", integer=True, **sign)  # a 0-based sum (1^T y's entry) takes 0
         body = _canonical_sums(expr.function.xreplace({index: canonical}), depth + 1)
         return type(expr)(body, (canonical, lower, upper))
     return expr.func(*(_canonical_sums(a, depth) if isinstance(a, sp.Expr) else a for a in expr.args))
@@ -949,7 +950,8 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
     def _power_or_argument(self, head: Head, argument: sp.Expr) -> sp.Expr:
         """`\\log x^2` is the log of the square (flipped: the square of the log)."""
         value = self._call(head, [argument])
-        if not (isinstance(argument, sp.Pow) and argument.base.is_Symbol and argument.exp.is_Integer):
+        if not (isinstance(argument, sp.Pow) and argument.base.is_Symbol and argument.exp.is_Integer
+                and argument.exp.is_positive):  # \arctan \frac{1}{x} is x^-1 with no power written: one reading
             return value
         squared = power(self._call(head, [argument.base]), argument.exp, head.position)
         chosen = f"\\{head.name} applied to {argument.base}^{argument.exp}"
@@ -1246,7 +1248,8 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             return IndexPart(text, self.dummies[text])
         if text in self.indices:
             return IndexPart(str(self.indices[text]), self.indices[text])
-        return IndexPart(text, sp.Symbol(text))
+        size = self.names.size(text) if self.names.has_matrices else None  # X_{ni}: the last row of n
+        return IndexPart(text, size if size is not None else sp.Symbol(text))
 
     def _index_symbols(self) -> set[sp.Symbol]:
         """The symbols that stand for an index: a sum's, and a free index that runs to a symbolic size."""
