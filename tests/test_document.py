@@ -333,6 +333,11 @@ DISPLAYED_DEFINITIONS = [  # (where block, blocks, each derivation's verdicts): 
     ("\\mu real\n\\sigma > 0\nx real", ["\\ell(\\mu, \\sigma) = -\\log \\sigma - \\frac{(x - \\mu)^2}{2\\sigma^2}",
                                         "\\frac{\\partial \\ell}{\\partial \\mu} = \\frac{\\mu - x}{\\sigma^2}"],
      [["refuted"]]),
+    # a word alone before '=' names what the display defines (it was "'KL' in the middle of a formula")
+    ("\\mu_1, \\mu_2 real\n\\sigma > 0", [r"\mathrm{KL} = \frac{(\mu_1 - \mu_2)^2}{2\sigma^2}",
+                                          r"\frac{\partial \mathrm{KL}}{\partial \mu_1} = "
+                                          r"\frac{\mu_1 - \mu_2}{\sigma^2}"],
+     [["proved"]]),
     # a definition whose summed index is also a declared free index reads once, k summed
     ("K = 2\nindices k from 1 to K\ns_1, s_2 real", ["J = -\\sum_{k=1}^{K}\\log\\sigma(-s_k)",
                                                     "\\frac{\\partial J}{\\partial s_k} = \\sigma(s_k)"], [["proved"]]),

@@ -61,7 +61,8 @@ READABLE = {
     "PLAIN_FRACTION": "dy/dx", "NABLA": "\\nabla", "LEAD": "\\therefore",
     "LAYER": "a layer index ^{(l)}", "TRANSPOSE": "^\\top", "PRIME": "'", "BANG": "!", "APPROX": "\\approx",
     "PM": "\\pm", "FONT_LETTER": "\\mathcal{L}", "SUBSTACK": "\\substack", "LBRACE_ESC": "\\{", "RBRACE_ESC": "\\}",
-    "IN": "\\in", "DOTS": "\\dots", "SHAPE": "a shape ^{n \\times 3}",
+    "IN": "\\in", "DOTS": "\\dots", "LFLOOR": "\\lfloor", "RFLOOR": "\\rfloor", "LCEIL": "\\lceil",
+    "RCEIL": "\\rceil", "SHAPE": "a shape ^{n \\times 3}",
 }
 
 

@@ -339,6 +339,8 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         if label is not None:
             self.state.variable = self.state.variable if self.state.variable is not None else label.variable
             expr, note = None, ""
+        elif first and self._word_name(body.value) is not None:  # \mathrm{KL} = ...: a name being defined
+            expr, note = self._symbol(self._word_name(body.value)), ""
         else:
             expr, note = self._unnote(body.value)
             opening = isinstance(expr, OpeningCall) and expr.start == body.meta.start_pos
@@ -1294,6 +1296,14 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             raise ParseError(f"the function {full} needs an argument", *position)
         return self._symbol(full)
 
+    @staticmethod
+    def _word_name(value: Any) -> str | None:
+        """The word of `\\mathrm{KL}` or `\\text{BCE}` written alone as a formula's first expression, else None."""
+        if isinstance(value, Noted) and value.value is None and value.lead is None and \
+                re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", value.note.strip()):
+            return value.note.strip()
+        return None
+
     def _delta_index(self, value: sp.Expr) -> bool:
         """Whether \\delta_{..} has this index: a number, a sum's or a free index, or (among matrices) a letter that
         indexes entries."""
@@ -1417,6 +1427,14 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             self.state.conventions.extend(matrices.said_of("norm", [value]))
             return matrices.norm(value)
         return sp.Abs(value)
+
+    def floor(self, meta: Meta, left: Token, expr: Any, right: Token) -> sp.Expr:
+        """`\\lfloor x \\rfloor`: the greatest integer not above x."""
+        return sp.floor(self._v(self._unnote(expr)[0]))
+
+    def ceiling(self, meta: Meta, left: Token, expr: Any, right: Token) -> sp.Expr:
+        """`\\lceil x \\rceil`: the least integer not below x."""
+        return sp.ceiling(self._v(self._unnote(expr)[0]))
 
     def ones(self, meta: Meta, token: Token) -> sp.Expr:
         return matrices.ones()

@@ -68,9 +68,12 @@ _builtin("B", sp.beta(_u, _v), _u, _v, table=APPLIED_FUNCTIONS)
 _builtin("gamma", sp.lowergamma(_u, _v), _u, _v, table=APPLIED_FUNCTIONS)  # \gamma(a, x); \gamma x is a product
 _builtin("zeta", sp.zeta(_u), _u, table=APPLIED_FUNCTIONS)
 # the same name applied to another number of arguments: \Gamma(a, x), \zeta(s, q) (Hurwitz)
+_MORE = sp.symbols("u v w t")  # max(x, y, z): three or four arguments
 ARITY_VARIANTS: dict[tuple[str, int], sp.Lambda] = {
     ("Gamma", 2): sp.Lambda((_u, _v), sp.uppergamma(_u, _v)),
     ("zeta", 2): sp.Lambda((_u, _v), sp.zeta(_u, _v)),
+    **{(name, count): sp.Lambda(_MORE[:count], extreme(*_MORE[:count]))
+       for name, extreme in (("max", sp.Max), ("min", sp.Min)) for count in (3, 4)},
 }
 
 # functions of a vector or matrix only, known in a section that declares a matrix
