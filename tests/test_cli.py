@@ -39,7 +39,9 @@ def test_verify_exits_1_when_a_verdict_is_not_the_expected_one() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [(("verify", "no-such-id"), "known ids: 000-sigmoid"), (("verify", "--note", "999"), "known notes"),
-     (("show", "nope"), "unknown derivation id"), (("verify", "--budget", "-1"), "budget"), (("frobnicate",), "")],
+     (("show", "nope"), "unknown derivation id"), (("verify", "--budget", "-1"), "budget"), (("frobnicate",), ""),
+     (("verify", "--budget", "nan"), "budget"), (("verify", "--budget", "inf"), "budget"),  # inf overflowed a timer
+     (("check", ""), "an empty path")],
 )
 def test_usage_errors_exit_2_and_say_what_exists(args: tuple[str, ...], message: str) -> None:
     done = run(*args)

@@ -33,6 +33,13 @@ LAYOUTS = [
     (f"# A\n{SUM_1000}\n# B\n$$y + y = 2y$$\n", None, []),
     (f"# A\n{NESTED_20}\n# B\n$$y + y = 2y$$\n", None, []),
     (f"# A\n{TOWER_15}\n# B\n$$y + y = 2y$$\n", None, []),
+    # an unclosed $$ ends at the next heading: the sections after it are read (B was lost)
+    ("# A\n$$x = x\n\nprose\n\n# B\n$$y + y = 2y$$\n", [("b", 1)], [(2, 1, "'$$' opens a block that is never closed")]),
+    ("# A\n<!-- $$x = 5$$ -->\n$$x + x = 2x$$\n", [("a", 1)], []),  # a comment is never read
+    # numbers too large to compute are refused (30000! was a traceback; Gamma(10^30) ran past the reading limit)
+    ("# A\n$$30000! = x$$\n# B\n$$y + y = 2y$$\n", [("b", 1)], [(2, 8, "30000! is too large to compute")]),
+    ("# A\n$$\\Gamma(10^{30}) = x$$\n# B\n$$y + y = 2y$$\n", [("b", 1)], [(2, 3, "is too large to compute")]),
+    ("# A\n$$(20!)! = x$$\n# B\n$$y + y = 2y$$\n", [("b", 1)], [(2, 8, "is too large to compute")]),
 ]
 
 

@@ -145,11 +145,48 @@ def test_a_notebooks_markdown_cells_are_read_with_cell_and_line(tmp_path: Path) 
     assert location(str(path), read.heading_line) == f"{path}:cell_1:1"
 
 
-def test_a_file_that_is_not_a_notebook_is_one_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize("text", [  # each raised (a traceback, exit 4) before: found by a hostile review
+    "{not json", "42", '"hello"', "[1, 2, 3]", "[" * 100_000 + "]" * 100_000,
+    '{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": null}',
+    '{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": "abc"}',
+    '{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "markdown", "metadata": {}, '
+    '"source": 42}]}',
+    '{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "markdown", "metadata": {}, '
+    '"source": ["## A", 5]}]}',
+    '{"nbformat": 3, "nbformat_minor": 0, "metadata": {}}',
+])
+def test_a_file_that_is_not_a_notebook_is_one_error(tmp_path: Path, text: str) -> None:
     path = tmp_path / "broken.ipynb"
-    path.write_text("{not json")
+    path.write_text(text)
     document = read_file(path)
     assert len(document.errors) == 1 and "not a notebook" in document.errors[0].message
+    assert location(str(path), 1, 1) == f"{path}:1:1"  # placing the error reads the file again: no crash
+
+
+def test_a_notebook_saved_with_a_byte_order_mark_reads(tmp_path: Path) -> None:
+    path = tmp_path / "bom.ipynb"
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# A\n\n$$x + x = 2x$$")])
+    path.write_text("\ufeff" + nbformat.writes(notebook), encoding="utf-8")
+    assert read_file(path).errors == () and len(read_file(path).derivations) == 1
+
+
+def test_a_pipe_or_a_device_is_an_error_not_a_read_forever(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "pipe.md"
+    os.mkfifo(fifo)
+    device = tmp_path / "zero.md"
+    device.symlink_to("/dev/zero")
+    for path in (fifo, device):
+        (error,) = read_file(path).errors
+        assert "not a regular file" in error.message
+
+
+def test_control_characters_never_reach_the_output(tmp_path: Path) -> None:
+    path = tmp_path / "esc.md"
+    path.write_text("# A \x1b]0;title\x07\x1b[2J\n\n$$x + x = 2x \\text{\x1b[31mred}$$\n")
+    done = run("check", str(path))
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout and "proved" in done.stdout
 
 
 def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:

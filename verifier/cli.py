@@ -115,7 +115,7 @@ def add_show(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def add_check(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """`check PATH ... [--json] [--report DIR]`."""
     files = commands.add_parser("check", help="check the derivations in your own notes (.md, .ipynb, .tex)")
-    files.add_argument("files", nargs="+", type=Path, metavar="PATH",
+    files.add_argument("files", nargs="+", type=_named_path, metavar="PATH",
                        help="Markdown, notebook or LaTeX files, or folders to search for them")
     files.add_argument("--json", action="store_true", help="print a JSON document instead of the table")
     files.add_argument("--report", type=Path, metavar="DIR", help="also write the LaTeX/PDF report to DIR")
@@ -490,6 +490,13 @@ def check_summary_line(counts: dict[str, int]) -> str:
             f"{counted(counts['unreadable'], 'block')} could not be read")
 
 
+def _named_path(text: str) -> Path:
+    """A path as given; an empty one is an error (Path('') would be this folder)."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty path names no file: give a file or a folder ('.' for this one)")
+    return Path(text)
+
+
 def note_files(paths: Sequence[Path]) -> list[Path]:
     """The files named, and under each folder named every note file (.md, .ipynb, .tex), as pytest collects."""
     missing = [str(p) for p in paths if not p.exists()]
@@ -557,10 +564,14 @@ def consoles() -> tuple[Console, Console]:
     return console, errors
 
 
+MAX_BUDGET_SECONDS = 86_400.0  # a day per step: beyond it a budget is no budget (inf overflowed a timer)
+
+
 def dispatch(args: argparse.Namespace, console: Console, errors: Console) -> int:
     """Run the subcommand; its exit code."""
-    if getattr(args, "budget", 0) < 0:
-        raise UsageError(f"the budget must be zero or more seconds, not {args.budget}")
+    budget = getattr(args, "budget", 0)
+    if not 0 <= budget <= MAX_BUDGET_SECONDS:  # NaN fails both comparisons, inf the second
+        raise UsageError(f"the budget must be from 0 to {MAX_BUDGET_SECONDS:g} seconds, not {args.budget}")
     if hasattr(args, "jobs"):
         args.jobs = jobs_wanted(args.jobs)
     if args.command == "check":

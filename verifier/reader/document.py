@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -83,11 +84,16 @@ def read_file(path: str | Path) -> Document:
     """Read a Markdown file of derivations; an unreadable file is one error, not an exception."""
     name = str(path)
     try:
-        size = Path(path).stat().st_size
-        if size > MAX_FILE_BYTES:
-            return Document(name, (), (BlockError(name, 1, 1, f"file of {size:,} bytes: the limit is "
-                                                               f"{MAX_FILE_BYTES:,}"),))
-        text = Path(path).read_text(encoding="utf-8")
+        status = Path(path).stat()
+        if not stat.S_ISREG(status.st_mode):  # a pipe or a device would be read forever
+            return Document(name, (), (BlockError(name, 1, 1, "not a regular file (a pipe, a device or a socket): "
+                                                               "backproof reads files"),))
+        with open(path, "rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)  # never more than the limit, whatever stat said
+        if len(data) > MAX_FILE_BYTES:
+            return Document(name, (), (BlockError(name, 1, 1, f"file of more than {MAX_FILE_BYTES:,} bytes: the "
+                                                               f"limit is {MAX_FILE_BYTES:,}"),))
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         return Document(name, (), (BlockError(name, 1, 1, f"cannot read the file: {error}"),))
     from verifier.reader.sources import read_source  # notebooks and .tex files: readers built on this module

@@ -10,6 +10,7 @@ import sympy as sp
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken, VisitError
 
+from verifier.budget import BudgetExceeded
 from verifier.reader.formula import MAX_ELEMENTS, Chain, Element, Label, ParseError
 from verifier.reader.meaning import Reader, Readings
 from verifier.reader.names import Names
@@ -97,6 +98,8 @@ def _transform(tree: Tree, reader: Reader) -> Readings:
             raise error.orig_exc from None
         if isinstance(error.orig_exc, RecursionError):
             raise ParseError("the formula is nested too deeply to read") from None
+        if isinstance(error.orig_exc, BudgetExceeded):  # the reading time ran out inside a rule: said as such
+            raise error.orig_exc from None
         raise
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*(?:\{#([A-Za-z0-9_.:-]+)\})?\s*#*\s*$")
 FENCE = re.compile(r"^\s*(```+|~~~+)\s*([A-Za-z]*)")
+HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)  # blanked, lines kept: `<!-- $$ ... $$ -->` is no math
 INLINE_CODE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")  # `code`, ``co`de``: never math
 BOM = "\ufeff"
 
@@ -56,6 +57,7 @@ def read_layout(text: str, title: str) -> Layout:
 
     A `$$` or a fence that is never closed is a problem at its line, and the lines after it are still read.
     """
+    text = HTML_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)  # a comment is never read
     lines = [line[1:] if line.startswith(BOM) else line for line in text.split("\n")]
     reader = _Reader(lines, title)
     reader.run()
@@ -160,7 +162,8 @@ def _fenced(lines: list[str], start: int, marker: str) -> tuple[list[tuple[int, 
 
 
 def _display(lines: list[str], start: int, opening: int) -> tuple[Block | None, tuple[int, int]]:
-    """The block whose `$$` is at `opening` on line `start` (0-based); None if it never closes.
+    """The block whose `$$` is at `opening` on line `start` (0-based); None if it never closes before the next
+    heading or fence (the sections after it are still read).
 
     Also where reading goes on: the line of the closing `$$` and the column just after it.
     """
@@ -170,6 +173,8 @@ def _display(lines: list[str], start: int, opening: int) -> tuple[Block | None, 
         return Block(rest[:close], start + 1, opening + 3), (start, opening + 2 + close + 2)
     parts = [rest]
     for number in range(start + 1, len(lines)):
+        if HEADING.match(lines[number]) or FENCE.match(lines[number]):  # math holds no heading: the $$ is unclosed
+            break
         if "$$" in lines[number]:
             close = lines[number].index("$$")
             parts.append(lines[number][:close])

@@ -225,6 +225,28 @@ class _State:
     opening_call: sp.Expr | None = None
 
 
+MAX_FACTORIAL = 2_000  # 2000! has 5,736 digits; 30000! cannot even be printed (Python's digit limit)
+
+
+def _bounded_factorial_argument(value: sp.Expr, position: tuple[int, int]) -> sp.Expr:
+    """`value` for value!, refusing a number too large to compute (the factorial of a factorial, 30000!)."""
+    if value.is_number and value.is_real and (value > MAX_FACTORIAL) is sp.true:
+        raise ParseError(f"{value}! is too large to compute (the limit is {MAX_FACTORIAL}!)", *position)
+    return value
+
+
+def _refuse_huge_factorials(head: Head, arguments: list[sp.Expr]) -> None:
+    """\\Gamma(10^{30}) and kin: SymPy would compute the whole factorial; refused like a huge k!."""
+    function = head.function
+    if not (isinstance(function, sp.Lambda) and function.expr.has(sp.gamma, sp.factorial, sp.beta, sp.binomial)) \
+            and function not in (sp.factorial, sp.gamma):
+        return
+    for value in arguments:
+        if value.is_number and value.is_real and (value > MAX_FACTORIAL) is sp.true:
+            raise ParseError(f"{head.name}({value}) is too large to compute (the limit is {MAX_FACTORIAL}!)",
+                             *head.position)
+
+
 def _canonical_sums(expr: sp.Expr, depth: int = 0) -> sp.Expr:
     """Sums kept to a symbolic size with their index renamed by nesting depth, so that the same sum written with i
     or with j is the same expression (`_1` cannot be written in a formula, so it clashes with no name)."""
@@ -1005,6 +1027,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             if variant is None:
                 raise ParseError(f"{head.name} takes {min(arity)} argument(s), not {len(arguments)}", *head.position)
             head = replace(head, function=variant)
+        _refuse_huge_factorials(head, arguments)
         value = self._needing(self._primed(head, arguments) if head.primes else head.function(*arguments))
         for sup in head.sups:
             value = self._needing(self._function_power(head, value, arguments, sup))
@@ -1133,7 +1156,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             elif kind == "prime":
                 value = sp.Derivative(value, self._variable(script[1]))
             elif kind == "factorial":
-                value = sp.factorial(value)
+                value = sp.factorial(_bounded_factorial_argument(value, script[2]))
             elif kind == "transpose":
                 value = matrices.transpose(value)  # the transpose of a scalar is itself
             elif kind == "tuple":

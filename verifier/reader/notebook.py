@@ -13,16 +13,27 @@ CELL_SEPARATOR = ""  # an empty line between cells, so a cell's last line never 
 
 def markdown_cells(text: str) -> list[tuple[int, str]]:
     """(cell number counted from 1, source) of each Markdown cell, read with nbformat (older formats converted)."""
+    import warnings
+
     import nbformat
 
-    notebook = nbformat.reads(text, as_version=4)
+    raw = json.loads(text.removeprefix("\ufeff"))  # a notebook saved with a byte-order mark reads too
+    if not isinstance(raw, dict) or not isinstance(raw.get("cells", []), list):
+        raise ValueError("a notebook is a JSON object with a list of cells")
+    with warnings.catch_warnings():  # nbformat warns of cells with no id: the file is still read
+        warnings.simplefilter("ignore")
+        notebook = nbformat.reads(text.removeprefix("\ufeff"), as_version=4)
     return [(number, _source(cell)) for number, cell in enumerate(notebook.cells, start=1)
-            if cell.get("cell_type") == "markdown"]
+            if isinstance(cell, dict) and cell.get("cell_type") == "markdown"]
 
 
 def _source(cell: dict) -> str:
     source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
+    if isinstance(source, list) and all(isinstance(part, str) for part in source):
+        return "".join(source)
+    if isinstance(source, str):
+        return source
+    raise ValueError("a cell's source is text or a list of lines of text")
 
 
 def joined(cells: list[tuple[int, str]]) -> tuple[str, tuple[tuple[int, int], ...]]:
@@ -55,7 +66,7 @@ def _origin_from_file(path: str) -> tuple[tuple[int, int], ...]:
     try:
         with open(path, encoding="utf-8") as stream:
             return joined(markdown_cells(stream.read()))[1]
-    except (OSError, ValueError, json.JSONDecodeError):
+    except Exception:  # whatever the file holds now: no cell to name, the line stands
         return ()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from verifier.reader.document import Document, read_text
@@ -10,8 +11,18 @@ MARKDOWN = (".md", ".markdown")
 SUFFIXES = (*MARKDOWN, ".ipynb", ".tex")
 
 
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # not tab, newline, return: never math
+
+
+def printable(text: str) -> str:
+    """`text` with control characters (a terminal's escape sequences among them) shown as U+FFFD."""
+    return CONTROL.sub("\ufffd", text)
+
+
 def read_source(text: str, path: str) -> Document:
-    """The derivations of a file's text, read as its suffix says (Markdown unless .ipynb or .tex)."""
+    """The derivations of a file's text, read as its suffix says (Markdown unless .ipynb or .tex); control
+    characters (ESC that would drive the terminal, NUL) never reach a formula or the output."""
+    text = printable(text)
     suffix = Path(path).suffix.lower()
     if suffix == ".ipynb":
         from verifier.reader.notebook import read_notebook
@@ -30,5 +41,5 @@ def location(path: str, line: int, column: int | None = None) -> str:
     if Path(path).suffix.lower() == ".ipynb":
         from verifier.reader.notebook import cell_location
 
-        return cell_location(path, line, column)
-    return f"{path}:{place}"
+        return printable(cell_location(path, line, column))
+    return f"{printable(path)}:{place}"
