@@ -261,7 +261,7 @@ def _plain_name(symbol: sp.Symbol) -> bool:
 
 def encoded(expr: sp.Expr) -> str:
     """The SymPy expression a step is encoded as: a long matrix entry by entry, long sums broken across lines."""
-    if is_matrix(expr) and all(s.is_Integer for s in expr.shape) and len(math(expr)) > LINE_LENGTH:
+    if is_matrix(expr) and all(sp.sympify(s).is_Integer for s in expr.shape) and len(math(expr)) > LINE_LENGTH:
         rows, columns = expr.shape
         entries = [(f"[{i + 1}, {j + 1}]" if columns > 1 else f"[{i + 1}]", expr[i, j])
                    for i in range(rows) for j in range(columns)]
