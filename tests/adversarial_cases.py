@@ -553,6 +553,10 @@ CASES: list[Case] = [
          "at x = pi/2: tan has a pole (before undefined), after = 1"),
     Case("double_angle_over_cos", "poles", sp.sin(2 * x) / sp.cos(x), 2 * sp.sin(x), _on((x, _iv(0, 3))), False,
          "at x = pi/2: division by cos(pi/2) = 0 (before undefined), after = 2"),
+    Case("erf_plus_erfc", "special", sp.erf(x) + sp.erfc(x), sp.S.One, _on((x, _iv(-6, 6))), True,
+         "erfc is 1 - erf by definition"),
+    Case("erf_minus_erfc", "special", sp.erf(x) - sp.erfc(x), sp.S.One, _on((x, _iv(-6, 6))), False,
+         "at x = 0: before = -1, after = 1"),
     Case("tan_derivative_both_undefined_at_the_pole", "poles", D(sp.tan(x), x), 1 / sp.cos(x)**2,
          _on((x, _iv(0, 3))), True, "both sides undefined at pi/2, equal elsewhere"),
 ]

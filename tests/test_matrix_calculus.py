@@ -478,3 +478,10 @@ def test_a_step_the_engine_fails_on_is_unproved_and_said(monkeypatch: pytest.Mon
     monkeypatch.setattr(check, "check_step_here", broken)
     verdict = check.check_step(sp.Symbol("x"), sp.Symbol("x") + 1, Context(()))
     assert verdict.verdict == "unproved" and "backproof failed on this step (IndexError" in verdict.method
+
+
+def test_exp_of_a_square_matrix_says_it_is_read_entry_by_entry() -> None:
+    text = "# E\n\n```where\nA \\in \\mathbb{R}^{n \\times n}\n```\n\n$$\\exp(A) \\odot \\exp(A) = \\exp(2 A)$$\n"
+    (read,) = read_text(text, "exp.md").derivations
+    said = read.derivation.steps[0].conventions
+    assert any("of a square matrix: entry by entry (not the matrix exp)" in c for c in said), said

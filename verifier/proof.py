@@ -26,6 +26,7 @@ def exp_generators(expr: sp.Expr) -> sp.Expr:
     of the t's, logs and the other symbols, which `cancel` decides. Nested exponentials are replaced
     from the inside out; those under a sum, product or integral in its variable are kept.
     """
+    expr = expr.replace(lambda e: isinstance(e, sp.erfc), lambda e: 1 - sp.erf(e.args[0]))  # erfc is 1 - erf
     expr = sp.expand_power_exp(expr.rewrite(sp.exp))
     # exp(z_j) under a sum over j stands for many values: one t for it would let the sum be evaluated
     # as K t, and equate it with an exp(z_j) whose j is free, so it is left as it is

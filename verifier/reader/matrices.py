@@ -270,6 +270,8 @@ def said_of(name: str, arguments: list[sp.Expr]) -> list[str]:
         return []
     if name in SOFTMAX_NAMES and matrix.shape[1] == 1:
         return [f"softmax({shown(matrix)}) of a column: over its {matrix.shape[0]} entries"]
+    if name in ("exp", "log", "sqrt") and 1 not in matrix.shape and same_size(*matrix.shape):
+        return [f"\\{name}({shown(matrix)}) of a square matrix: entry by entry (not the matrix {name})"]
     if name == "norm" and 1 not in matrix.shape:
         return [f"||{shown(matrix)}|| of a {matrix.shape[0]} x {matrix.shape[1]} matrix: the Frobenius norm"]
     return []
