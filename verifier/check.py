@@ -28,6 +28,7 @@ from verifier.proof import (
     prove_zero,
 )
 from verifier.screen import SCREEN_RTOL, UNDEFINED_CONSTANTS, screen
+from verifier.smooth import smooth_at
 from verifier.symmetry import Symmetry
 from verifier.tensor import in_index_notation, uses_matrices
 from verifier.verdicts import Counterexample, StepVerdict
@@ -85,9 +86,10 @@ def _check_scalar(before: sp.Expr, after: sp.Expr, context: Context, deadline: D
     sides = {region: _sides(before, after, region, context, deadline) for region in context.regions}
     open_kinks = _kinks_inside(kinks, context) + _unlocated(before, after, context)
     if all(lhs == rhs for lhs, rhs in sides.values()) and not _undefined(*sides[context.regions[0]]):
-        if open_kinks:
+        smooth = _smooth(open_kinks, before, after, context, deadline)
+        if smooth is None:
             return StepVerdict("unproved", _no_value_at(open_kinks), time.perf_counter() - started)
-        return StepVerdict("proved", "structural", time.perf_counter() - started)
+        return StepVerdict("proved", "structural" + smooth, time.perf_counter() - started)
     on_kinks = kink_expressions((before, after), dict(context.definitions))  # never a counterexample there
     example, agreeing = _screen_regions(sides, context, deadline, kinks, on_kinks=on_kinks)
     if example is not None:
@@ -96,12 +98,13 @@ def _check_scalar(before: sp.Expr, after: sp.Expr, context: Context, deadline: D
         proving = {region: matched_guards(*pair) for region, pair in sides.items()}  # same undefined points
         if not any(_undefined(*pair) for pair in proving.values()):
             methods = [_prove_on(r, *proving[r], context, deadline, kinks) for r in context.regions]
-            if all(m is not None for m in methods) and open_kinks:
+            smooth = _smooth(open_kinks, before, after, context, deadline) if all(methods) else None
+            if all(m is not None for m in methods) and smooth is None:
                 return StepVerdict("unproved", _no_value_at(open_kinks), time.perf_counter() - started,
                                    points_agreeing=agreeing)
             if all(m is not None for m in methods):
-                return StepVerdict("proved", _describe(methods, context.regions), time.perf_counter() - started,
-                                   points_agreeing=agreeing)
+                return StepVerdict("proved", _describe(methods, context.regions) + smooth,
+                                   time.perf_counter() - started, points_agreeing=agreeing)
         # below float64 resolution: certify the largest gaps whatever their size
         example, _ = _screen_regions(sides, context, deadline, kinks, threshold=-1.0, on_kinks=on_kinks)
     except BudgetExceeded:
@@ -174,6 +177,17 @@ def _unlocated(before: sp.Expr, after: sp.Expr, context: Context) -> list[sp.Exp
     """Kinks under a derivative whose zeros cannot all be located: the derivative may not exist somewhere."""
     declared = any(region.substitution for region in context.regions)
     return unlocated_kinks((before, after), context.variables, dict(context.definitions), declared)
+
+
+def _smooth(open_kinks: list, before: sp.Expr, after: sp.Expr, context: Context, deadline: Deadline) -> str | None:
+    """"" with no kink open; how the step holds at each open kink where the derivative exists after all (both
+    one-sided derivatives agree: max(x, 0)^2 at 0); None when one stays open."""
+    if not open_kinks:
+        return ""
+    if not all(isinstance(k, tuple) for k in open_kinks):
+        return None
+    said = _within(deadline, lambda: smooth_at(open_kinks, before, after, dict(context.definitions)))
+    return None if said is None else f"; at the kink, the derivative exists ({said})"
 
 
 def _no_value_at(kinks: list) -> str:

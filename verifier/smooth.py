@@ -1,0 +1,48 @@
+"""Kinks a derivative passes through smoothly: where both one-sided derivatives agree, the derivative exists.
+
+d/dx max(x, 0)^2 has a kink of max at 0 under it, yet the function is differentiable there (both one-sided
+derivatives are 0), so a step proved on each side of 0 holds at 0 too when its other side takes that value
+there. Decided exactly with SymPy's one-sided limits; anything it cannot decide leaves the kink open.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from verifier.edges import Breakpoint
+
+
+def smooth_at(kinks: list[Breakpoint], before: sp.Expr, after: sp.Expr,
+              meaning: dict[sp.Symbol, sp.Expr]) -> str | None:
+    """How the step holds at each kink, every function under a derivative being differentiable there with the
+    step's two sides equal; None when that cannot be shown for one of them."""
+    said = []
+    for symbol, at in kinks:
+        derivatives = {d for e in (before, after) for d in e.atoms(sp.Derivative)}
+        values = {d: _derivative_at(d, symbol, at, meaning) if d.variables == (symbol,) else
+                  sp.Derivative(d.expr.xreplace(meaning).xreplace(meaning), *d.variable_count).doit()
+                  for d in derivatives}
+        if not any(d.variables == (symbol,) for d in derivatives) or any(v is None for v in values.values()):
+            return None
+        sides = [e.xreplace(values).xreplace(meaning).subs(symbol, at) for e in (before, after)]
+        if any(s.has(sp.Derivative, sp.nan, sp.zoo) for s in sides) or sp.simplify(sides[0] - sides[1]) != 0:
+            return None
+        said.append(f"{symbol} = {at}: both one-sided derivatives are {sp.sstr(sides[0])}")
+    return "; ".join(said)
+
+
+def _derivative_at(derivative: sp.Derivative, symbol: sp.Symbol, at: sp.Expr,
+                   meaning: dict[sp.Symbol, sp.Expr]) -> sp.Expr | None:
+    """The derivative's value at `symbol = at` when the function is continuous there and its one-sided
+    derivatives agree; None otherwise."""
+    function = derivative.expr.xreplace(meaning).xreplace(meaning)
+    slope = sp.diff(function, symbol)
+    try:
+        ends = [sp.limit(function, symbol, at, side) for side in "-+"]
+        slopes = [sp.limit(slope, symbol, at, side) for side in "-+"]
+    except (NotImplementedError, ValueError, TypeError):
+        return None
+    if not all(v.is_finite for v in (*ends, *slopes)):
+        return None
+    continuous = sp.simplify(ends[0] - ends[1]) == 0 and sp.simplify(ends[0] - function.subs(symbol, at)) == 0
+    return slopes[0] if continuous and sp.simplify(slopes[0] - slopes[1]) == 0 else None
