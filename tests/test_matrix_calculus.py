@@ -458,7 +458,7 @@ def test_a_tuple_whose_entry_leaves_the_matrix_is_a_shape_error() -> None:
      "proved"),
     (LAYER.replace("b \\in \\mathbb{R}^{1 \\times h}\n", "").replace(" + b", ""),
      r"\frac{\partial L}{\partial W_{ij}} = \sum_{k=1}^{n-1} X_{ki} \frac{\partial L}{\partial Z_{kj}} + X_{ni} "
-     r"\frac{\partial L}{\partial Z_{nj}}", "unproved"),  # X_{ni}: n is the last row, not a third index
+     r"\frac{\partial L}{\partial Z_{nj}}", "unproved"),  # X_{ni}: n read as an index (a third one): no crash
 ])
 def test_inputs_that_raised_inside_the_engine_get_a_verdict(where: str, line: str, verdict: str) -> None:
     document = read_text(f"# E\n\n```where\n{where}```\n\n$${line}$$\n", "raised.md")

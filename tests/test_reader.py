@@ -84,7 +84,7 @@ REFUSED = [
     (r"x_12", 1, 3, "x_{12}"),
     (r"\sum_{i=1}^{K} x_i", 1, 1, "sums of a given size"),
     (r"\log", 1, 1, "needs an argument"),
-    (r"\max(1, 2, 3)", 1, 1, "takes 2 argument"),
+    (r"\max(1, 2, 3, 4, 5)", 1, 1, "takes 2 argument"),  # three or four arguments are read
     (r"(x, y)", 1, 1, "needs a function"),
     (r"x^{2}^{3}", 1, 6, "double superscript"),
     ("x\n  + )", 2, 5, "found ')'"),

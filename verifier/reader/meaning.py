@@ -1273,8 +1273,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             return IndexPart(text, self.dummies[text])
         if text in self.indices:
             return IndexPart(str(self.indices[text]), self.indices[text])
-        size = self.names.size(text) if self.names.has_matrices else None  # X_{ni}: the last row of n
-        return IndexPart(text, size if size is not None else sp.Symbol(text))
+        return IndexPart(text, sp.Symbol(text))  # a size's letter too: Z_{3ik} with k a size is entry k of a row
 
     def _index_symbols(self) -> set[sp.Symbol]:
         """The symbols that stand for an index: a sum's, and a free index that runs to a symbolic size."""
