@@ -227,6 +227,5 @@ NOT_JUDGED_RIGHT_YET: set[str] = {
     "log10-constant",
     "huber",
     "amb-transpose",
-    "elu-rohit",
     "hinge",
 }
