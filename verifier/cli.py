@@ -344,7 +344,8 @@ def show_numeric(result: DerivationResult, console: Console) -> None:
     if numeric is None:
         console.print("numeric check: n/a (not a derivative)")
         return
-    verdict = "[green]passed[/green]" if numeric.passed else "[red]FAILED[/red]"
+    verdict = "[green]passed[/green]" if numeric.passed else "[red]not done[/red]" if numeric.points == 0 else \
+        "[red]FAILED[/red]"
     console.print(f"numeric check: {verdict}, {escape(numeric.method)}, {numeric.points} points, "
                   f"max relative error {numeric.max_rel_error:.2e} (tolerance {numeric.tolerance:.0e})", markup=True)
     if numeric_hint(numeric):
@@ -478,6 +479,8 @@ def numeric_verdict(result: DerivationResult) -> Text:
         return Text(said, style="dim")
     if numeric.passed:
         return Text(f"numeric ok ({numeric.max_rel_error:.0e})", style="green")
+    if numeric.points == 0:  # stopped before any point was compared: not confirmed, and said so
+        return Text(f"numeric not done ({numeric.method})", style="red")
     return Text(f"numeric FAILED ({numeric.max_rel_error:.1e})", style="red")
 
 

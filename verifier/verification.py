@@ -21,7 +21,7 @@ from verifier.verdicts import DerivationResult, NumericCheck, StepResult, StepVe
 T = TypeVar("T")
 
 # The numeric cross-check runs in the steps' worker (whose caches hold the prepared expressions) and is
-# stopped after this long: a function whose code will not finish gets a failed check, not a hang.
+# stopped after this long: a function whose code will not finish gets a check not done (not confirmed), not a hang.
 NUMERIC_SECONDS = 60.0
 
 
