@@ -370,6 +370,12 @@ def test_what_a_display_defines_reads_in_the_blocks_after_it(where: str, blocks:
     assert [[s.verdict.verdict for s in result.steps] for _, result in checked.results] == verdicts
 
 
+def test_a_display_defining_a_function_in_terms_of_itself_is_an_error() -> None:
+    (checked,) = check_files_text("# D\n\n```where\nx real\n```\n\n$$x + x = 2x$$\n\n$$L(x) = 2 L(x)$$\n")
+    (error,) = checked.document.errors
+    assert "defines L" in error.message and error.line == 9
+
+
 def test_a_function_written_inside_a_longer_first_expression_stays_letters_and_is_listed() -> None:
     (checked,) = check_files_text("# D\n\n```where\nx real\n```\n\n$$L(x) + 1 = x + 1$$\n")
     ((read, _),) = checked.results
@@ -389,6 +395,12 @@ LOST_CONDITIONS = [  # (where block, formula, verdict): what a line needs as wri
     ("x in (0, 2)", "\\frac{x^2 - 1}{x - 1} = \\frac{(x+1)(x-1)}{x-1}", "proved"),
     ("x in (0, 2)", "\\frac{x^2 - 1}{x - 1} = \\frac{(x+2)(x-1)}{x-1}", "refuted"),
     ("\\Phi standard normal cdf\nx real", "\\exp(-\\log\\Phi(x)) = \\frac{1}{\\Phi(x)}", "proved"),  # Phi > 0 by Arb
+    # a root of 0 is 0, an odd root needs nothing, a branch's needs are its own (each was refuted by a review)
+    ("x real", "\\left(\\sqrt{x^2 - 2x + 1}\\right)^2 = x^2 - 2x + 1", "proved"),
+    ("x real", "(\\sqrt[3]{x})^3 = x", "proved"),
+    ("x real", "\\begin{cases} \\frac{x^2}{x} & x > 0 \\\\ 0 & x \\le 0 \\end{cases} = \\max(x, 0)", "proved"),
+    ("x in (0, 6)", "\\sin(\\arcsin x) = x", "refuted"),  # arcsin needs x <= 1, and the counterexample is past 1
+    ("x real", "\\frac{d}{dx}(\\sqrt{x^2+2x+1})^2 = 2(x+1)", "proved"),  # still a derivative, and checked
 ]
 
 
@@ -397,7 +409,11 @@ def test_a_line_needs_what_it_writes_even_where_sympy_drops_it(where: str, formu
     (checked,) = check_files_text(f"# D\n\n```where\n{where}\n```\n\n$${formula}$$\n")
     assert checked.document.errors == ()
     ((_, result),) = checked.results
-    (step,) = result.steps
+    step = result.steps[-1]
     assert step.verdict.verdict == verdict, step.verdict
+    if "arcsin" in formula:
+        assert "it needs x <= 1" in step.verdict.counterexample.lhs
+    if "frac{d}{dx}" in formula:
+        assert result.numeric is not None and result.numeric.passed
     if verdict == "refuted" and "e^" in formula:
         assert "as written, it needs x > 0" in step.verdict.counterexample.lhs

@@ -99,6 +99,7 @@ STRUCTURE = [
     (r"\operatorname{atan2}(y, x)", sp.atan2(y, x)),
     (r"\lfloor x \rfloor + \left\lceil y \right\rceil", sp.floor(x) + sp.ceiling(y)),
     (r"\max(x, y, z) - \min(x, y, z, 1)", sp.Max(x, y, z) - sp.Min(x, y, z, 1)),  # three or four arguments
+    (r"e^{2 \times x} + x^{2\times3}", sp.exp(2 * x) + x**6),  # a power, where no matrix is labelled with a shape
     # the normal density, its second parameter the variance
     (r"\mathcal{N}(x \mid a, 4)", sp.exp(-(x - a) ** 2 / 8) / sp.sqrt(8 * sp.pi)),
     (r"\mathcal{N}(x; 0, 1)", sp.exp(-x**2 / 2) / sp.sqrt(2 * sp.pi)),

@@ -381,7 +381,7 @@ def test_a_shape_written_as_a_superscript_is_checked(line: str, verdict: str, sa
     (TUPLE, r"\frac{\partial L}{\partial Z} = (z_r)_{r \in \{1, 3, \dots, k\}}", "counts up by one"),
     (TUPLE, r"\frac{\partial L}{\partial Z} = (Z)_{r=1}^{k}", "numbers as entries"),
     (TUPLE, r"y_1 + \dots + y_k = 1", "write a sum of terms"),
-    (DIAGRAM, r"x^{2 \times 3} = x^6", "on a number"),
+    (DIAGRAM, r"x^{2x \times 3} = x^6", "write the exponent with \\cdot"),  # on a number it is a power
     (DIAGRAM, r"Z_1 = Z_1^{m \times 10}", "m in a shape"),
 ])
 def test_tuples_and_shape_labels_it_cannot_read_are_located_errors(where: str, line: str, message: str) -> None:
@@ -417,6 +417,8 @@ L = \|y - X w\|^2 + \lambda \|w\|^2
     (SQUARE, r"A I = 2 A", "refuted"),
     # a ones vector times its transpose, in a sum or an elementwise product (its size was left open: refuted)
     (SQUARE, r"A \odot \mathbf{1} \mathbf{1}^T = A", "proved"),
+    ("X \\in \\mathbb{R}^{n \\times 3}\n", r"X \odot \mathbf{1}\mathbf{1}^T = X", "proved"),  # n ones by 3 ones
+    ("X \\in \\mathbb{R}^{n \\times 3}\n", r"X + \mathbf{1}\mathbf{1}^T = \mathbf{1}\mathbf{1}^T + X", "proved"),
     ("X \\in \\mathbb{R}^{n \\times d}\n\\mu = \\frac{1}{n} \\mathbf{1}^T X\n",
      r"\mathbf{1}^T (X - \mathbf{1} \mu) = 0", "proved"),
     # \delta_{ij} of the letters indexing entries is Kronecker's (it was an undeclared number)
@@ -478,6 +480,14 @@ def test_a_step_the_engine_fails_on_is_unproved_and_said(monkeypatch: pytest.Mon
     monkeypatch.setattr(check, "check_step_here", broken)
     verdict = check.check_step(sp.Symbol("x"), sp.Symbol("x") + 1, Context(()))
     assert verdict.verdict == "unproved" and "backproof failed on this step (IndexError" in verdict.method
+
+
+def test_an_identity_nothing_sizes_and_a_delta_of_declared_numbers() -> None:
+    where = "X \\in \\mathbb{R}^{n \\times 3}\nx, a, b real\n"
+    (error,) = read_text(f"# E\n\n```where\n{where}```\n\n$$\\frac{{d}}{{dx}} I x^2 = 2 I x$$\n", "i.md").errors
+    assert "nothing here gives its size" in error.message  # an internal error before
+    (read,) = read_text(f"# E\n\n```where\n{where}```\n\n$$\\delta_{{ab}} a = \\delta_{{ab}} a$$\n", "d.md").derivations
+    assert not read.derivation.steps[0].expr.has(sp.KroneckerDelta)  # a and b are numbers: delta_ab is a name
 
 
 def test_exp_of_a_square_matrix_says_it_is_read_entry_by_entry() -> None:

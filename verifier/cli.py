@@ -31,7 +31,7 @@ from verifier.model import Derivation, Var
 from verifier.reader.check import CheckedFile, check_files, check_report, exit_code
 from verifier.reader.names import DEFAULT_DOMAIN
 from verifier.reader.notebook import with_cells
-from verifier.reader.sources import SUFFIXES, location
+from verifier.reader.sources import SUFFIXES, location, printable
 from verifier.serialize import (
     ambiguous_part,
     besides_part,
@@ -415,7 +415,7 @@ def with_note_lines_as_text(tex: Path, engine: str, failed: BuildResult, console
 def check_table(checked: CheckedFile) -> Table:
     """One row per step of every derivation in a file, and one per block that could not be read."""
     path = checked.document.path
-    table = Table(title=path, title_justify="left", expand=False)
+    table = Table(title=printable(path), title_justify="left", expand=False)
     for name in ("where", "step as written", "verdict", "method"):
         table.add_column(name, overflow="fold")
     rows: list[tuple[int, list[Text | str]]] = []
@@ -504,7 +504,7 @@ def note_files(paths: Sequence[Path]) -> list[Path]:
     """The files named, and under each folder named every note file (.md, .ipynb, .tex), as pytest collects."""
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
-        raise UsageError(f"no such file or folder: {', '.join(missing)}")
+        raise UsageError(f"no such file or folder: {printable(', '.join(missing))}")
     found: list[Path] = []
     for path in paths:
         found += sorted(_notes_under(path)) if path.is_dir() else [path]
@@ -544,7 +544,7 @@ def run_check(args: argparse.Namespace, console: Console, errors: Console) -> in
         console.print(check_summary_line(document["summary"]))
     code = exit_code(checked)
     if code == EXIT_OK and not any(file.results for file in checked) and not args.allow_empty:
-        names = ", ".join(str(p) for p in args.files)
+        names = printable(", ".join(str(p) for p in args.files))
         raise NothingFound(f"no derivations found in {names}: a derivation is a heading (or a LaTeX section) "
                            "followed by display math; see the README")
     if args.report is not None:

@@ -61,6 +61,26 @@ class Condition:
         return self.argument, self.lo, self.hi
 
 
+def written_needs(node: sp.Basic) -> tuple[sp.Basic, ...]:
+    """What a function or power as written needs of its argument to have a real value, as relations: log u needs
+    u > 0, an even root u >= 0 (the root of 0 is 0), arcsin u -1 <= u <= 1; an odd root or a power with an
+    integer exponent needs nothing (a quotient's divisor is kept apart, as != 0)."""
+    if isinstance(node, sp.log) and len(node.args) == 1:
+        return (sp.StrictGreaterThan(node.args[0], 0),)
+    if isinstance(node, sp.Pow) and node.base.free_symbols and not node.exp.is_Integer:
+        odd_root = node.exp.is_Rational and node.exp.q % 2 == 1
+        if odd_root:
+            return ()
+        return (sp.GreaterThan(node.base, 0) if node.exp.is_positive else sp.StrictGreaterThan(node.base, 0),)
+    if isinstance(node, sp.asin | sp.acos):
+        return (sp.GreaterThan(node.args[0], -1), sp.LessThan(node.args[0], 1))
+    if isinstance(node, sp.atanh):
+        return (sp.StrictGreaterThan(node.args[0], -1), sp.StrictLessThan(node.args[0], 1))
+    if isinstance(node, sp.acosh):
+        return (sp.GreaterThan(node.args[0], 1),)
+    return ()
+
+
 def guarded(expr: sp.Expr, needs: tuple[sp.Basic, ...]) -> sp.Expr:
     """`expr` where the relations hold and undefined (NaN) elsewhere: a line as written (e^{\\log x}, x/x) needs
     what SymPy's evaluation dropped (it is x, 1), and is checked as needing it (x > 0, x != 0)."""
@@ -80,7 +100,8 @@ def settled(expr: sp.Expr, variables: tuple[Var, ...]) -> sp.Expr:
 
     def holds(node: sp.Piecewise) -> bool:
         relations = _guard(node)
-        return relations is not None and all(r.xreplace(signed) is sp.true or _enclosed(r, box) for r in relations)
+        return relations is not None and all(r.xreplace(signed) is sp.true or _factored(r) or _enclosed(r, box)
+                                             for r in relations)
 
     return expr.replace(lambda e: isinstance(e, sp.Piecewise) and holds(e), lambda e: e.args[0].expr)
 
@@ -126,13 +147,23 @@ def shown_relation(relation: sp.Basic) -> str:
     return sp.sstr(relation)
 
 
+def _factored(relation: sp.Basic) -> bool:
+    """Whether the relation holds for every real value, its difference factored (x^2 - 2x + 1 >= 0)."""
+    if isinstance(relation, sp.GreaterThan | sp.LessThan):
+        lhs, rhs = relation.args if isinstance(relation, sp.GreaterThan) else relation.args[::-1]
+        difference = lhs - rhs
+        real = {s: sp.Dummy(real=True) for s in difference.free_symbols}
+        return bool(sp.factor(difference.xreplace(real)).is_nonnegative)
+    return False
+
+
 def _enclosed(relation: sp.Basic, box: dict[sp.Symbol, tuple[float, float]]) -> bool:
     """Whether ball arithmetic over the whole box shows the relation holds (Phi(x) > 0 for x in (-6, 6))."""
     from verifier.certify import positive_on  # the certifier's evaluator; imported here, used rarely
 
-    if isinstance(relation, sp.StrictGreaterThan):
+    if isinstance(relation, sp.StrictGreaterThan | sp.GreaterThan):
         return positive_on(relation.lhs - relation.rhs, box)
-    if isinstance(relation, sp.StrictLessThan):
+    if isinstance(relation, sp.StrictLessThan | sp.LessThan):
         return positive_on(relation.rhs - relation.lhs, box)
     if isinstance(relation, sp.Unequality):
         return positive_on(relation.lhs - relation.rhs, box) or positive_on(relation.rhs - relation.lhs, box)
@@ -144,7 +175,7 @@ def _guard(node: sp.Piecewise) -> tuple[sp.Basic, ...] | None:
     if len(node.args) != 2 or node.args[1].expr is not sp.nan or node.args[1].cond is not sp.true:
         return None
     relations = sp.And.make_args(node.args[0].cond)
-    kinds = sp.StrictGreaterThan | sp.StrictLessThan | sp.Unequality
+    kinds = sp.StrictGreaterThan | sp.StrictLessThan | sp.GreaterThan | sp.LessThan | sp.Unequality
     return relations if all(isinstance(r, kinds) for r in relations) else None
 
 
@@ -152,9 +183,9 @@ def _guard_conditions(relations: tuple[sp.Basic, ...]) -> Iterator[Condition]:
     """The interval conditions among a guard's relations (x > 0; x != 0 has measure zero: left to sampling)."""
     written = sp.Symbol("the line as written")  # what asks it: a log or a root that SymPy's evaluation dropped
     for relation in relations:
-        if isinstance(relation, sp.StrictGreaterThan):
+        if isinstance(relation, sp.StrictGreaterThan | sp.GreaterThan):
             yield Condition(written, relation.lhs, relation.rhs, sp.oo)
-        elif isinstance(relation, sp.StrictLessThan):
+        elif isinstance(relation, sp.StrictLessThan | sp.LessThan):
             yield Condition(written, relation.lhs, -sp.oo, relation.rhs)
 
 
@@ -175,12 +206,12 @@ def conditions(expr: sp.Basic) -> Iterator[Condition]:
             yield from _guard_conditions(guard)
             todo.append(node.args[0].expr)
             continue
-        yield from needs(node)
+        yield from _needs(node)
         if not isinstance(node, sp.Piecewise):
             todo.extend(node.args)
 
 
-def needs(node: sp.Basic) -> Iterator[Condition]:
+def _needs(node: sp.Basic) -> Iterator[Condition]:
     """What this node itself (not its arguments) needs of its arguments."""
     zero, one = sp.S.Zero, sp.S.One
     if isinstance(node, POSITIVE_ARGUMENT):

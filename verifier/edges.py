@@ -217,8 +217,8 @@ def _periodic_roots(argument: sp.Expr, offset: sp.Expr, var: Var, base: Point) -
         return []
     a, b = poly.all_coeffs()
     ends = sorted(float((a * end + b - offset) / sp.pi) for end in (var.domain.lo, var.domain.hi))
-    ks = range(math.ceil(ends[0]), math.floor(ends[1]) + 1)
-    roots = [(offset + k * sp.pi - b) / a for k in list(ks)[:INTEGER_LEVELS]]
+    ks = range(math.ceil(ends[0]), math.floor(ends[1]) + 1)[:INTEGER_LEVELS]  # a range slices lazily: tan(10^12 x)
+    roots = [(offset + k * sp.pi - b) / a for k in ks]
     return [r for r in roots if var.domain.lo < float(r) < var.domain.hi]
 
 

@@ -311,7 +311,7 @@ class _Drafts:
         """`L(\\lambda) = \\lambda e^{-\\lambda x}`: the function L of its variables, for the lines after it."""
         call, meaning = chain.elements[0].expr, chain.elements[1].expr
         name = type(call).__name__
-        if meaning is None or meaning.has(call.func):
+        if meaning is None or meaning.has(call.func) or name in {s.name for s in meaning.free_symbols}:
             raise ParseError(f"{name}(...) = ... defines {name}: write what it equals, without {name} itself",
                              chain.elements[0].line, chain.elements[0].column)
         names = self.declared.names.with_function(name, sp.Lambda(call.args, meaning))

@@ -117,7 +117,7 @@ def product(values: list[sp.Expr]) -> sp.Expr:
 
 def _sizes_met(factors: list[sp.Expr]) -> list[sp.Expr]:
     """The factors with each open size (a ones vector's, an identity's) set where a neighbour fixes it, in every
-    factor that has it: the inner sizes of a product agree, and 1 1^T is square (the all-ones matrix)."""
+    factor that has it: the inner sizes of a product agree."""
     while True:
         matrices = [f for f in factors if is_matrix(f)]
         found = next((pair for left, right in itertools.pairwise(matrices) if (pair := _meeting(left, right))), None)
@@ -127,16 +127,36 @@ def _sizes_met(factors: list[sp.Expr]) -> list[sp.Expr]:
 
 
 def _meeting(left: sp.MatrixExpr, right: sp.MatrixExpr) -> tuple[sp.Expr, sp.Expr] | None:
-    """An open size and the size it takes where two neighbouring factors meet, or None."""
+    """An open size and the size it takes where two neighbouring factors meet (their inner sizes), or None."""
     inner = (left.shape[1], right.shape[0])
     if _pending(inner[0]) and inner[0] != inner[1]:
         return inner[0], inner[1]
     if _pending(inner[1]) and inner[0] != inner[1]:
         return inner[1], inner[0]
-    outer = (left.shape[0], right.shape[1])
-    square = isinstance(left, sp.OneMatrix) and isinstance(right, sp.OneMatrix)  # a column of ones times a row
-    if square and _pending(outer[0]) and outer[0] != outer[1]:
-        return outer[0], outer[1]
+    return None
+
+
+def settled_sizes(expr: sp.Expr) -> sp.Expr:
+    """`expr` with each size still open once the whole line is read settled: a column of ones times a row of
+    ones that nothing else sized is square (1 1^T X / n), an identity or ones vector that nothing sized at all is
+    an error (a ones vector is sized from the line before later, in every_size)."""
+    while True:
+        pair = next((pair for node in sp.preorder_traversal(expr) if isinstance(node, sp.MatMul)
+                     for left, right in itertools.pairwise([a for a in node.args if is_matrix(a)])
+                     if (pair := _square_ones(left, right))), None)
+        if pair is None:
+            return expr
+        expr = expr.xreplace(dict((pair,)))
+
+
+def _square_ones(left: sp.MatrixExpr, right: sp.MatrixExpr) -> tuple[sp.Expr, sp.Expr] | None:
+    if not (isinstance(left, sp.OneMatrix) and isinstance(right, sp.OneMatrix)) or left.shape[1] != 1:
+        return None
+    rows, cols = left.shape[0], right.shape[1]
+    if _pending(rows) and rows != cols:
+        return rows, cols
+    if _pending(cols) and rows != cols:
+        return cols, rows
     return None
 
 
@@ -155,6 +175,11 @@ def lone_ones(expr: sp.Basic) -> bool:
 
 def _pending_shape(matrix: sp.MatrixExpr) -> bool:
     return any(_pending(d) for d in matrix.shape)
+
+
+def is_open(size: sp.Expr) -> bool:
+    """Whether a size is still open (a ones vector's or an identity's, waiting for a product or sum to give it)."""
+    return _pending(size)
 
 
 def _pending(size: sp.Expr) -> bool:
@@ -185,9 +210,6 @@ def tuple_of(entry: sp.Expr, index: sp.Symbol, first: sp.Expr, last: sp.Expr,
 
 def labelled(value: sp.Expr, rows: sp.Expr, cols: sp.Expr, position: tuple[int, int]) -> sp.MatrixExpr:
     """`Z^{n \\times 10}`: the matrix Z, labelled with its shape; a label Z does not have is kept, to be refuted."""
-    if not is_matrix(value):
-        raise ParseError("^{a \\times b} on a number: write a power as ^{a b}, or declare the matrix "
-                         "(Z \\in \\mathbb{R}^{a \\times b})", *position)
     if same_size(value.shape[0], rows) and same_size(value.shape[1], cols):
         return value
     return ShapeClaim(value, rows, cols)

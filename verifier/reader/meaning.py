@@ -12,7 +12,7 @@ from lark import Token, Tree, v_args
 from lark.tree import Meta
 from lark.visitors import Discard, Transformer_NonRecursive
 
-from verifier.domains import conditions, needs
+from verifier.domains import written_needs
 from verifier.reader import matrices
 from verifier.reader.formula import MAX_ELEMENTS, Element, Label, ParseError, power
 from verifier.reader.names import ARITY_VARIANTS, MATRIX_FUNCTIONS, Names, inverse_function
@@ -219,7 +219,7 @@ class _State:
     # labels d\sigma/dz read as the derivative of a known function at their variable: (element index, f(z))
     known_labels: list[tuple[int, sp.Expr]] = field(default_factory=list)
     # what the functions and powers built for the element need of their arguments (see `_needing`)
-    needed: dict[tuple[sp.Expr, sp.Expr, sp.Expr], sp.Basic] = field(default_factory=dict)
+    needed: dict[sp.Basic, None] = field(default_factory=dict)
     divisors: dict[sp.Expr, None] = field(default_factory=dict)  # what the element divides by (see `_dividing`)
     # `L(\lambda)` opening the first expression, L declared nowhere: L applied to its variables
     opening_call: sp.Expr | None = None
@@ -411,9 +411,8 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         """`value`, a function or power just built, with what it needs of its argument remembered (log x: x > 0;
         x^{-1}: x != 0)."""
         if isinstance(value, sp.Basic) and not isinstance(value, sp.MatrixExpr):
-            for condition in needs(value):
-                for relation in sp.And.make_args(condition.holds()):
-                    self.state.needed.setdefault(condition.key, relation)
+            for relation in written_needs(value):
+                self.state.needed.setdefault(relation, None)
             if isinstance(value, sp.Pow) and value.exp.is_negative:
                 self._dividing(value.base)
         return value
@@ -431,10 +430,11 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         x: x > 0; x/x is 1: x != 0)."""
         needed, self.state.needed = self.state.needed, {}
         divisors, self.state.divisors = self.state.divisors, {}
-        if expr is None or not (needed or divisors) or isinstance(expr, sp.MatrixBase | sp.MatrixExpr):
+        if expr is None or not (needed or divisors) or isinstance(expr, sp.MatrixBase | sp.MatrixExpr) or \
+                expr.has(sp.Piecewise, sp.Derivative):  # a branch's or a derivative's needs are not the line's
             return ()
-        kept = {c.key for c in conditions(expr)}
-        lost = [r for key, r in needed.items() if key not in kept]
+        kept = {r for node in sp.preorder_traversal(expr) for r in written_needs(node)}
+        lost = [r for r in needed if r not in kept]
         bases = {p.base for p in expr.atoms(sp.Pow) if p.exp.is_negative}
         lost += [sp.Ne(d, 0) for d in divisors if d not in bases]
         bound = set(self.dummies.values())  # a sum's index: its conditions are its terms', written out or kept
@@ -510,7 +510,10 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         return item if isinstance(item, sp.Symbol | sp.MatrixSymbol) else None  # s of ds/dz, s a defined column
 
     def _final(self, value: Any) -> sp.Expr:
-        expr = _canonical_sums(self._v(value))
+        expr = _canonical_sums(matrices.settled_sizes(self._v(value)))
+        if any(matrices.is_open(d) for i in expr.atoms(sp.Identity) for d in i.shape):
+            raise ParseError("I among matrices is the identity, and nothing here gives its size: write I_n, or "
+                             "declare I as a number (I real)")
         unbound = expr.replace(lambda e: isinstance(e, EntryMatrix), lambda e: sp.ZeroMatrix(*e.shape))  # a tuple's
         leftover = [d for d in self.dummies.values() if unbound.has(d)]
         if leftover:
@@ -1162,7 +1165,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             elif kind == "tuple":
                 value = matrices.tuple_of(value, *script[1], script[2])
             elif kind == "shape":
-                value = matrices.labelled(value, *script[1], script[2])
+                value = self._shaped(value, *script[1])
             else:
                 raise ParseError("a subscript on something that is not a name", *script[2])
         return value
@@ -1230,10 +1233,26 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         return "transpose", None, _token_position(token)
 
     def shape_script(self, meta: Meta, token: Token) -> tuple[Any, ...]:
-        """`^{n \\times 10}`: the shape a matrix is labelled with (rows, columns), each a number or a size."""
-        rows, cols = (self._size_named(part.strip(), token) for part in str(token).split("{", 1)[1].rstrip(" }")
-                      .split("\\times"))
-        return "shape", (rows, cols), _token_position(token)
+        """`^{n \\times 10}`: the shape a matrix is labelled with (rows, columns); on a number, a power
+        (`e^{2 \\times x}`)."""
+        rows, cols = (part.strip() for part in str(token).split("{", 1)[1].rstrip(" }").split("\\times"))
+        return "shape", (rows, cols, token), _token_position(token)
+
+    def _shaped(self, value: sp.Expr, rows: str, cols: str, token: Token) -> sp.Expr:
+        """A matrix labelled `rows x cols` (sizes), or a number to the power rows times cols."""
+        if matrices.is_matrix(value):
+            return matrices.labelled(value, self._size_named(rows, token), self._size_named(cols, token),
+                                     _token_position(token))
+        factors = [self._shape_factor(part, token) for part in (rows, cols)]
+        return self._needing(power(value, factors[0] * factors[1], _token_position(token)))
+
+    def _shape_factor(self, text: str, token: Token) -> sp.Expr:
+        if text.isdigit():
+            return self._number(text, _token_position(token))
+        if len(text) == 1 and text.isalpha():
+            return self._name_value(Name(text, _token_position(token), letter=True), (), _token_position(token))
+        raise ParseError(f"^{{a \\times b}} with {text}: write the exponent with \\cdot, as in ^{{2 \\cdot x}}",
+                         *_token_position(token))
 
     def _size_named(self, text: str, token: Token) -> sp.Expr:
         size = sp.Integer(text) if text.isdigit() else self.names.size(text)
@@ -1329,7 +1348,8 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
     def _delta_index(self, value: sp.Expr) -> bool:
         """Whether \\delta_{..} has this index: a number, a sum's or a free index, or (among matrices) a letter that
         indexes entries."""
-        return value.is_Integer or value in self._index_symbols() or (self.names.has_matrices and value.is_Symbol)
+        letter = self.names.has_matrices and value.is_Symbol and not self.names.is_declared(value.name)
+        return value.is_Integer or value in self._index_symbols() or letter
 
     def _identity(self, parts: tuple[IndexPart, ...], position: tuple[int, int]) -> sp.MatrixExpr:
         """`I` or `I_n` among matrices: the identity matrix (its size from `I_n`, or from the product or sum)."""
