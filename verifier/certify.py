@@ -14,7 +14,7 @@ import sympy as sp
 from flint import acb, arb, ctx, fmpq, fmpz
 from sympy.logic.boolalg import BooleanFalse, BooleanTrue
 
-from verifier.domains import shown_relation
+from verifier.guards import shown_relation
 
 PRECISIONS = (64, 128, 256, 512, 1024, 2048, 4096, 8192)  # bits; the last is the cap
 SHOWN_DIGITS = 20

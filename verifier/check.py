@@ -12,9 +12,9 @@ import sympy as sp
 from verifier import isolation
 from verifier.budget import BudgetExceeded, Deadline
 from verifier.context import Context, Region
-from verifier.domains import matched_guards
 from verifier.edges import NON_SMOOTH, Breakpoint, derivative_kinks, kink_expressions, unlocated_kinks
 from verifier.every_size import check_every_size, prove_every_size
+from verifier.guards import matched_guards
 from verifier.matrix import explicit, is_matrix, shape_problem, shape_text
 from verifier.model import Factor, Interval
 from verifier.proof import (

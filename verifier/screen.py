@@ -10,9 +10,9 @@ import sympy as sp
 
 from verifier.certify import Certificate, certify
 from verifier.context import EVERYWHERE, Context, Region
-from verifier.domains import unguarded
 from verifier.edges import Breakpoint, as_float, breakpoints, edge_points
 from verifier.evaluate import evaluate_complex, instantiate, undefined_functions, witness_names
+from verifier.guards import unguarded
 from verifier.sampling import Points, exact_point, listed_values, shown
 from verifier.sized import concrete, concrete_context, size_cases
 from verifier.verdicts import Counterexample

@@ -15,7 +15,8 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from verifier.budget import BudgetExceeded, budgets_available, time_limit
-from verifier.domains import guarded, natural_domains, settled
+from verifier.domains import natural_domains
+from verifier.guards import guarded, settled
 from verifier.model import Derivation, Family, Reading, Step, Var, lines_text
 from verifier.reader.declarations import Declarations, read_where
 from verifier.reader.latex import Chain, Element, Label, ParseError, read_chain

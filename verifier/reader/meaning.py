@@ -12,7 +12,7 @@ from lark import Token, Tree, v_args
 from lark.tree import Meta
 from lark.visitors import Discard, Transformer_NonRecursive
 
-from verifier.domains import written_needs
+from verifier.guards import written_needs
 from verifier.reader import matrices
 from verifier.reader.formula import MAX_ELEMENTS, Element, Label, ParseError, power
 from verifier.reader.names import ARITY_VARIANTS, MATRIX_FUNCTIONS, Names, inverse_function

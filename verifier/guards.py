@@ -1,0 +1,135 @@
+"""Guards: what a line as written needs to have a real value, kept where SymPy's evaluation drops it.
+
+Reading `e^{\\log x}` gives x, `\\sqrt{x}\\sqrt{x}` gives x, `x/x` gives 1: the reader remembers what each log, root,
+power and quotient needs (x > 0, x >= 0, x != 0) and, where the value no longer shows it, the line becomes
+Piecewise((value, needs), (nan, True)): undefined where it is as written. A guard that holds on the whole domain is
+dropped; one that both sides of a step need does not stop the provers.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from verifier.model import Interval, Var
+
+
+def written_needs(node: sp.Basic) -> tuple[sp.Basic, ...]:
+    """What a function or power as written needs of its argument to have a real value, as relations: log u needs
+    u > 0, an even root u >= 0 (the root of 0 is 0), arcsin u -1 <= u <= 1; an odd root or a power with an
+    integer exponent needs nothing (a quotient's divisor is kept apart, as != 0)."""
+    if isinstance(node, sp.log) and len(node.args) == 1:
+        return (sp.StrictGreaterThan(node.args[0], 0),)
+    if isinstance(node, sp.Pow) and node.base.free_symbols and not node.exp.is_Integer:
+        odd_root = node.exp.is_Rational and node.exp.q % 2 == 1
+        if odd_root:
+            return ()
+        return (sp.GreaterThan(node.base, 0) if node.exp.is_positive else sp.StrictGreaterThan(node.base, 0),)
+    if isinstance(node, sp.asin | sp.acos):
+        return (sp.GreaterThan(node.args[0], -1), sp.LessThan(node.args[0], 1))
+    if isinstance(node, sp.atanh):
+        return (sp.StrictGreaterThan(node.args[0], -1), sp.StrictLessThan(node.args[0], 1))
+    if isinstance(node, sp.acosh):
+        return (sp.GreaterThan(node.args[0], 1),)
+    return ()
+
+
+def guarded(expr: sp.Expr, needs: tuple[sp.Basic, ...]) -> sp.Expr:
+    """`expr` where the relations hold and undefined (NaN) elsewhere: a line as written (e^{\\log x}, x/x) needs
+    what SymPy's evaluation dropped (it is x, 1), and is checked as needing it (x > 0, x != 0)."""
+    if not needs:
+        return expr
+    return sp.Piecewise((expr, sp.And(*needs)), (sp.nan, True))
+
+
+def settled(expr: sp.Expr, variables: tuple[Var, ...]) -> sp.Expr:
+    """`expr` without the guards (see `guarded`) that hold on the whole of the variables' domains (x > 0 where x is
+    sampled in (0, 6)): the check never leaves those domains."""
+    if not expr.has(sp.nan):
+        return expr
+    signed = {v.symbol: sp.Dummy(positive=True) if v.domain.lo >= 0 else sp.Dummy(negative=True)
+              for v in variables if isinstance(v.domain, Interval) and (v.domain.lo >= 0 or v.domain.hi <= 0)}
+    box = {v.symbol: (v.domain.lo, v.domain.hi) for v in variables if isinstance(v.domain, Interval)}
+
+    def holds(node: sp.Piecewise) -> bool:
+        relations = guard_relations(node)
+        return relations is not None and all(r.xreplace(signed) is sp.true or _factored(r) or _enclosed(r, box)
+                                             for r in relations)
+
+    return expr.replace(lambda e: isinstance(e, sp.Piecewise) and holds(e), lambda e: e.args[0].expr)
+
+
+def unguarded(expr: sp.Expr) -> sp.Expr:
+    """`expr` with each guard (see `guarded`) replaced by what it guards."""
+    if not expr.has(sp.nan):
+        return expr
+    return expr.replace(_is_guard, lambda e: e.args[0].expr)
+
+
+def matched_guards(lhs: sp.Expr, rhs: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+    """Both sides, each without its guards when the other side, as it stands, needs the same (x+1 guarded by
+    x - 1 != 0 against (x^2 - 1)/(x - 1)): both are undefined at the same points, so the guard changes no verdict of
+    an equality proved where both are defined. For the provers only: the screen keeps the guards."""
+    return _without_needed(lhs, rhs), _without_needed(rhs, lhs)
+
+
+def _without_needed(side: sp.Expr, other: sp.Expr) -> sp.Expr:
+    if not side.has(sp.nan):
+        return side
+    plain = unguarded(other)
+    needs = {r for node in sp.preorder_traversal(plain) for r in written_needs(node)}
+    divisors = {p.base for p in plain.atoms(sp.Pow) if p.exp.is_negative}
+
+    def needed(relation: sp.Basic) -> bool:
+        if isinstance(relation, sp.Unequality):  # d != 0, as SymPy may have rearranged it (x - 1 != 0 is x != 1)
+            zero = relation.lhs - relation.rhs
+            return any(sp.expand(zero - d) == 0 or sp.expand(zero + d) == 0 for d in divisors)
+        return relation in needs
+
+    def matched(node: sp.Piecewise) -> bool:
+        relations = guard_relations(node)
+        return relations is not None and all(needed(r) for r in relations)
+
+    return side.replace(lambda e: isinstance(e, sp.Piecewise) and matched(e), lambda e: e.args[0].expr)
+
+
+def shown_relation(relation: sp.Basic) -> str:
+    """`x > 0`, `x - 1 != 0`: a guard's relation as notes write it."""
+    if isinstance(relation, sp.Unequality):
+        return f"{sp.sstr(relation.lhs)} != {sp.sstr(relation.rhs)}"
+    return sp.sstr(relation)
+
+
+def _factored(relation: sp.Basic) -> bool:
+    """Whether the relation holds for every real value, its difference factored (x^2 - 2x + 1 >= 0)."""
+    if isinstance(relation, sp.GreaterThan | sp.LessThan):
+        lhs, rhs = relation.args if isinstance(relation, sp.GreaterThan) else relation.args[::-1]
+        difference = lhs - rhs
+        real = {s: sp.Dummy(real=True) for s in difference.free_symbols}
+        return bool(sp.factor(difference.xreplace(real)).is_nonnegative)
+    return False
+
+
+def _enclosed(relation: sp.Basic, box: dict[sp.Symbol, tuple[float, float]]) -> bool:
+    """Whether ball arithmetic over the whole box shows the relation holds (Phi(x) > 0 for x in (-6, 6))."""
+    from verifier.certify import positive_on  # the certifier's evaluator; imported here, used rarely
+
+    if isinstance(relation, sp.StrictGreaterThan | sp.GreaterThan):
+        return positive_on(relation.lhs - relation.rhs, box)
+    if isinstance(relation, sp.StrictLessThan | sp.LessThan):
+        return positive_on(relation.rhs - relation.lhs, box)
+    if isinstance(relation, sp.Unequality):
+        return positive_on(relation.lhs - relation.rhs, box) or positive_on(relation.rhs - relation.lhs, box)
+    return False
+
+
+def _is_guard(node: sp.Basic) -> bool:
+    return isinstance(node, sp.Piecewise) and guard_relations(node) is not None
+
+
+def guard_relations(node: sp.Piecewise) -> tuple[sp.Basic, ...] | None:
+    """The relations of a `guarded` expression, or None for another Piecewise."""
+    if len(node.args) != 2 or node.args[1].expr is not sp.nan or node.args[1].cond is not sp.true:
+        return None
+    relations = sp.And.make_args(node.args[0].cond)
+    kinds = sp.StrictGreaterThan | sp.StrictLessThan | sp.GreaterThan | sp.LessThan | sp.Unequality
+    return relations if all(isinstance(r, kinds) for r in relations) else None
