@@ -401,6 +401,7 @@ LOST_CONDITIONS = [  # (where block, formula, verdict): what a line needs as wri
     ("x real", "\\begin{cases} \\frac{x^2}{x} & x > 0 \\\\ 0 & x \\le 0 \\end{cases} = \\max(x, 0)", "proved"),
     ("x in (0, 6)", "\\sin(\\arcsin x) = x", "refuted"),  # arcsin needs x <= 1, and the counterexample is past 1
     ("x real", "\\frac{d}{dx}(\\sqrt{x^2+2x+1})^2 = 2(x+1)", "proved"),  # still a derivative, and checked
+    ("x real", "\\sum_{i=1}^{3} x^i = x + x^2 + x^3", "proved"),  # x^i, i an index: no root (it was refuted at x < 0)
 ]
 
 

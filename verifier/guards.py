@@ -19,7 +19,7 @@ def written_needs(node: sp.Basic) -> tuple[sp.Basic, ...]:
     integer exponent needs nothing (a quotient's divisor is kept apart, as != 0)."""
     if isinstance(node, sp.log) and len(node.args) == 1:
         return (sp.StrictGreaterThan(node.args[0], 0),)
-    if isinstance(node, sp.Pow) and node.base.free_symbols and not node.exp.is_Integer:
+    if isinstance(node, sp.Pow) and node.base.free_symbols and not node.exp.is_integer:  # x^i, i an index: none
         odd_root = node.exp.is_Rational and node.exp.q % 2 == 1
         if odd_root:
             return ()

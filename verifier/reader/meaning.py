@@ -410,7 +410,8 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
     def _needing(self, value: sp.Expr) -> sp.Expr:
         """`value`, a function or power just built, with what it needs of its argument remembered (log x: x > 0;
         x^{-1}: x != 0)."""
-        if isinstance(value, sp.Basic) and not isinstance(value, sp.MatrixExpr):
+        bound = set(self.dummies.values())  # a sum's term: what it needs is the sum's, written out or kept
+        if isinstance(value, sp.Basic) and not isinstance(value, sp.MatrixExpr) and not value.free_symbols & bound:
             for relation in written_needs(value):
                 self.state.needed.setdefault(relation, None)
             if isinstance(value, sp.Pow) and value.exp.is_negative:
