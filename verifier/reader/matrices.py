@@ -137,13 +137,14 @@ def _meeting(left: sp.MatrixExpr, right: sp.MatrixExpr) -> tuple[sp.Expr, sp.Exp
 
 
 def settled_sizes(expr: sp.Expr) -> sp.Expr:
-    """`expr` with each size still open once the whole line is read settled: a column of ones times a row of
-    ones that nothing else sized is square (1 1^T X / n), an identity or ones vector that nothing sized at all is
-    an error (a ones vector is sized from the line before later, in every_size)."""
+    """`expr` with each size still open inside it once the whole line is read settled: a column of ones times a
+    row of ones that nothing else sized is square (1^T (1 1^T X) / n); a size of the whole expression is left to
+    the line before (every_size: the gradient 1 1^T of a sum of entries is m x n)."""
     while True:
+        outer = set(expr.shape) if is_matrix(expr) else set()  # the line before sizes those (every_size)
         pair = next((pair for node in sp.preorder_traversal(expr) if isinstance(node, sp.MatMul)
                      for left, right in itertools.pairwise([a for a in node.args if is_matrix(a)])
-                     if (pair := _square_ones(left, right))), None)
+                     if (pair := _square_ones(left, right)) and pair[0] not in outer), None)
         if pair is None:
             return expr
         expr = expr.xreplace(dict((pair,)))
