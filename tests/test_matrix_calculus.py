@@ -418,7 +418,8 @@ L = \|y - X w\|^2 + \lambda \|w\|^2
     # a ones vector times its transpose, in a sum or an elementwise product (its size was left open: refuted)
     (SQUARE, r"A \odot \mathbf{1} \mathbf{1}^T = A", "proved"),
     ("X \\in \\mathbb{R}^{n \\times 3}\n", r"X \odot \mathbf{1}\mathbf{1}^T = X", "proved"),  # n ones by 3 ones
-    ("X \\in \\mathbb{R}^{m \\times n}\nf = \\mathbf{1}^T X \\mathbf{1}\n", r"\nabla_X f = \mathbf{1} \mathbf{1}^T", "proved"),
+    ("X \\in \\mathbb{R}^{m \\times n}\nf = \\mathbf{1}^T X \\mathbf{1}\n", r"\nabla_X f = \mathbf{1} \mathbf{1}^T",
+     "proved"),  # the whole line's 1 1^T is m x n, as the line before
     ("X \\in \\mathbb{R}^{n \\times 3}\n", r"X + \mathbf{1}\mathbf{1}^T = \mathbf{1}\mathbf{1}^T + X", "proved"),
     ("X \\in \\mathbb{R}^{n \\times d}\n\\mu = \\frac{1}{n} \\mathbf{1}^T X\n",
      r"\mathbf{1}^T (X - \mathbf{1} \mu) = 0", "proved"),
