@@ -231,3 +231,14 @@ def test_an_nbformat_3_notebook_is_read_too(tmp_path: Path) -> None:
             {"cell_type": "markdown", "metadata": {}, "source": "# Square\n\n$$\\frac{d}{dx} x^2 = 2x$$"}]}]}))
     [read] = read_file(path).derivations
     assert location(str(path), read.steps[0].line, read.steps[0].column) == f"{path}:cell_2:3:3"
+
+
+def test_old_mac_line_endings_and_a_lone_surrogate_in_a_notebook_read(tmp_path: Path) -> None:
+    mac = tmp_path / "mac.md"
+    mac.write_bytes(b"# A\r\r$$x + x = 2x$$\r")  # lone CRs: the file is read line by line, as text mode reads it
+    assert len(read_file(mac).derivations) == 1
+    notebook = tmp_path / "surrogate.ipynb"  # a JSON escape of half a surrogate pair: never printed as such
+    notebook.write_text('{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "markdown", '
+                        '"metadata": {}, "source": "## A\\\\ud800\\n$$x + x = 2x$$"}]}')
+    done = run("check", str(notebook))
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr

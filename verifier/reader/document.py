@@ -94,7 +94,7 @@ def read_file(path: str | Path) -> Document:
         if len(data) > MAX_FILE_BYTES:
             return Document(name, (), (BlockError(name, 1, 1, f"file of more than {MAX_FILE_BYTES:,} bytes: the "
                                                                f"limit is {MAX_FILE_BYTES:,}"),))
-        text = data.decode("utf-8")
+        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as text mode reads newlines
     except (OSError, UnicodeDecodeError) as error:
         return Document(name, (), (BlockError(name, 1, 1, f"cannot read the file: {error}"),))
     from verifier.reader.sources import read_source  # notebooks and .tex files: readers built on this module

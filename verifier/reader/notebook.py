@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from verifier.reader.document import BlockError, Document, read_text
+from verifier.reader.sources import printable
 
 CELL_SEPARATOR = ""  # an empty line between cells, so a cell's last line never runs into the next cell's first
 
@@ -55,7 +56,7 @@ def read_notebook(text: str, path: str) -> Document:
         return Document(path, (), (BlockError(path, 1, 1, f"not a notebook nbformat can read: {error}"),))
     markdown, origin = joined(cells)
     _ORIGINS[path] = origin
-    return read_text(markdown, path)
+    return read_text(printable(markdown), path)  # JSON escapes can hold what the file's text did not (\ud800)
 
 
 _ORIGINS: dict[str, tuple[tuple[int, int], ...]] = {}

@@ -11,7 +11,7 @@ MARKDOWN = (".md", ".markdown")
 SUFFIXES = (*MARKDOWN, ".ipynb", ".tex")
 
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # not tab, newline, return: never math
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")  # and lone surrogates: never printable
 
 
 def printable(text: str) -> str:
