@@ -10,6 +10,7 @@ from verifier.every_size import check_every_size
 from verifier.model import Choice, Var
 from verifier.reader.document import read_text
 from verifier.tensor import COL, ROW, Gradient, Loss, Softmax, entry
+from verifier.verdicts import DerivationResult
 
 SHAPES = r"""a \in \mathbb{R}^{n}
 x \in \mathbb{R}^{n}
@@ -153,6 +154,13 @@ def test_a_classic_gradient_in_matrix_notation_is_judged_for_every_size(where: s
         assert step.verdict.shape_error or (example is not None and example.entry and example.bound)
 
 
+def _checked(where: str, line: str) -> DerivationResult:
+    """One display under a where block, read with no error and verified."""
+    document = read_text(f"# E\n\n```where\n{where}```\n\n$${line}$$\n", "one.md")
+    assert document.errors == ()
+    return verify(document.derivations[0].derivation, 5.0)
+
+
 def _layer_gradient(line: str) -> str:
     return "# G\n\n```where\n" + LAYER + "```\n\n$$" + line + "$$\n"
 
@@ -244,9 +252,7 @@ COLUMN = "z \\in \\mathbb{R}^{k}\ns = \\operatorname{softmax}(z)\n"
     (COLUMN, r"\operatorname{diag}(\operatorname{diag}(s)) = s", "proved"),
 ])
 def test_equalities_of_matrices_traces_and_jacobians(where: str, line: str, verdict: str) -> None:
-    document = read_text(f"# E\n\n```where\n{where}```\n\n$${line}$$\n", "equalities.md")
-    assert document.errors == ()
-    result = verify(document.derivations[0].derivation, 5.0)
+    result = _checked(where, line)
     *first, step = result.steps  # d tanh(z)/dz = ...: the derivative is a step of its own
     assert step.verdict.verdict == verdict, step.verdict
     assert all(s.verdict.verdict == "proved" for s in first)
@@ -340,10 +346,7 @@ WRITTEN_AS_TUPLE = TUPLE.replace("Z \\in \\mathbb{R}^{1 \\times k}\n", "Z = (z_1
     (TUPLE, r"\frac{\partial L}{\partial Z} = (\hat{y}_r - y_r)_{r \in \{2, \dots, k\}}", "refuted"),
 ])
 def test_a_row_written_as_the_tuple_of_its_entries(where: str, line: str, verdict: str) -> None:
-    document = read_text(f"# T\n\n```where\n{where}```\n\n$${line}$$\n", "tuple.md")
-    assert document.errors == ()
-    result = verify(document.derivations[0].derivation, 5.0)
-    *first, step = result.steps
+    *first, step = _checked(where, line).steps
     assert all(s.verdict.verdict == "proved" for s in first)
     assert step.verdict.verdict == verdict, step.verdict
     if verdict == "refuted":
@@ -430,10 +433,7 @@ L = \|y - X w\|^2 + \lambda \|w\|^2
     ("A \\in \\mathbb{R}^{m \\times n}\n", r"\operatorname{tr}(A^T) = \operatorname{tr}(A)", "refuted"),
 ])
 def test_identities_ones_deltas_and_traces_among_matrices(where: str, line: str, verdict: str) -> None:
-    document = read_text(f"# E\n\n```where\n{where}```\n\n$${line}$$\n", "identities.md")
-    assert document.errors == ()
-    result = verify(document.derivations[0].derivation, 5.0)
-    *first, step = result.steps
+    *first, step = _checked(where, line).steps
     assert all(s.verdict.verdict == "proved" for s in first)
     assert step.verdict.verdict == verdict, step.verdict
     if verdict == "refuted":
@@ -465,9 +465,7 @@ def test_a_tuple_whose_entry_leaves_the_matrix_is_a_shape_error() -> None:
      r"\frac{\partial L}{\partial Z_{nj}}", "unproved"),  # X_{ni}: n read as an index (a third one): no crash
 ])
 def test_inputs_that_raised_inside_the_engine_get_a_verdict(where: str, line: str, verdict: str) -> None:
-    document = read_text(f"# E\n\n```where\n{where}```\n\n$${line}$$\n", "raised.md")
-    assert document.errors == ()
-    step = verify(document.derivations[0].derivation, 5.0).steps[-1]
+    step = _checked(where, line).steps[-1]
     assert step.verdict.verdict == verdict, step.verdict
     assert "failed" not in step.verdict.method
 

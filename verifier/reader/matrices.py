@@ -94,7 +94,7 @@ def _sized_as(term: sp.MatrixExpr, known: tuple[sp.Expr, sp.Expr]) -> sp.MatrixE
     """`term` with its open sizes those of `known`, unless one open size would take two values (I against n x d)."""
     sizes: dict[sp.Expr, sp.Expr] = {}
     for size, wanted in zip(term.shape, known, strict=True):
-        if _pending(size):
+        if is_open(size):
             if size in sizes and not same_size(sizes[size], wanted):
                 return term
             sizes[size] = wanted
@@ -129,9 +129,9 @@ def _sizes_met(factors: list[sp.Expr]) -> list[sp.Expr]:
 def _meeting(left: sp.MatrixExpr, right: sp.MatrixExpr) -> tuple[sp.Expr, sp.Expr] | None:
     """An open size and the size it takes where two neighbouring factors meet (their inner sizes), or None."""
     inner = (left.shape[1], right.shape[0])
-    if _pending(inner[0]) and inner[0] != inner[1]:
+    if is_open(inner[0]) and inner[0] != inner[1]:
         return inner[0], inner[1]
-    if _pending(inner[1]) and inner[0] != inner[1]:
+    if is_open(inner[1]) and inner[0] != inner[1]:
         return inner[1], inner[0]
     return None
 
@@ -154,9 +154,9 @@ def _square_ones(left: sp.MatrixExpr, right: sp.MatrixExpr) -> tuple[sp.Expr, sp
     if not (isinstance(left, sp.OneMatrix) and isinstance(right, sp.OneMatrix)) or left.shape[1] != 1:
         return None
     rows, cols = left.shape[0], right.shape[1]
-    if _pending(rows) and rows != cols:
+    if is_open(rows) and rows != cols:
         return rows, cols
-    if _pending(cols) and rows != cols:
+    if is_open(cols) and rows != cols:
         return cols, rows
     return None
 
@@ -171,19 +171,15 @@ def quotient(numerator: sp.Expr, denominator: sp.Expr, position: tuple[int, int]
 
 def lone_ones(expr: sp.Basic) -> bool:
     """Whether a ones vector or an identity in `expr` still waits for its size (no product or sum gave it one)."""
-    return any(_pending(d) for ones in expr.atoms(sp.OneMatrix, sp.Identity) for d in ones.shape)
+    return any(is_open(d) for ones in expr.atoms(sp.OneMatrix, sp.Identity) for d in ones.shape)
 
 
 def _pending_shape(matrix: sp.MatrixExpr) -> bool:
-    return any(_pending(d) for d in matrix.shape)
+    return any(is_open(d) for d in matrix.shape)
 
 
 def is_open(size: sp.Expr) -> bool:
     """Whether a size is still open (a ones vector's or an identity's, waiting for a product or sum to give it)."""
-    return _pending(size)
-
-
-def _pending(size: sp.Expr) -> bool:
     return isinstance(size, sp.Dummy) and size.name == "ones"
 
 
