@@ -450,11 +450,15 @@ class _Evaluator:
 
 
 def _exactly(node: sp.Basic, point: Point) -> sp.Expr | None:
-    """`node` at `point` evaluated exactly by SymPy's automatic simplification, if that finishes."""
+    """`node` at `point` evaluated exactly by SymPy's automatic simplification, if that finishes (never where the
+    point holds a ball: an interval has no exact value)."""
+    if any(isinstance(value, acb) for value in point.values()):
+        return None
     try:
-        return node.xreplace(point)
+        exact = node.xreplace(point)
     except (ValueError, TypeError, ZeroDivisionError, RecursionError):
         return None
+    return exact if isinstance(exact, sp.Basic) else None
 
 
 def _exactly_real(node: sp.Basic, point: Point) -> bool:

@@ -187,7 +187,10 @@ def _levels(argument: sp.Expr, base: Point) -> tuple[sp.Expr, ...]:
 
 
 def _roots(critical: sp.Expr, var: Var, base: Point) -> list[sp.Expr]:
-    """Exact real roots in the variable's interval of a polynomial in it (others at base); none otherwise."""
+    """Exact real roots in the variable's interval of a polynomial in it, or of the log of one (log u = 0 at
+    u = 1), others at base; none otherwise."""
+    while isinstance(critical, sp.log):
+        critical = critical.args[0] - 1
     if not critical.is_polynomial(var.symbol):  # a sum of exponentials, say: no exact roots to find
         return []
     others = {s: v for s, v in base.items() if s != var.symbol}
