@@ -324,6 +324,7 @@ def test_an_entry_written_with_a_number_is_the_familys(formula: str, verdicts: l
     assert [s.verdict.verdict for s in result.steps] == verdicts
 
 
+GAUSSIAN_LOG_DENSITY = "\\log p(x) = -\\frac{1}{2}\\log(2\\pi\\sigma^2) - \\frac{(x - \\mu)^2}{2\\sigma^2}"
 DISPLAYED_DEFINITIONS = [  # (where block, blocks, each derivation's verdicts): what display blocks define
     # a function written with its variables in brackets (it was read as the product L lambda: a false refutation)
     ("\\lambda > 0\nx > 0", ["L(\\lambda) = \\lambda e^{-\\lambda x}", "\\frac{d}{d\\lambda}\\ln L(\\lambda) = "
@@ -340,6 +341,17 @@ DISPLAYED_DEFINITIONS = [  # (where block, blocks, each derivation's verdicts): 
     ("\\mu real\n\\sigma > 0\nx real", ["\\ell(\\mu, \\sigma) = -\\log \\sigma - \\frac{(x - \\mu)^2}{2\\sigma^2}",
                                         "\\frac{\\partial \\ell}{\\partial \\mu} = \\frac{\\mu - x}{\\sigma^2}"],
      [["refuted"]]),
+    # the log of a function being defined, a log-density (it was log(p x): two false refutations)
+    ("x real\n\\mu real\n\\sigma > 0", [GAUSSIAN_LOG_DENSITY, "\\frac{\\partial}{\\partial \\mu} \\log p(x) = "
+                                         "\\frac{x - \\mu}{\\sigma^2}"], [["proved", "proved"]]),
+    ("x real\n\\mu real\n\\sigma > 0", [GAUSSIAN_LOG_DENSITY, "\\frac{\\partial}{\\partial \\mu} \\log p(x) = "
+                                         "\\frac{\\mu - x}{\\sigma^2}"], [["proved", "refuted"]]),
+    ("x real\n\\mu real\n\\sigma > 0", [GAUSSIAN_LOG_DENSITY, "\\frac{\\partial p(x)}{\\partial \\mu} = "
+                                         "p(x) \\frac{x - \\mu}{\\sigma^2}"], [["proved", "proved"]]),
+    ("x real\n\\mu real\n\\sigma > 0", [GAUSSIAN_LOG_DENSITY.replace("\\log", "\\ln"),
+                                         "\\frac{\\partial}{\\partial \\sigma} \\ln p(x) = -\\frac{1}{\\sigma} + "
+                                         "\\frac{(x - \\mu)^2}{\\sigma^2}"], [["proved", "refuted"]]),  # sigma^3
+    ("x real", ["\\log p(x) + 1 = \\log p(x) + 1"], [["proved"]]),  # inside a longer expression: letters, as before
     # a word alone before '=' names what the display defines (it was "'KL' in the middle of a formula")
     ("\\mu_1, \\mu_2 real\n\\sigma > 0", [r"\mathrm{KL} = \frac{(\mu_1 - \mu_2)^2}{2\sigma^2}",
                                           r"\frac{\partial \mathrm{KL}}{\partial \mu_1} = "

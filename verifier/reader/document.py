@@ -186,6 +186,11 @@ def _attempt(compute: Callable[[], T], path: str, section: str, at: tuple[int, i
     return BlockError(path, at[0], at[1], message, section)
 
 
+def _unlogged(expr: sp.Expr | None) -> sp.Expr | None:
+    """The function under a log being defined (`\\log p(x) = ...`), else `expr` itself."""
+    return expr.args[0] if isinstance(expr, sp.log) and isinstance(expr.args[0], AppliedUndef) else expr
+
+
 def _bounded(compute: Callable[[], T]) -> T:
     """`compute()`, stopped after READ_SECONDS where a timer can interrupt it (the main thread)."""
     if not budgets_available():
@@ -293,7 +298,7 @@ class _Drafts:
         `L(\\lambda) = ...` the function L."""
         first = chain.elements[0]
         names = self.declared.names
-        if not chain.continues and len(chain.elements) > 1 and isinstance(first.expr, AppliedUndef):
+        if not chain.continues and len(chain.elements) > 1 and isinstance(_unlogged(first.expr), AppliedUndef):
             return self.defined_function(chain)
         if chain.continues or len(chain.elements) < 2 or not isinstance(first.expr, sp.Symbol):
             return chain
@@ -309,13 +314,16 @@ class _Drafts:
         return Chain(rest, False, chain.undeclared - {first.expr.name}, chain.dangling)
 
     def defined_function(self, chain: Chain) -> Chain:
-        """`L(\\lambda) = \\lambda e^{-\\lambda x}`: the function L of its variables, for the lines after it."""
-        call, meaning = chain.elements[0].expr, chain.elements[1].expr
+        """`L(\\lambda) = \\lambda e^{-\\lambda x}`: the function L of its variables, for the lines after it;
+        `\\log p(x) = ...` defines p as the exponential of what its log equals."""
+        opening, meaning = chain.elements[0].expr, chain.elements[1].expr
+        call = _unlogged(opening)
         name = type(call).__name__
         if meaning is None or meaning.has(call.func) or name in {s.name for s in meaning.free_symbols}:
             raise ParseError(f"{name}(...) = ... defines {name}: write what it equals, without {name} itself",
                              chain.elements[0].line, chain.elements[0].column)
-        names = self.declared.names.with_function(name, sp.Lambda(call.args, meaning))
+        value = sp.exp(meaning) if call is not opening else meaning
+        names = self.declared.names.with_function(name, sp.Lambda(call.args, value))
         self.declared = self.declared.but(names=names)
         rest = chain.elements[1:] if len(chain.elements) > 2 else ()
         return Chain(rest, False, chain.undeclared - {name}, chain.dangling)

@@ -108,6 +108,12 @@ class OpeningCall:
     call: sp.Expr
     start: int
     position: tuple[int, int]
+    logged: bool = False  # `\\log p(x) = ...`: the log of the function being defined
+
+    @property
+    def opened(self) -> sp.Expr:
+        """What the opening says: the call, or its log."""
+        return sp.log(self.call) if self.logged else self.call
 
 
 @dataclass(frozen=True)
@@ -366,7 +372,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         else:
             expr, note = self._unnote(body.value)
             opening = isinstance(expr, OpeningCall) and expr.start == body.meta.start_pos
-            expr = expr.call if opening else self._final(expr)
+            expr = expr.opened if opening else self._final(expr)
         source = self.text[_sized_start(self.text, body.meta.start_pos):body.meta.end_pos]
         lost = self._lost(expr)
         runs, conventions = self._collected()
@@ -618,7 +624,8 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
 
     def _opening_call(self, meta: Meta, items: list[Any]) -> OpeningCall | None:
         """`L(\\lambda)` (a name declared nowhere, then its declared variables in brackets) in the first expression
-        of a formula: written alone before `=`, it defines the function L (`_Drafts.defined`)."""
+        of a formula: written alone before `=`, it defines the function L (`_Drafts.defined`); so does its log,
+        `\\log p(x)` (a log-density)."""
         if self.state.elements or getattr(meta, "empty", True) or len(items) != 2:
             return None
         head, bracket = items
@@ -648,7 +655,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
 
     def _applied(self, items: list[Any]) -> list[Any]:
         """Each function applied to the item after it; a lone pending item (a name, a derivative) kept as is."""
-        if len(items) == 1 and isinstance(items[0], (Head, Leibniz, Letter, PrimedName)):
+        if len(items) == 1 and isinstance(items[0], (Head, Leibniz, Letter, PrimedName, OpeningCall)):
             return items
         if len(items) == 2 and isinstance(items[0], PrimedName) and isinstance(items[1], Grouped):
             primed = self._primed_call(items[0], items[1])
@@ -955,6 +962,10 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             raise ParseError(f"the function \\{name} is not known", *_token_position(token))
         head = self._head(name, function, scripts, _token_position(token))
         kind, value = argument
+        if kind != "value" and name in ("log", "ln") and not scripts:
+            opening = self._opening_call(meta, value)
+            if opening is not None:  # \log p(x) = ...: the log of the function p being defined
+                return replace(opening, logged=True)
         if kind == "value":
             return Part(self._call(head, [self._v(value)]))
         first, *others = value
@@ -1617,7 +1628,8 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         if isinstance(value, OpeningCall):  # L(x) inside a longer expression: L declared nowhere, a letter
             if len(value.call.args) != 1:
                 raise ParseError("a list of arguments needs a function before it", *value.position)
-            return self._symbol(type(value.call).__name__) * value.call.args[0]
+            letters = self._symbol(type(value.call).__name__) * value.call.args[0]
+            return sp.log(letters) if value.logged else letters
         if isinstance(value, Grouped):
             if len(value.args) != 1:
                 raise ParseError("a list of arguments needs a function before it", *value.position)
