@@ -325,6 +325,8 @@ def test_an_entry_written_with_a_number_is_the_familys(formula: str, verdicts: l
 
 
 GAUSSIAN_LOG_DENSITY = "\\log p(x) = -\\frac{1}{2}\\log(2\\pi\\sigma^2) - \\frac{(x - \\mu)^2}{2\\sigma^2}"
+HELD_BCE = "z real\ny in (0, 1)\na = \\sigma(z)\nL = -y\\log\\sigma(z) - (1 - y)\\log(1 - \\sigma(z))"
+HELD_CHAIN = "\\frac{\\partial L}{\\partial a}\\frac{\\partial a}{\\partial z}"
 DISPLAYED_DEFINITIONS = [  # (where block, blocks, each derivation's verdicts): what display blocks define
     # a function written with its variables in brackets (it was read as the product L lambda: a false refutation)
     ("\\lambda > 0\nx > 0", ["L(\\lambda) = \\lambda e^{-\\lambda x}", "\\frac{d}{d\\lambda}\\ln L(\\lambda) = "
@@ -352,6 +354,15 @@ DISPLAYED_DEFINITIONS = [  # (where block, blocks, each derivation's verdicts): 
                                          "\\frac{\\partial}{\\partial \\sigma} \\ln p(x) = -\\frac{1}{\\sigma} + "
                                          "\\frac{(x - \\mu)^2}{\\sigma^2}"], [["proved", "refuted"]]),  # sigma^3
     ("x real", ["\\log p(x) + 1 = \\log p(x) + 1"], [["proved"]]),  # inside a longer expression: letters, as before
+    # dL/da where L writes out what a stands for: that is a, as backprop reads it (dL/da was 0: a false refutation,
+    # and a display differentiating in a defined name was an internal error)
+    (HELD_BCE, ["\\frac{\\partial L}{\\partial a} = -\\frac{y}{a} + \\frac{1 - y}{1 - a}"], [["proved"]]),
+    (HELD_BCE, ["\\frac{\\partial L}{\\partial a} = \\frac{y}{a} - \\frac{1 - y}{1 - a}"], [["refuted"]]),
+    (HELD_BCE, ["\\frac{\\partial L}{\\partial a} = 0"], [["refuted"]]),
+    (HELD_BCE, [f"\\frac{{\\partial L}}{{\\partial z}} = {HELD_CHAIN} = a - y"],
+     [["proved", "proved"]]),
+    (HELD_BCE, [f"\\frac{{\\partial L}}{{\\partial z}} = {HELD_CHAIN} = y - a"],
+     [["proved", "refuted"]]),
     # a word alone before '=' names what the display defines (it was "'KL' in the middle of a formula")
     ("\\mu_1, \\mu_2 real\n\\sigma > 0", [r"\mathrm{KL} = \frac{(\mu_1 - \mu_2)^2}{2\sigma^2}",
                                           r"\frac{\partial \mathrm{KL}}{\partial \mu_1} = "

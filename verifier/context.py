@@ -180,16 +180,24 @@ def expand_definitions(expr: sp.Expr, definitions: tuple[tuple[sp.Symbol, sp.Exp
 
 def _held_derivative(derivative: sp.Derivative, definitions: tuple[tuple[sp.Symbol, sp.Expr], ...]) -> sp.Expr:
     """dL/da with a defined: L written out with every definition but those of the variables, then differentiated
-    (a held as the variable, as backprop's partial derivatives are)."""
+    (a held as the variable, as backprop's partial derivatives are); where L writes out what a stands for
+    (sigma(z) with a = sigma(z)), that is a, as backprop reads it."""
     held = set(derivative.variables)
     kept = {symbol: value for symbol, value in definitions if symbol not in held}
-    expr = derivative.expr
-    for _ in range(len(kept) + 1):
-        expanded = expr.xreplace(kept)
+    written = {_expanded(value, kept): symbol for symbol, value in definitions
+               if symbol in held and not value.is_Atom and value.free_symbols}
+    expr = _expanded(derivative.expr, kept).xreplace(written)
+    return sp.Derivative(expr, *derivative.variable_count).doit()
+
+
+def _expanded(expr: sp.Expr, definitions: dict[sp.Symbol, sp.Expr]) -> sp.Expr:
+    """`expr` with the definitions put in, again until none is left (or as many rounds as there are)."""
+    for _ in range(len(definitions) + 1):
+        expanded = expr.xreplace(definitions)
         if expanded == expr:
             break
         expr = expanded
-    return sp.Derivative(expr, *derivative.variable_count).doit()
+    return expr
 
 
 def _resolved(definitions: tuple[tuple[sp.Symbol, sp.Expr], ...]) -> dict[sp.Symbol, sp.Expr] | None:

@@ -242,7 +242,7 @@ class Derivation:
         variables = list(self.variable) if isinstance(self.variable, sp.MatrixBase) else [self.variable]
         for role, symbol in [*(("variable", v) for v in variables), ("kink symbol", self.kink and self.kink.symbol)]:
             entry = isinstance(symbol, sp.Indexed) and symbol.base in bases  # z[r]: its family gives its domain
-            defined = isinstance(symbol, sp.MatrixSymbol) and symbol in declared  # dL/dA_2, A_2 = ReLU(Z_2)
+            defined = symbol in declared and symbol not in sampled  # dL/da, a = sigma(z); dL/dA_2, A_2 = ReLU(Z_2)
             if isinstance(symbol, MatrixElement):  # dL/dW_ij: W's domain
                 defined = symbol.parent in declared or symbol.parent in sampled
             if symbol is not None and symbol not in sampled and not entry and not defined:

@@ -66,8 +66,9 @@ def cross_check(derivation: Derivation, final: sp.Expr, context: Context) -> Num
     When it fails only at points where the function or `final` is undefined (not finite, not real),
     the check says how many and how to fix it: declare the domain where they are defined.
     """
-    if derivation.variable is None:
-        return None
+    defined = derivation.variable in dict(derivation.definitions)
+    if derivation.variable is None or (defined and not isinstance(derivation.variable, sp.MatrixSymbol)):
+        return None  # dL/da, a = sigma(z) defined: a is no variable of its own to step in
     if uses_matrices((derivation.start,), derivation.definitions):  # symbolic sizes: at concrete sizes
         concrete = at_concrete_size(derivation, final, context)
         if concrete is None:
