@@ -206,6 +206,11 @@ ROWS_AND_MACROS = [  # (a derivation as sources write it, the verdict of each de
     # the incomplete gamma functions, by their number of arguments
     ("\\frac{\\partial}{\\partial x} \\Gamma(2, x) = -x e^{-x}", [["proved", "proved"]]),
     ("\\frac{\\partial}{\\partial x} \\gamma(2, x) = -x e^{-x}", [["proved", "refuted"]]),
+    # two equations on one line, apart by \\qquad (the second was multiplied into the first: false refutations)
+    ("\\frac{d}{dx}\\sin x = \\cos x \\qquad \\frac{d}{dx}\\cos x = -\\sin x",
+     [["proved", "proved"], ["proved", "proved"]]),
+    ("\\frac{d}{dx}\\sin x = \\cos x, \\quad \\frac{d}{dx}\\cos x = \\sin x",
+     [["proved", "proved"], ["proved", "refuted"]]),
     # implications carried over blank rows
     ("e^{x} e^{x} = e^{2x} \\Rightarrow \\\\ \\\\ \\Rightarrow \\frac{d}{dx} e^{2x} = 2e^{2x}",
      [["proved"], ["proved", "proved"]]),

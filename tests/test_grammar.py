@@ -166,6 +166,19 @@ CHAINS = [  # (formula, the expressions of its chain, which of them start a new 
     (r"x = y \Rightarrow \\ \\ \Rightarrow z = w", [x, y, z, w], [False, False, True, False]),
     (r"\begin{cases} 1 & x > 0 \\ -1 & x \leq 0 \end{cases} = y",
      [sp.Piecewise((1, x > 0), (-1, True)), y], [False, False]),
+    # \qquad between two equations, each with its own '=', starts the second (it was a product of both sides)
+    (r"x = y \qquad z = w", [x, y, z, w], [False, False, True, False]),
+    (r"x = y, \quad z = w.", [x, y, z, w], [False, False, True, False]),
+    (r"x = y \qquad z = w \qquad a = b", [x, y, z, w, a, b], [False, False, True, False, True, False]),
+    # ... and is a space anywhere else: inside brackets, after an operator, before a note, +, = or a row
+    (r"x = \frac{1}{2} \quad y", [x, y / 2], [False, False]),
+    (r"x \quad y = z", [x * y, z], [False, False]),
+    (r"x = y \qquad z \Rightarrow a = b", [x, y * z, a, b], [False, False, True, False]),
+    (r"x = \left(y \quad z\right) = w", [x, y * z, w], [False, False, False]),
+    (r"x = \sum_{i=1}^{2} \quad y", [x, 2 * y, ], [False, False]),
+    (r"x = y \quad = z", [x, y, z], [False, False, False]),
+    (r"x = y \quad + z", [x, y + z], [False, False]),
+    (r"x = y \quad \text{and} \quad z = w", [x, y, z, w], [False, False, True, False]),
 ]
 
 

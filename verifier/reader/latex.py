@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import replace
 from importlib.resources import files
@@ -20,33 +21,64 @@ MAX_DEPTH = 40  # brackets and braces nested deeper than this are refused, not p
 MAX_READINGS = 4  # ambiguous constructs read both ways in one chain; more is refused
 
 
-class _Bars:
-    """Decides whether each `|` opens or closes an absolute value, from the token before it."""
+ENDS_OPERAND = frozenset({"NUMBER", "LETTER", "GREEK", "NAMED", "RPAR", "RSQB", "RBRACE", "RBAR", "PRIME", "BANG",
+                          "LAYER", "TRANSPOSE", "END_CASES"})
+STARTS_OPERAND = frozenset({"LETTER", "GREEK", "NUMBER", "FUNCTION", "FRAC", "LEIBNIZ_FRACTION", "PLAIN_FRACTION",
+                            "SQRT", "LPAR", "ACCENT", "ACCENTED", "FONT_LETTER", "INDICATOR", "NAMED"})
+OPERATORS = frozenset({"LEIBNIZ_OPERATOR", "PLAIN_OPERATOR", "BIG_OPERATOR", "NABLA"})
+OPENS = frozenset({"LPAR", "LSQB", "LBRACE", "LBAR", "BEGIN_CASES", "LFLOOR", "LCEIL"})
+CLOSES = frozenset({"RPAR", "RSQB", "RBRACE", "RBAR", "END_CASES", "RFLOOR", "RCEIL"})
 
-    always_accept = ("BAR",)
-    ENDS_OPERAND = frozenset({"NUMBER", "LETTER", "GREEK", "NAMED", "RPAR", "RSQB", "RBRACE", "RBAR", "PRIME",
-                              "BANG", "LAYER", "TRANSPOSE", "END_CASES"})
+
+class _Tokens:
+    """Decides what a token means from those around it: whether each `|` opens or closes an absolute value (from
+    the token before it), and whether a `\\quad` or `\\qquad` separates two equations (`\\frac{d}{dx}\\sin x = \\cos x
+    \\qquad \\frac{d}{dx}\\cos x = -\\sin x`: at the top level, after an operand, not inside an operator, before what
+    can start an equation) or is only a space."""
+
+    always_accept = ("BAR", "WIDE")
 
     def process(self, stream):  # type: ignore[no-untyped-def]
-        """The tokens with each BAR renamed LBAR (opening) or RBAR (closing)."""
-        depth, previous = 0, None
-        for token in stream:
-            if token.type == "BAR":
-                closing = depth > 0 and previous in self.ENDS_OPERAND
-                token = Token.new_borrow_pos("RBAR" if closing else "LBAR", token, token)
-            if token.type == "LBAR":
-                depth += 1
-            elif token.type == "RBAR":
-                depth = max(0, depth - 1)
-            previous = token.type
-            yield token
+        """The tokens with each BAR renamed LBAR or RBAR, and each WIDE kept only where it separates equations."""
+        return _wide_spaces(_bars(stream))
+
+
+def _bars(stream):  # type: ignore[no-untyped-def]
+    depth, previous = 0, None
+    for token in stream:
+        if token.type == "BAR":
+            closing = depth > 0 and previous in ENDS_OPERAND
+            token = Token.new_borrow_pos("RBAR" if closing else "LBAR", token, token)
+        if token.type == "LBAR":
+            depth += 1
+        elif token.type == "RBAR":
+            depth = max(0, depth - 1)
+        previous = token.type
+        yield token
+
+
+def _wide_spaces(stream):  # type: ignore[no-untyped-def]
+    depth, previous, operator = 0, None, False
+    for token in stream:
+        if token.type == "WIDE":
+            if depth == 0 and not operator and (previous in ENDS_OPERAND or previous == "COMMA"):
+                yield token  # `\\cos x \\qquad`, `\\cos x, \\qquad`: a separator; anywhere else, a space
+            continue
+        if token.type in OPERATORS:
+            operator = True  # until its operand starts: `\\frac{d}{dx} \\quad x^2` is one derivative
+        elif depth == 0 and token.type in STARTS_OPERAND and previous not in ("SUB", "SUP"):
+            operator = False
+        opens = token.type in OPENS or (token.type not in CLOSES and str(token).rstrip().endswith("{"))
+        depth = depth + 1 if opens else max(0, depth - 1) if token.type in CLOSES else depth
+        previous = token.type
+        yield token
 
 
 GRAMMAR = Lark(
     files("verifier.reader").joinpath("grammar.lark").read_text(encoding="utf-8"),
     parser="lalr",
     propagate_positions=True,
-    postlex=_Bars(),
+    postlex=_Tokens(),
 )
 
 READABLE = {
@@ -56,7 +88,8 @@ READABLE = {
     "FRAC": "\\frac", "END_CASES": "\\end{cases}", "REL": "a comparison", "PUNCT": "a full stop",
     "$END": "the end of the formula", "FUNCTION": "a function such as \\log", "DIFF": "d or \\partial",
     "LEIBNIZ_OPERATOR": "\\frac{d}{dx}", "LEIBNIZ_FRACTION": "\\frac{dy}{dx}", "BIG_OPERATOR": "\\sum",
-    "LBAR": "|", "RBAR": "|", "_BR": "a line break \\\\", "ACCENT": "an accent such as \\hat", "SQRT": "\\sqrt",
+    "LBAR": "|", "RBAR": "|", "BAR": "|", "WIDE": "\\qquad",
+    "_BR": "a line break \\\\", "ACCENT": "an accent such as \\hat", "SQRT": "\\sqrt",
     "BEGIN_CASES": "\\begin{cases}", "BOXED": "\\boxed", "MAP": "\\map",
     "GIVEN": "\\mid", "NORMAL": "\\mathcal{N}", "PLAIN_OPERATOR": "d/dx",
     "PLAIN_FRACTION": "dy/dx", "NABLA": "\\nabla", "LEAD": "\\therefore",
@@ -116,14 +149,19 @@ def _add_reading(elements: list[Element], flipped: Readings, key: int, other: st
     return index
 
 
+WIDE_SPACE = re.compile(r"\\q?quad(?![A-Za-z])")
+
+
 def parse_tree(text: str) -> Tree:
     """The parse tree of a formula, after the size limits; lark's errors become ParseError."""
     _check_depth(text)
     if len(text) > MAX_CHARS:
         raise ParseError(f"formula of {len(text)} characters: the limit is {MAX_CHARS}")
     try:
-        return GRAMMAR.parse(text)
+        tree = GRAMMAR.parse(text)
     except UnexpectedToken as error:
+        if error.token.type == "WIDE":  # no second equation after all (`\\sum_i \\quad x_i`): a space, as TeX has it
+            return parse_tree(_spaced(text))
         raise _unexpected_token(text, error) from None
     except UnexpectedCharacters as error:
         raise _unexpected_character(text, error) from None
@@ -131,6 +169,26 @@ def parse_tree(text: str) -> Tree:
         raise ParseError(f"the formula ends early, expected {_expected(error.expected)}") from None
     except LarkError as error:  # any other failure of the parser is still a parse error
         raise ParseError(f"cannot parse: {error}") from None
+    return tree if _equations_apart(tree) else parse_tree(_spaced(text))
+
+
+def _spaced(text: str) -> str:
+    """The formula with each \\quad and \\qquad a plain space of its length (positions kept)."""
+    return WIDE_SPACE.sub(lambda m: " " * len(m.group()), text)
+
+
+def _equations_apart(tree: Tree) -> bool:
+    """Whether every \\qquad read as a separator stands between two equations, each with its own `=`
+    (`\\frac{1}{2} \\quad x^2 = y` is one equation with a space in it)."""
+    links = [c.children[0].type for c in tree.find_data("link")]
+    equations: list[list[str]] = [[]]  # the links of each equation, those that start one (WIDE, LEAD) first
+    for link in links:
+        if link in ("WIDE", "LEAD"):
+            equations.append([link])
+        else:
+            equations[-1].append(link)
+    return all("EQ" in before and "EQ" in after for before, after in itertools.pairwise(equations)
+               if after[0] == "WIDE")
 
 
 def _unexpected_token(text: str, error: UnexpectedToken) -> ParseError:

@@ -276,6 +276,9 @@ def _sized_start(text: str, start: int) -> int:
     return sized.start() if sized else start
 
 
+NEW_EQUATION = ("LEAD", "WIDE")  # \Rightarrow, and \qquad between two equations, start a new one
+
+
 def _between_implications(kept: list[Any], index: int) -> bool:
     """`A \\Rightarrow \\\\ \\Rightarrow B`: an implication carried over a line break, nothing left out."""
     return isinstance(kept[index - 1], Token) and isinstance(kept[index + 1], Token)
@@ -316,7 +319,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         return chain
 
     def chain(self, meta: Meta, *children: Any) -> Readings:
-        kept = [c for c in children if c is None or isinstance(c, Element) or getattr(c, "type", "") == "LEAD"]
+        kept = [c for c in children if c is None or isinstance(c, Element) or getattr(c, "type", "") in NEW_EQUATION]
         pieces = [c for c in kept if not isinstance(c, Token)]
         if len(pieces) > MAX_ELEMENTS:
             raise ParseError(f"a chain of {len(pieces)} expressions: the limit is {MAX_ELEMENTS}")
@@ -352,7 +355,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         if token.type == "APPROX":
             raise ParseError("\\approx is not an equality: backproof checks equal steps only",
                              *_token_position(token))
-        self.state.restart = token.type == "LEAD"
+        self.state.restart = token.type in NEW_EQUATION
         return token
 
     def piece(self, meta: Meta, *children: Any) -> Element | None:
