@@ -195,6 +195,20 @@ def test_words_alone_in_brackets_are_a_justification(latex: str) -> None:
     assert (element.expr, element.note) == (x**2, "apply the chain rule")
 
 
+BECAUSE = [  # (formula, each element's expression and note): \because and what follows on its row justify the piece
+    (r"x = 2y \because y = x/2", [(x, ""), (2 * y, "y = x/2")]),
+    (r"x &= 2y & \because \text{half} \\ &= z", [(x, ""), (2 * y, "half"), (z, "")]),
+    (r"x &= y && \because \text{sum rule} \\ &= z", [(x, ""), (y, "sum rule"), (z, "")]),
+    (r"x = y \quad [\text{a}] \because b", [(x, ""), (y, "a; b")]),
+    (r"x = y \because", [(x, ""), (y, "")]),
+]
+
+
+@pytest.mark.parametrize(("latex", "noted"), BECAUSE)
+def test_because_and_the_rest_of_its_row_is_a_justification(latex: str, noted: list[tuple[sp.Expr, str]]) -> None:
+    assert [(e.expr, e.note) for e in read_chain(latex, Names(), labels=False).elements] == noted
+
+
 def test_a_continued_row_is_shown_with_the_row_it_continues() -> None:
     _, second = read_chain(r"x &= y \\ &\quad + z", Names(), labels=False).elements
     assert second.source == r"y \\ &\quad + z"

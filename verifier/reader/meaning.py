@@ -276,6 +276,7 @@ def _sized_start(text: str, start: int) -> int:
     return sized.start() if sized else start
 
 
+WORDS = re.compile(r"\\(text|mathrm|textrm|textit|mbox)\s*\{([^{}]*)\}")  # \text{power rule}: its words
 NEW_EQUATION = ("LEAD", "WIDE")  # \Rightarrow, and \qquad between two equations, start a new one
 
 
@@ -459,7 +460,12 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         return runs, conventions
 
     def element(self, meta: Meta, expr: Any, *end: Token) -> Body:
-        return Body(expr, meta)
+        because = next((str(t) for t in end if t.type == "BECAUSE"), None)
+        if because is None:
+            return Body(expr, meta)
+        value, note = self._unnote(expr)
+        said = WORDS.sub(r"\2", because.lstrip("& \t\n").removeprefix("\\because")).strip()
+        return Body(Noted(value, f"{note}; {said}" if note else said), meta)
 
     def bare_operator(self, meta: Meta, operator: Operator, *end: Token) -> Body:
         return Body(operator, meta)
