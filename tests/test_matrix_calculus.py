@@ -495,3 +495,32 @@ def test_exp_of_a_square_matrix_says_it_is_read_entry_by_entry() -> None:
     (read,) = read_text(text, "exp.md").derivations
     said = read.derivation.steps[0].conventions
     assert any("of a square matrix: entry by entry (not the matrix exp)" in c for c in said), said
+
+
+SCALED = ("x \\in \\mathbb{R}^{n}\na \\in \\mathbb{R}^{n}\nz = a \\odot x\n"
+          "\\ell: \\mathbb{R}^{n} \\to \\mathbb{R}\nL = \\ell(z)\n")
+SOFTMAX_LOSS = ("z \\in \\mathbb{R}^{k}\ns = \\operatorname{softmax}(z)\n"
+                "\\ell: \\mathbb{R}^{k} \\to \\mathbb{R}\nL = \\ell(s)\n")
+SHIFTED = ("x \\in \\mathbb{R}^{1 \\times d}\n\\gamma \\in \\mathbb{R}^{1 \\times d}\n"
+           "\\beta \\in \\mathbb{R}^{1 \\times d}\nm = \\frac{1}{d} x \\mathbf{1}\n"
+           "y = \\gamma \\odot (x - m \\mathbf{1}^T) + \\beta\n"
+           "\\ell: \\mathbb{R}^{1 \\times d} \\to \\mathbb{R}\nL = \\ell(y)\n")
+
+
+@pytest.mark.parametrize(("where", "line", "verdict"), [
+    # a bracketed 1 x 1 product holding an unspecified loss's gradient is the number it is: it was read as 0 (the
+    # entry taken before L = ell(z) was put in), so a bogus term was proved and true backward passes refuted
+    (SCALED, r"\nabla_x L = a \odot \frac{\partial L}{\partial z} + \left(a^T \frac{\partial L}{\partial z}\right) a",
+     "refuted"),
+    (SCALED, r"\nabla_x L = a \odot \frac{\partial L}{\partial z}", "proved"),
+    (SOFTMAX_LOSS, r"\frac{\partial L}{\partial z} = s \odot \left(\frac{\partial L}{\partial s} - "
+                   r"\left(s^T \frac{\partial L}{\partial s}\right) \mathbf{1}\right)", "proved"),
+    (SOFTMAX_LOSS, r"\frac{\partial L}{\partial z} = s \odot \left(\frac{\partial L}{\partial s} + "
+                   r"\left(s^T \frac{\partial L}{\partial s}\right) \mathbf{1}\right)", "refuted"),
+    (SHIFTED, r"\frac{\partial L}{\partial \beta} = \frac{\partial L}{\partial y} - \frac{1}{d} "
+              r"\left(\frac{\partial L}{\partial y} \mathbf{1}\right) \mathbf{1}^T", "refuted"),
+    (SHIFTED, r"\frac{\partial L}{\partial \beta} = \frac{\partial L}{\partial y}", "proved"),
+])
+def test_a_bracketed_number_holding_a_loss_gradient_is_kept(where: str, line: str, verdict: str) -> None:
+    step = _checked(where, line).steps[-1]
+    assert step.verdict.verdict == verdict, step.verdict

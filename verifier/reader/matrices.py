@@ -106,7 +106,7 @@ def product(values: list[sp.Expr]) -> sp.Expr:
     among matrices (the (a^T x) of (a^T x) a) is the number it is; matrices are never merged into powers."""
     factors = list(values)
     if sum(is_matrix(f) for f in factors) > 1:
-        factors = [f[0, 0] if is_matrix(f) and f.shape == (1, 1) and not _pending_shape(f) else f for f in factors]
+        factors = [as_number(f) if is_matrix(f) and f.shape == (1, 1) and not _pending_shape(f) else f for f in factors]
     factors = _sizes_met(factors)
     if any(is_matrix(f) for f in factors):
         if sum(is_matrix(f) for f in factors) > 1:
@@ -278,7 +278,15 @@ def pattern(pieces: list[tuple[sp.Expr, object]], position: tuple[int, int]) -> 
 
 def as_scalars(values: list[sp.Expr]) -> list[sp.Expr]:
     """1 x 1 matrices (a^T x) as the numbers they are, so that a function applies to them as to a number."""
-    return [v[0, 0] if is_matrix(v) and v.shape == (1, 1) else v for v in values]
+    return [as_number(v) if is_matrix(v) and v.shape == (1, 1) else v for v in values]
+
+
+def as_number(matrix: sp.MatrixExpr) -> sp.Expr:
+    """The number a 1 x 1 matrix is: its entry; its trace where it holds a derivative whose entries are not known
+    yet ((a^T dL/dz) with L = ell(z) defined later: taking the entry now would differentiate the bare name L)."""
+    if any(isinstance(node, Gradient | VectorJacobian) for node in sp.preorder_traversal(matrix)):
+        return sp.Trace(matrix)
+    return matrix[0, 0]
 
 
 def said_of(name: str, arguments: list[sp.Expr]) -> list[str]:

@@ -1196,7 +1196,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         if isinstance(exponent, Name) and exponent.base == "T" and matrices.is_matrix(value):
             return matrices.transpose(value)  # a declared matrix: only ever its transpose
         if matrices.is_matrix(value) and value.shape == (1, 1):  # (a^T x)^2: the power of a number
-            value = value[0, 0]
+            value = matrices.as_number(value)
         if matrices.is_matrix(value):
             raise ParseError("a power of a matrix is not read: write the product", *position)
         if isinstance(exponent, Name) and exponent.base == "T" and not self.names.is_declared("T"):
