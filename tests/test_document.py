@@ -410,6 +410,37 @@ def test_a_function_written_inside_a_longer_first_expression_stays_letters_and_i
     assert "L" in read.undeclared
 
 
+SOFTMAX_3 = "\\frac{e^{x_2}}{e^{x_1} + e^{x_2} + e^{x_3}}"
+TRUE_CLASS_LOSS = "\\frac{\\partial}{\\partial x_2}\\left(-\\log\\frac{e^{x_y}}{e^{x_1} + e^{x_2} + e^{x_3}}\\right)"
+NAMED_INDEX = [  # (where block, blocks, each derivation's verdicts): a subscript defined as a number is that index
+    # x_y with y = 2: x_2, the true class's logit (x_y was a symbol apart: the gradient's -1 went missing, proved)
+    ("x_1, x_2, x_3 real\ny = 2", [f"{TRUE_CLASS_LOSS} = {SOFTMAX_3} - 1"], [["proved", "proved"]]),
+    ("x_1, x_2, x_3 real\ny = 2", [f"{TRUE_CLASS_LOSS} = {SOFTMAX_3}"], [["proved", "refuted"]]),
+    ("x_1, x_2, x_3 real\ny = 2\nC = 3", ["\\ell = -\\log\\frac{\\exp(x_y)}{\\sum_{c=1}^{C}\\exp(x_c)}",
+                                        "\\frac{\\partial \\ell}{\\partial x_2} = "
+                                        "\\frac{\\exp(x_2)}{\\sum_{c=1}^{C}\\exp(x_c)}"], [["refuted"]]),
+]
+
+
+@pytest.mark.parametrize(("where", "blocks", "verdicts"), NAMED_INDEX)
+def test_a_subscript_defined_as_a_number_is_that_index_and_said(where: str, blocks: list[str],
+                                                                 verdicts: list[list[str]]) -> None:
+    text = f"# D\n\n```where\n{where}\n```\n\n" + "".join(f"$${b}$$\n\n" for b in blocks)
+    (checked,) = check_files_text(text)
+    assert checked.document.errors == ()
+    assert [[s.verdict.verdict for s in result.steps] for _, result in checked.results] == verdicts
+    (read, _), = checked.results
+    assert read.undeclared == ()
+    assert any("the subscript y read as 2" in c for s in read.derivation.steps for c in s.conventions)
+
+
+def test_a_name_a_definition_uses_and_no_where_block_declares_is_listed() -> None:
+    text = "# D\n\n```where\nx real\n```\n\n$$f = x + q$$\n\n$$\\frac{df}{dx} = 1$$\n"
+    (checked,) = check_files_text(text)
+    ((read, _),) = checked.results
+    assert read.undeclared == ("q",)
+
+
 LOST_CONDITIONS = [  # (where block, formula, verdict): what a line needs as written, though SymPy's evaluation drops it
     ("x in (-2, 2)", "e^{\\log x} = x", "refuted"),  # proved before: SymPy reads e^{log x} as x
     ("x in (0, 2)", "e^{\\log x} = x", "proved"),

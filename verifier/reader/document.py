@@ -486,7 +486,8 @@ class _Draft:
             numeric_sizes=declared.numeric_sizes,
             remarks=self.elements[0][2].prose,
         )
-        undeclared = tuple(sorted(n for n in self.undeclared if not declared.names.is_declared(n)))
+        taken = {v.symbol.name for v in variables if isinstance(v.symbol, sp.Symbol)}  # a definition's names too
+        undeclared = tuple(sorted(n for n in self.undeclared | taken if not declared.names.is_declared(n)))
         section = _section_id(self.section)
         return TextDerivation(derivation, path, self.section.line, located, undeclared, section)
 

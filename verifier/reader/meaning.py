@@ -1313,6 +1313,10 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             return IndexPart(text, self.dummies[text])
         if text in self.indices:
             return IndexPart(str(self.indices[text]), self.indices[text])
+        number = dict((s.name, m) for s, m in self.names.definitions).get(text)
+        if number is not None and number.is_Integer:  # y = 2 in the where block: x_y is x_2, the true class's
+            self.state.conventions.append(f"the subscript {text} read as {number} ({text} = {number}, the where block)")
+            return IndexPart(str(number), number)
         return IndexPart(text, sp.Symbol(text))  # a size's letter too: Z_{3ik} with k a size is entry k of a row
 
     def _index_symbols(self) -> set[sp.Symbol]:
