@@ -45,6 +45,26 @@ def test_a_wrong_kink_convention_is_caught() -> None:
     assert not numeric.passed
 
 
+ELU = ("# E\n\n```where\nx real\n\\alpha = 1.5\nat x = 0 the derivative is {convention}\n```\n\n"
+       "$$\\frac{{d}}{{dx}}\\begin{{cases}} x & x > 0 \\\\ \\alpha(e^{{x}} - 1) & x \\le 0 \\end{{cases}} = "
+       "\\begin{{cases}} 1 & x > 0 \\\\ \\alpha e^{{x}} & x \\le 0 \\end{{cases}}$$\n")
+
+
+@pytest.mark.parametrize(("convention", "consistent"), [
+    ("\\alpha", True),  # a defined constant (it was never put in: FAILED), the derivative's limit from the left
+    ("1.5", True),
+    ("1", False),  # between the one-sided limits, but the formula gives 1.5 there
+    ("1.6", False),  # outside them
+])
+def test_a_convention_is_checked_against_the_one_sided_limits(convention: str, consistent: bool) -> None:
+    from tests.test_document import check_files_text
+
+    (checked,) = check_files_text(ELU.format(convention=convention))
+    ((_, result),) = checked.results
+    assert result.numeric.kink.consistent == consistent
+    assert abs(result.numeric.kink.left - 1.5) < 1e-6 and abs(result.numeric.kink.right - 1) < 1e-6
+
+
 def test_identities_have_no_numeric_check() -> None:
     derivation = BY_ID["002-sigmoid-exp"]
     assert cross_check(derivation, derivation.steps[-1].expr, Context.of(derivation)) is None
