@@ -105,7 +105,7 @@ def test_undeclared_symbols_show_in_the_table(tmp_path: Path) -> None:
     (tmp_path / "u.md").write_text("# Product\n\n$$\\frac{d}{dx} (q x) = q$$\n")
     done = run("check", str(tmp_path / "u.md"))
     assert done.returncode == 0, done.stdout
-    assert re.search(r"undeclared, taken as real in \(-6, 6\): q", done.stdout)
+    assert re.search(r"undeclared, taken as real \(sampled in \(-6, 6\)\): q", done.stdout)
 
 
 def test_a_shape_error_is_said_under_its_step(tmp_path: Path) -> None:

@@ -198,7 +198,7 @@ def natural() -> DerivationResult:
     """d/dx log x = 1/x on a natural domain, its numeric check failed only where a side is undefined."""
     y, q = sp.symbols("y q", real=True)
     variables = (Var(x, Interval(0, 6), NATURAL), Var(y, Interval(-1, 1), "declared"),
-                 Var(q, Interval(-6, 6), "not declared: the default domain"))
+                 Var(q, Interval(-6, 6, (True, True)), "not declared: the default domain"))
     d = Derivation("log", "Log", "notes.md", "line 1", variables, sp.log(x) + y + q, (Step(1 / x, "", None),),
                    variable=x)
     result = verify(d, BUDGET)
@@ -212,7 +212,7 @@ def test_a_chosen_domain_and_the_hint_are_shown_everywhere(natural: DerivationRe
     hint = "fails only where a side is undefined at 12 points: declare the domain, e.g. `x in (0, 6)`"
     table = printed(check_table(checked_file(natural, ("q", "x"))))
     assert f"domain: x in (0, 6) ({NATURAL})" in table and "domain: y" not in table and "domain: q" not in table
-    assert re.search(r"undeclared, taken as real in \(-6, 6\): q\s", table)  # not x: its domain has its own line
+    assert re.search(r"undeclared, taken as real \(sampled in \(-6, 6\)\): q\s", table)  # not x: its own line
     assert f"numeric check {hint}" in table
     shown = printed(lambda console: show(natural, console))
     assert f"domain: x in (0, 6) ({NATURAL})" in shown and f"numeric check {hint}" in shown

@@ -19,7 +19,8 @@ from verifier.reader.names import NORMAL_CDF, NORMAL_PDF, SIZE_DOMAIN, Names
 
 x, z = sp.Symbol("x", real=True), sp.Symbol("z", real=True)
 y1, y2 = sp.Symbol("y_1", integer=True), sp.Symbol("y_2", integer=True)
-REAL, POSITIVE, UNIT = Interval(-6, 6), Interval(0, 6), Interval(0, 1)
+REAL, POSITIVE, UNIT = Interval(-6, 6, (True, True)), Interval(0, 6, (False, True)), Interval(0, 1)
+NEGATIVE, NONNEGATIVE = Interval(-6, 0, (True, False)), Interval(0, 6, (False, True), (True, False))
 PRELUDE = "x, z real\ny_1, y_2 in {0, 1}\nK = 3"
 
 
@@ -33,7 +34,9 @@ def kind(symbol: sp.Symbol) -> str:
     """The symbol's assumptions in a word."""
     if symbol.is_integer:
         return "positive integer" if symbol.is_positive else "integer"
-    return "positive" if symbol.is_positive else "negative" if symbol.is_negative else "real"
+    if symbol.is_positive or symbol.is_negative:
+        return "positive" if symbol.is_positive else "negative"
+    return "nonnegative" if symbol.is_nonnegative else "real"
 
 
 def fields(declared: Declarations) -> dict[str, Any]:
@@ -56,11 +59,12 @@ READS: list[tuple[str, dict[str, Any]]] = [
     # kinds and sets, as read before the grammar
     ("a real", {"variables": {"a": ("real", REAL)}}),
     ("a positive", {"variables": {"a": ("positive", POSITIVE)}}),
-    ("a negative", {"variables": {"a": ("negative", Interval(-6, 0))}}),
+    ("a negative", {"variables": {"a": ("negative", NEGATIVE)}}),
     ("a, b real", {"variables": {"a": ("real", REAL), "b": ("real", REAL)}}),
     ("a is real", {"variables": {"a": ("real", REAL)}}),
     ("a in (0, 1)", {"variables": {"a": ("positive", UNIT)}}),
-    ("a in [-2, 2]", {"variables": {"a": ("real", Interval(-2, 2))}}),
+    ("a in [-2, 2]", {"variables": {"a": ("real", Interval(-2, 2, closed=(True, True)))}}),
+    ("a in [0, 2)", {"variables": {"a": ("nonnegative", Interval(0, 2, closed=(True, False)))}}),
     ("a in (0.1, 4)", {"variables": {"a": ("positive", Interval(0.1, 4))}}),
     ("y in {0, 1}", {"variables": {"y": ("integer", Choice((0, 1)))}}),
     ("y \\in \\{-1, 1\\}", {"variables": {"y": ("integer", Choice((-1, 1)))}}),
@@ -86,22 +90,23 @@ READS: list[tuple[str, dict[str, Any]]] = [
     ("\u0177 = \u03c3(z)", {"definitions": {"K": 3, "yhat": 1 / (1 + sp.exp(-z))}}),
     # comparisons
     ("a > 0", {"variables": {"a": ("positive", POSITIVE)}}),
-    ("a \\geq 0", {"variables": {"a": ("positive", POSITIVE)}}),
-    ("a < 1", {"variables": {"a": ("real", Interval(-6, 1))}}),
-    ("a > -2.5", {"variables": {"a": ("real", Interval(-2.5, 6))}}),
-    ("a > 2", {"variables": {"a": ("positive", Interval(2, 8))}}),
+    ("a \\geq 0", {"variables": {"a": ("nonnegative", NONNEGATIVE)}}),  # 0 held (it was taken positive)
+    ("a < 1", {"variables": {"a": ("real", Interval(-6, 1, (True, False)))}}),
+    ("a > -2.5", {"variables": {"a": ("real", Interval(-2.5, 6, (False, True)))}}),
+    ("a > 2", {"variables": {"a": ("positive", Interval(2, 8, (False, True)))}}),
     ("0 < a < 1", {"variables": {"a": ("positive", UNIT)}}),
-    ("0 \\leq a \\leq 1", {"variables": {"a": ("positive", UNIT)}}),
+    ("0 \\leq a \\leq 1", {"variables": {"a": ("nonnegative", Interval(0, 1, closed=(True, True)))}}),
+    ("0 < a \\leq 1", {"variables": {"a": ("positive", Interval(0, 1, closed=(False, True)))}}),
     ("1 > a > 0", {"variables": {"a": ("positive", UNIT)}}),
     ("0 < a", {"variables": {"a": ("positive", POSITIVE)}}),
     # sets of numbers and unbounded intervals (sampled in a finite box)
     ("a \\in \\mathbb{R}", {"variables": {"a": ("real", REAL)}}),
     ("a \\in \\mathbb{R}_{>0}", {"variables": {"a": ("positive", POSITIVE)}}),
     ("a \\in \\mathbb{R}^+", {"variables": {"a": ("positive", POSITIVE)}}),
-    ("a \\in \\mathbb{R}_{\\geq 0}", {"variables": {"a": ("positive", POSITIVE)}}),
-    ("a \\in \\mathbb{R}_{<0}", {"variables": {"a": ("negative", Interval(-6, 0))}}),
+    ("a \\in \\mathbb{R}_{\\geq 0}", {"variables": {"a": ("nonnegative", NONNEGATIVE)}}),
+    ("a \\in \\mathbb{R}_{<0}", {"variables": {"a": ("negative", NEGATIVE)}}),
     ("a \\in (0, \\infty)", {"variables": {"a": ("positive", POSITIVE)}}),
-    ("a \\in (-\\infty, 0)", {"variables": {"a": ("real", Interval(-6, 0))}}),
+    ("a \\in (-\\infty, 0)", {"variables": {"a": ("real", NEGATIVE)}}),
     ("a \\in (-\\infty, \\infty)", {"variables": {"a": ("real", REAL)}}),
     ("p \\in (0,1)", {"variables": {"p": ("positive", UNIT)}}),
     # symbolic sizes

@@ -167,7 +167,7 @@ def _kinks_inside(kinks: frozenset[Breakpoint], context: Context) -> list:
             if region.convention is not None:
                 continue
             domain = next((v.domain for v in context.sampled(region) if v.symbol == symbol), None)
-            if isinstance(domain, Interval) and domain.lo < float(value) < domain.hi:
+            if isinstance(domain, Interval) and domain.holds(float(value)):
                 inside.append((symbol, value))
                 break
     return sorted(set(inside), key=lambda kink: (kink[0].name, float(kink[1])))

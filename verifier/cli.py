@@ -49,6 +49,7 @@ from verifier.texbuild import TEX_HINT, BuildResult, compile_pdf, tex_engine, wr
 from verifier.verdicts import READINGS_FIX, StepVerdict
 from verifier.verification import verify_all
 
+SAMPLED = f"({DEFAULT_DOMAIN.lo:g}, {DEFAULT_DOMAIN.hi:g})"  # where a symbol declared nowhere is sampled
 VERDICT_STYLE = {"proved": "green", "refuted": "red", "unproved": "yellow", "ambiguous": "magenta"}
 
 # The exit codes, as the README's table lists them.
@@ -424,7 +425,7 @@ def check_table(checked: CheckedFile) -> Table:
         explained = explained_domains(result.derivation)
         undeclared = [n for n in read.undeclared if n not in {v.symbol.name for v in explained}]
         if undeclared:
-            heading.append(f"\nundeclared, taken as real in {DEFAULT_DOMAIN.describe()}: {', '.join(undeclared)}",
+            heading.append(f"\nundeclared, taken as real (sampled in {SAMPLED}): {', '.join(undeclared)}",
                            style="yellow")
         for v in explained:
             heading.append(f"\ndomain: {v.describe()} ({v.reason})", style="yellow")

@@ -48,12 +48,12 @@ def regions_around(kink: Kink, variables: tuple[Var, ...]) -> tuple[Region, ...]
     offset = sp.Dummy("t", positive=True)
     below = Region(
         f"{kink.symbol} < {kink.at}",
-        (Var(kink.symbol, Interval(domain.lo, at)),),
+        (Var(kink.symbol, domain.within(domain.lo, at)),),
         ((kink.symbol, kink.at - offset),),
     )
     above = Region(
         f"{kink.symbol} > {kink.at}",
-        (Var(kink.symbol, Interval(at, domain.hi)),),
+        (Var(kink.symbol, domain.within(at, domain.hi)),),
         ((kink.symbol, kink.at + offset),),
     )
     if kink.value is None:

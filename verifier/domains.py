@@ -26,7 +26,7 @@ from verifier.guards import guard_relations
 from verifier.model import Interval, Var
 
 SOLVE_SECONDS = 2.0  # per inequality that is not linear (linear ones are solved here)
-DEFAULT_BOX = Interval(-6, 6)
+DEFAULT_BOX = Interval(-6, 6, unbounded=(True, True))
 POSITIVE_ARGUMENT = (sp.log, sp.gamma, sp.loggamma, sp.digamma, sp.uppergamma, sp.lowergamma)
 POLES = (sp.gamma, sp.loggamma, sp.digamma, sp.polygamma, sp.beta)
 
@@ -126,7 +126,8 @@ def natural_domains(
     """
     wanted = list(symbols)
     found: dict[sp.Symbol, list[tuple[sp.Set, str]]] = {s: [] for s in wanted}
-    positive = {v.symbol for v in fixed if isinstance(v.domain, Interval) and v.domain.lo >= 0}
+    positive = {v.symbol for v in fixed if isinstance(v.domain, Interval) and not v.domain.unbounded[0]
+                and (v.domain.lo > 0 or (v.domain.lo == 0 and not v.domain.closed[0]))}
     for condition in _all_conditions(exprs, definitions):
         for symbol, allowed in _restrictions(condition, set(wanted), positive, box):
             found[symbol].append((allowed, condition.describe()))
@@ -237,7 +238,8 @@ def _domain(symbol: sp.Symbol, found: list[tuple[sp.Set, str]], box: Interval) -
             reasons.append(reason)
     if not reasons:
         return Var(symbol, box)
-    interval = Interval(_inside(allowed.start, math.inf), _inside(allowed.end, -math.inf))
+    start, end = _inside(allowed.start, math.inf), _inside(allowed.end, -math.inf)
+    interval = box.within(start, end)  # an end a condition sets is bounded and open; the box's others stay
     return Var(symbol, interval, "natural domain: " + "; ".join(reasons))
 
 

@@ -204,8 +204,7 @@ def _roots(critical: sp.Expr, var: Var, base: Point) -> list[sp.Expr]:
     if poly.degree() < 1 or poly.degree() > MAX_ROOT_DEGREE or not all(c.is_Rational for c in poly.coeffs()):
         return []
     assert isinstance(var.domain, Interval)
-    lo, hi = var.domain.lo, var.domain.hi
-    return [r for r in sp.real_roots(poly) if lo < float(r) < hi]
+    return [r for r in sp.real_roots(poly) if var.domain.holds(float(r))]
 
 
 def _periodic_roots(argument: sp.Expr, offset: sp.Expr, var: Var, base: Point) -> list[sp.Expr]:
@@ -258,9 +257,10 @@ def _ends_and_large(var: Var) -> list[sp.Expr]:
     lo, hi = sp.Rational(var.domain.lo), sp.Rational(var.domain.hi)
     width = hi - lo
     values = [end + sign * offset * width for offset in END_OFFSETS for end, sign in ((lo, 1), (hi, -1))]
+    values += [sp.Rational(end) for end in var.domain.held_ends()]  # x >= 0: 0 itself
     for power in range(2, 16):
         for value in (10**power, -(10**power)):
-            if var.domain.lo < value < var.domain.hi:
+            if var.domain.holds(value):  # past the box too, where the domain goes on
                 values.append(sp.Integer(value))
     return values
 
@@ -272,7 +272,7 @@ def _width(domain: object) -> sp.Rational:
 def _inside(point: Point, domains: dict) -> bool:
     for symbol, value in point.items():
         domain = domains.get(symbol)
-        if isinstance(domain, Interval) and not domain.lo < as_float(value) < domain.hi:
+        if isinstance(domain, Interval) and not domain.holds(as_float(value)):
             return False
     return True
 

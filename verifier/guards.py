@@ -46,9 +46,10 @@ def settled(expr: sp.Expr, variables: tuple[Var, ...]) -> sp.Expr:
     sampled in (0, 6)): the check never leaves those domains."""
     if not expr.has(sp.nan):
         return expr
-    signed = {v.symbol: sp.Dummy(positive=True) if v.domain.lo >= 0 else sp.Dummy(negative=True)
-              for v in variables if isinstance(v.domain, Interval) and (v.domain.lo >= 0 or v.domain.hi <= 0)}
-    box = {v.symbol: (v.domain.lo, v.domain.hi) for v in variables if isinstance(v.domain, Interval)}
+    signed = {v.symbol: sign for v in variables if isinstance(v.domain, Interval)
+              and (sign := _sign_of(v.domain)) is not None}
+    box = {v.symbol: (v.domain.lo, v.domain.hi) for v in variables
+           if isinstance(v.domain, Interval) and not any(v.domain.unbounded)}  # a guard holds on a domain, not a box
 
     def holds(node: sp.Piecewise) -> bool:
         relations = guard_relations(node)
@@ -56,6 +57,15 @@ def settled(expr: sp.Expr, variables: tuple[Var, ...]) -> sp.Expr:
                                              for r in relations)
 
     return expr.replace(lambda e: isinstance(e, sp.Piecewise) and holds(e), lambda e: e.args[0].expr)
+
+
+def _sign_of(domain: Interval) -> sp.Dummy | None:
+    """A symbol with the sign every value of the domain has (x >= 0: non-negative), or None."""
+    if not domain.unbounded[0] and domain.lo >= 0:
+        return sp.Dummy(nonnegative=True) if domain.lo == 0 and domain.closed[0] else sp.Dummy(positive=True)
+    if not domain.unbounded[1] and domain.hi <= 0:
+        return sp.Dummy(nonpositive=True) if domain.hi == 0 and domain.closed[1] else sp.Dummy(negative=True)
+    return None
 
 
 def unguarded(expr: sp.Expr) -> sp.Expr:

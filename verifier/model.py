@@ -29,39 +29,76 @@ def lines_text(numbers: list[int]) -> str:
 
 @dataclass(frozen=True)
 class Interval:
-    """An open interval of the reals to sample a symbol from."""
+    """A symbol's interval of the reals: sampled in the box (lo, hi); at each end (low, high) the domain either stops
+    there or goes on past it (`unbounded`: x real is every real, sampled in (-6, 6)), and holds the end itself or
+    not (`closed`: x >= 0 holds 0). Proofs rely on the domain, never on the box."""
 
     lo: float
     hi: float
+    unbounded: tuple[bool, bool] = (False, False)
+    closed: tuple[bool, bool] = (False, False)
 
     def __post_init__(self) -> None:
         if not self.lo < self.hi:
             raise ValueError(f"empty interval ({self.lo}, {self.hi})")
 
     def describe(self) -> str:
-        """Human-readable form, e.g. `(0, 1)`."""
-        return f"({self.lo:g}, {self.hi:g})"
+        """Human-readable form: `(0, 1)`, `[0, 1)`, or `(0, inf), sampled in (0, 6)`."""
+        low = "(-inf" if self.unbounded[0] else f"{'[' if self.closed[0] else '('}{self.lo:g}"
+        high = "inf)" if self.unbounded[1] else f"{self.hi:g}{']' if self.closed[1] else ')'}"
+        sampled = f", sampled in ({self.lo:g}, {self.hi:g})" if any(self.unbounded) else ""
+        return f"{low}, {high}{sampled}"
+
+    def declared(self, name: str) -> str:
+        """The where line that declares this domain: `x real`, `x > 0`, `x >= 0`, `x in [0, 1)`."""
+        low, high = self.unbounded
+        if low and high:
+            return f"{name} real"
+        if low or high:
+            relation = (">" if high else "<") + ("=" if any(self.closed) else "")
+            return f"{name} {relation} {(self.lo if high else self.hi):g}"
+        return f"{name} in {self.describe()}"
+
+    def holds(self, value: float) -> bool:
+        """Whether the domain holds a value (past an unbounded end, or at a closed one, too)."""
+        above = self.unbounded[0] or self.lo < value or (self.closed[0] and value == self.lo)
+        below = self.unbounded[1] or value < self.hi or (self.closed[1] and value == self.hi)
+        return bool(above and below)
+
+    def held_ends(self) -> tuple[float, ...]:
+        """The ends the domain holds (x >= 0: 0)."""
+        return tuple(end for end, held in zip((self.lo, self.hi), self.closed, strict=True) if held)
+
+    def within(self, lo: float, hi: float) -> Interval:
+        """The part of this interval between lo and hi (each inside the box): its ends there are new, and bounded."""
+        keep_lo, keep_hi = lo <= self.lo, hi >= self.hi
+        return Interval(max(lo, self.lo), min(hi, self.hi),
+                        (self.unbounded[0] and keep_lo, self.unbounded[1] and keep_hi),
+                        (self.closed[0] and keep_lo, self.closed[1] and keep_hi))
 
 
 @dataclass(frozen=True)
 class Choice:
-    """A finite set of exact values to sample a symbol from."""
+    """A finite set of exact values to sample a symbol from: all it takes (y in {0, 1}), or only those it is screened
+    at (`sampled_only`: a symbolic size n is any positive integer, checked at a few), never a domain to prove on."""
 
     values: tuple[int | sp.Rational, ...]
+    sampled_only: bool = False
 
     def __post_init__(self) -> None:
         if not self.values:
             raise ValueError("a Choice needs at least one value")
 
     def describe(self) -> str:
-        """Human-readable form, e.g. `{0, 1}`."""
-        return "{" + ", ".join(str(v) for v in self.values) + "}"
+        """Human-readable form, e.g. `{0, 1}`, or `{1, ..., 5} (screened; any positive integer)`."""
+        listed = "{" + ", ".join(str(v) for v in self.values) + "}"
+        return f"{listed} (screened; any positive integer)" if self.sampled_only else listed
 
 
 Domain = Interval | Choice
 # a matrix's entries, unless declared: products of a few of them stay small, so that log(1 - sigma(X w)) keeps its
 # digits in floats (with (-3, 3), X w reached 27 and the numeric check of a true logistic gradient failed at 1e-8)
-MATRIX_ENTRY_DOMAIN = Interval(-1, 1)
+MATRIX_ENTRY_DOMAIN = Interval(-1, 1, unbounded=(True, True))  # any real, sampled in (-1, 1)
 
 
 @dataclass(frozen=True)

@@ -219,7 +219,7 @@ def _undefined(problem: Sampled, compared: list[tuple[np.ndarray, np.ndarray]], 
         (natural,) = natural_domains(expressions, [var.symbol], box=var.domain, fixed=variables)
         if natural.reason:
             need = natural.reason.removeprefix("natural domain: ")
-            return count, f"{where} ({need}): declare the domain, e.g. `{var.symbol} in {natural.domain.describe()}`"
+            return count, f"{where} ({need}): declare the domain, e.g. `{natural.domain.declared(str(var.symbol))}`"
     return count, f"{where}, and agrees everywhere else: declare the domain where both are defined"
 
 

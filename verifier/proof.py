@@ -140,7 +140,7 @@ def prove_zero(
 def prove_by_cases(difference: sp.Expr, variables: tuple[Var, ...], deadline: Deadline) -> str | None:
     """Prove `difference == 0` for each value of its finite-domain symbols, with the cheap methods."""
     used = difference.free_symbols
-    finite = [v for v in variables if isinstance(v.domain, Choice) and v.symbol in used]
+    finite = [v for v in variables if isinstance(v.domain, Choice) and not v.domain.sampled_only and v.symbol in used]
     if not finite or math.prod(len(v.domain.values) for v in finite) > MAX_CASES:
         return None
     methods = set()
@@ -172,7 +172,9 @@ def prove_by_breakpoints(
         smooth = _branches(difference, {symbol: (lo + hi) / 2})
         if smooth is None or prove_zero(smooth, deadline, CHEAP_METHODS) is None:
             return None
-    for root in (r for r in roots if (symbol, r) not in skipped):
+    domain = next(v.domain for v in variables if v.symbol == symbol)
+    held = [_exact(end) for end in domain.held_ends()]  # x >= 0: the step must hold at 0 as well
+    for root in (r for r in [*roots, *held] if (symbol, r) not in skipped):
         at_root = difference.subs(symbol, root)
         if not at_root.has(sp.zoo, sp.nan) and prove_zero(at_root, deadline, CHEAP_METHODS) is None:
             return None
@@ -303,9 +305,18 @@ def _pieces(difference: sp.Expr, variables: tuple[Var, ...]) -> tuple[sp.Symbol,
         if poly is None or poly.degree() > MAX_ROOT_DEGREE or not all(c.is_Rational for c in poly.coeffs()):
             return None
         for level in levels:
-            roots |= {r for r in sp.real_roots(poly - level) if bool(_exact(domain.lo) < r < _exact(domain.hi))}
+            roots |= {r for r in sp.real_roots(poly - level) if _strictly_inside(r, domain)}
     ordered = sorted(roots, key=lambda r: sp.N(r, 50))
-    return symbol, [_exact(domain.lo), *ordered, _exact(domain.hi)], ordered
+    lo = min([_exact(domain.lo), *ordered]) - 1 if domain.unbounded[0] else _exact(domain.lo)  # a point of the
+    hi = max([_exact(domain.hi), *ordered]) + 1 if domain.unbounded[1] else _exact(domain.hi)  # piece past it
+    return symbol, [lo, *ordered, hi], ordered
+
+
+def _strictly_inside(value: sp.Expr, domain: Interval) -> bool:
+    """Whether an exact value lies inside the domain, past its box where it is unbounded, not at an end."""
+    above = domain.unbounded[0] or bool(_exact(domain.lo) < value)
+    below = domain.unbounded[1] or bool(value < _exact(domain.hi))
+    return above and below
 
 
 def _exact(bound: float | sp.Expr) -> sp.Expr:
@@ -322,8 +333,8 @@ def _jump_arguments(expr: sp.Expr) -> list[sp.Expr]:
 
 def _integer_levels(argument: sp.Expr, symbol: sp.Symbol, domain: Interval) -> range | None:
     """The integers a linear argument of floor or ceiling crosses on the domain (None: not linear, or too many)."""
-    if not argument.is_polynomial(symbol) or sp.degree(argument, symbol) != 1:
-        return None
+    if not argument.is_polynomial(symbol) or sp.degree(argument, symbol) != 1 or any(domain.unbounded):
+        return None  # not linear, or a jump at every integer of an unbounded domain
     ends = [argument.subs(symbol, _exact(end)) for end in (domain.lo, domain.hi)]
     low, high = int(sp.floor(min(ends))), int(sp.ceiling(max(ends)))
     return range(low, high + 1) if high - low <= MAX_LEVELS else None
@@ -384,9 +395,22 @@ def _pairwise_heaviside(extreme: sp.Expr) -> sp.Expr:
 
 
 def _from_positive(interval: Interval) -> sp.Expr:
-    u = sp.Dummy("u", positive=True)
+    """The interval's domain (not its sampling box) as a function of u > 0, onto: a closed end is u = 0's, and a
+    domain bounded on both sides and closed at the top is not covered, so it is left as it is."""
+    u = sp.Dummy("u", nonnegative=True) if any(interval.closed) else sp.Dummy("u", positive=True)
     lo, hi = _exact(interval.lo), _exact(interval.hi)  # never nsimplify: 1 - 10^-30 is not 1
-    return lo + (hi - lo) * u / (1 + u)
+    match interval.unbounded, interval.closed:
+        case (True, True), _:
+            return sp.Dummy("x", real=True)
+        case (False, True), _:
+            return lo + u
+        case (True, False), _:
+            return hi - u
+        case _, (_, False):
+            return lo + (hi - lo) * u / (1 + u)
+        case _, (False, True):
+            return hi - (hi - lo) * u / (1 + u)
+    return sp.Dummy("x", real=True)  # [lo, hi]: no one map; the signs stay unknown
 
 
 def prove_under_constraints(

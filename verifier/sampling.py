@@ -66,4 +66,4 @@ def within(values: np.ndarray, domain: Interval | Choice) -> np.ndarray:
     if isinstance(domain, Choice):
         allowed = np.array([float(v) for v in domain.values])
         return np.any(np.isclose(np.asarray(values)[..., None], allowed, rtol=0, atol=1e-12), axis=-1)
-    return (domain.lo < values) & (values < domain.hi)
+    return np.vectorize(domain.holds, otypes=[bool])(values)

@@ -34,7 +34,7 @@ FORMS = (
 READABLE = {
     "NAME": "a name", "NUMBER": "a number", "INFINITY": "\\infty", "COMMA": "','", "_IN": "'in'",
     "KIND": "'real', 'positive' or 'functions'", "REL": "a comparison (<, >, \\leq, \\geq)", "_DEFINE": "'='",
-    "LPAR": "'('", "RPAR": "')'", "COLON": "':'", "_OPEN": "'(' or '['", "_CLOSE": "')' or ']'", "_LBRACE": "'{'",
+    "LPAR": "'('", "RPAR": "')'", "COLON": "':'", "OPEN": "'(' or '['", "CLOSE": "')' or ']'", "_LBRACE": "'{'",
     "_RBRACE": "'}'", "BLACKBOARD": "\\mathbb{R}", "SCRIPT": "_{>0}", "SPACE": "\\mathbb{R}", "_ARROW": "\\to",
     "FORMULA": "a formula", "_DERIVATIVE_IS": "'the derivative is'", "_FROM": "'from'", "_TO": "'to'",
     "INDEX": "an index letter", "SIZE": "a size (a number or a name defined as one)", "INDEX_REL": "'=' or '\\neq'",
@@ -42,11 +42,14 @@ READABLE = {
     "<END-OF-FILE>": "the end of the line",
 }
 SIGNS = {
-    **dict.fromkeys(("+", "++", ">0", "\\gt0", "\\geq0", "\\ge0", ">=0", "\u22650"), "positive"),
-    **dict.fromkeys(("-", "--", "<0", "\\lt0", "\\leq0", "\\le0", "<=0", "\u22640"), "negative"), "*": "nonzero",
+    **dict.fromkeys(("+", "++", ">0", "\\gt0"), "positive"), **dict.fromkeys(("-", "--", "<0", "\\lt0"), "negative"),
+    **dict.fromkeys(("\\geq0", "\\ge0", ">=0", "\u22650"), "nonnegative"), "*": "nonzero",
+    **dict.fromkeys(("\\leq0", "\\le0", "<=0", "\u22640"), "nonpositive"),
 }
 SPACES = {("R", ""): "real", ("R", "positive"): "positive", ("R", "negative"): "negative", ("N", ""): "size",
+          ("R", "nonnegative"): "nonnegative", ("R", "nonpositive"): "nonpositive",
           ("N", "positive"): "size", ("N", "nonzero"): "size", ("Z", "positive"): "size"}
+STRICT = ("<", ">", "\\lt", "\\gt")
 LESS = ("<", "\\lt", "\\le", "\\leq", "\\leqslant", "<=", "\u2264")
 COMMENT = re.compile(r"(?:^|\s)#|(?<!\\)%")
 WORD = re.compile(r"\\(?:text|operatorname|mathrm|textrm|mathit)\s*\{\s*([A-Za-z][A-Za-z0-9]*)\s*\}")
@@ -167,8 +170,8 @@ class _Declare(Transformer):
         return sp.S.NegativeInfinity if str(token).lstrip()[:1] in "-\u2212" else sp.S.Infinity
 
     @v_args(inline=True, meta=True)
-    def interval(self, meta: Meta, lo: sp.Expr, hi: sp.Expr) -> Interval:
-        return _sampled(lo, hi, meta.column)
+    def interval(self, meta: Meta, opening: Token, lo: sp.Expr, hi: sp.Expr, closing: Token) -> Interval:
+        return _sampled(lo, hi, meta.column, (str(opening).endswith("["), str(closing).endswith("]")))
 
     @v_args(inline=True, meta=True)
     def choice(self, meta: Meta, *values: sp.Rational) -> Choice:
@@ -207,7 +210,8 @@ class _Declare(Transformer):
 
     def compared(self, names: tuple[Token, ...], relation: Token, bound: sp.Rational) -> Declarations:
         lo, hi = (sp.S.NegativeInfinity, bound) if str(relation) in LESS else (bound, sp.S.Infinity)
-        return self.in_interval(names, _sampled(lo, hi, relation.column))
+        closed = str(relation) not in STRICT  # x >= 0 holds 0
+        return self.in_interval(names, _sampled(lo, hi, relation.column, (closed, closed)))
 
     def between(self, lo: sp.Rational, first: Token, names: tuple[Token, ...], second: Token | None = None,
                 hi: sp.Rational | None = None) -> Declarations:
@@ -217,7 +221,8 @@ class _Declare(Transformer):
         if (str(second) in LESS) != below:
             raise ParseError("both comparisons must point the same way, as in 0 < a < 1", 1, second.column)
         low, high = (lo, hi) if below else (hi, lo)
-        return self.in_interval(names, _sampled(low, high, first.column))
+        closed = (str(first) not in STRICT, str(second) not in STRICT)  # 0 <= x < 1
+        return self.in_interval(names, _sampled(low, high, first.column, closed if below else closed[::-1]))
 
     def signature(self, names: tuple[Token, ...], source: Token, target: Token) -> Declarations:
         return self._kind(names, "function")
@@ -391,8 +396,11 @@ class _Declare(Transformer):
             for token in names:
                 self.scope = self.scope.with_size(_name(token))
             return self.declared.but(names=self.scope)
-        domain = {"real": DEFAULT_DOMAIN, "positive": Interval(0, BOX), "negative": Interval(-BOX, 0)}[kind]
-        assumption = {"real": "real", "positive": "positive", "negative": "negative"}[kind]
+        domain = {"real": DEFAULT_DOMAIN, "positive": Interval(0, BOX, unbounded=(False, True)),
+                  "negative": Interval(-BOX, 0, unbounded=(True, False)),
+                  "nonnegative": Interval(0, BOX, unbounded=(False, True), closed=(True, False)),
+                  "nonpositive": Interval(-BOX, 0, unbounded=(True, False), closed=(False, True))}[kind]
+        assumption = kind
         return self._declare(names, lambda name: Var(sp.Symbol(name, **{assumption: True}), domain))
 
     def _defined(self, name: Token, formula: Token, indices: dict[str, int | sp.Symbol] | None) -> Declarations:
@@ -568,8 +576,9 @@ def _bounded(compute: Callable[[], T], seconds: float) -> T:
         return compute()
 
 
-def _sampled(lo: sp.Expr, hi: sp.Expr, column: int) -> Interval:
-    """The finite interval a domain from lo to hi is sampled in: an unbounded side BOX away from the other."""
+def _sampled(lo: sp.Expr, hi: sp.Expr, column: int, closed: tuple[bool, bool] = (False, False)) -> Interval:
+    """The domain from lo to hi (each end held or not), sampled in a finite box: an unbounded side BOX away from
+    the other."""
     if not lo < hi:
         raise ParseError(f"the interval ({_show(lo)}, {_show(hi)}) is empty", 1, column)
     if lo.is_infinite and hi.is_infinite:
@@ -578,7 +587,8 @@ def _sampled(lo: sp.Expr, hi: sp.Expr, column: int) -> Interval:
     high = float(max(BOX, lo + BOX)) if hi.is_infinite else float(hi)
     if not low < high:
         raise ParseError(f"the interval ({_show(lo)}, {_show(hi)}) is too narrow to sample", 1, column)
-    return Interval(low, high)
+    unbounded = (bool(lo.is_infinite), bool(hi.is_infinite))
+    return Interval(low, high, unbounded, (closed[0] and not unbounded[0], closed[1] and not unbounded[1]))
 
 
 def _shape(letter: Token, script: Token | None) -> tuple[sp.Expr, sp.Expr] | None:

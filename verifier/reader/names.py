@@ -8,7 +8,7 @@ import sympy as sp
 
 from verifier.model import Choice, Interval, Var
 
-DEFAULT_DOMAIN = Interval(-6, 6)
+DEFAULT_DOMAIN = Interval(-6, 6, unbounded=(True, True))  # any real, sampled in (-6, 6)
 
 GREEK = frozenset(
     "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi rho "
@@ -110,7 +110,7 @@ def inverse_function(function: sp.Lambda) -> sp.Lambda | None:
 
 
 # the sizes a symbolic size (`n \in \mathbb{N}`) is screened at, as the corpus screens K
-SIZE_DOMAIN = Choice((2, 3, 4))
+SIZE_DOMAIN = Choice((2, 3, 4, 5), sampled_only=True)  # not 1: x_2 needs n >= 2
 
 
 @dataclass(frozen=True)
@@ -213,6 +213,8 @@ def symbol_for(name: str, domain: Interval | Choice) -> sp.Symbol:
     """A symbol whose assumptions match its domain (positive, integer or real)."""
     if isinstance(domain, Choice):
         return sp.Symbol(name, integer=True)
-    if domain.lo >= 0:
+    if domain.lo > 0 or (domain.lo == 0 and not domain.closed[0]):
         return sp.Symbol(name, positive=True)
+    if domain.lo == 0:
+        return sp.Symbol(name, nonnegative=True)
     return sp.Symbol(name, real=True)
