@@ -38,6 +38,11 @@ TRICKS = (  # each would read the canary, run a command or redefine a macro if i
     r"\openout1=TOUCHED \write1{x} \closeout1",
     r"\read16 to \x",
     r"\include{CANARY}",
+    # an environment named after a space runs the command of its name (\begin {input} is \input); \) leaves math
+    r"x \begin {input}{CANARY}",
+    r"x \) \begin {openout}1=TOUCHED \( y",
+    r"x \) \begin {def}\frac{\frac}\frac \end {def} \( y",  # an endless loop in TeX
+    r"x \) \end {document} \( y",  # the rest of the report cut off
 )
 
 
@@ -52,6 +57,7 @@ def test_no_trick_is_typeset_as_code(trick: str) -> None:
     for typeset in (as_written(latex), title(latex), title(f"${latex}$"), title(f"see x_1 {latex}")):
         for word in ("input", "gdef", "csname", "catcode", "def", "write", "openout", "read", "include"):
             assert not re.search(rf"\\{word}\b", typeset), typeset
+        assert not re.search(r"\\(begin|end)\s+\{|\\[()]", typeset), typeset
         assert "^^" not in typeset
 
 

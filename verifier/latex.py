@@ -46,6 +46,7 @@ MATH_MACROS = frozenset(
     ).split()
 )
 MATH_ENVIRONMENTS = frozenset({"cases"})
+MATH_SYMBOLS = frozenset(",;:! {}|\\_")  # \\, \\{ \\| \\\\ ...: never \\( \\) \\[ \\] (they leave math mode)
 MAX_MATH_LENGTH = 2000
 VERDICT_MACROS = {"proved": r"\proved", "refuted": r"\refuted", "unproved": r"\unproved", "ambiguous": r"\ambiguous"}
 
@@ -116,10 +117,14 @@ def _split_text_arguments(latex: str) -> tuple[str, list[str]] | None:
 
 
 def _known_macros_only(latex: str) -> bool:
-    """Every control word and environment is on the allowed lists."""
-    if any(m not in MATH_MACROS for m in re.findall(r"\\([A-Za-z]+)", latex)):
+    """Every control word, control symbol and environment is on the allowed lists; an environment is named right
+    after \\begin or \\end (TeX skips the space in `\\begin {input}` and runs \\input)."""
+    controls = re.findall(r"\\([A-Za-z]+|.)", latex, flags=re.DOTALL)
+    if any(c not in MATH_MACROS for c in controls if c.isalpha()) or \
+            any(c not in MATH_SYMBOLS for c in controls if not c.isalpha()):
         return False
-    return all(e in MATH_ENVIRONMENTS for e in re.findall(r"\\(?:begin|end)\{([^}]*)\}", latex))
+    named = re.findall(r"\\(?:begin|end)(?![A-Za-z])(\{[^{}]*\})?", latex)
+    return all(e[1:-1] in MATH_ENVIRONMENTS for e in named)
 
 
 def _alignment_at_top(latex: str) -> bool:
