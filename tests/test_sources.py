@@ -182,6 +182,26 @@ def test_a_pipe_or_a_device_is_an_error_not_a_read_forever(tmp_path: Path) -> No
         assert "not a regular file" in error.message
 
 
+def test_a_notebook_path_that_is_a_pipe_is_reported_not_read_forever(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "pipe.ipynb"
+    os.mkfifo(fifo)  # the cell of each error's line was looked up by opening the path again: it hung
+    done = subprocess.run([sys.executable, str(ROOT / "cli.py"), "check", str(fifo)], capture_output=True, text=True,
+                          timeout=60, cwd=ROOT)
+    assert done.returncode == 2 and "not a regular file" in done.stdout
+
+
+def test_a_notebook_with_a_large_image_output_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "plot.ipynb"
+    image = nbformat.v4.new_output("display_data", data={"image/png": "A" * 3_000_000})
+    cells = [nbformat.v4.new_code_cell("plot()", outputs=[image]),
+             nbformat.v4.new_markdown_cell("# A\n\n$$x + x = 2x$$")]
+    path.write_text(nbformat.writes(nbformat.v4.new_notebook(cells=cells)), encoding="utf-8")
+    document = read_file(path)  # the 1 MB limit counted outputs: any notebook with a plot was refused
+    assert document.errors == () and len(document.derivations) == 1
+
+
 def test_control_characters_never_reach_the_output(tmp_path: Path) -> None:
     path = tmp_path / "esc.md"
     path.write_text("# A \x1b]0;title\x07\x1b[2J\n\n$$x + x = 2x \\text{\x1b[31mred}$$\n")

@@ -26,6 +26,7 @@ from verifier.reader.names import DEFAULT_DOMAIN, Names
 from verifier.tensor import Gradient, VectorJacobian, entry_indices, reached
 
 MAX_FILE_BYTES = 1_000_000
+MAX_NOTEBOOK_BYTES = 30_000_000  # outputs and images included; its Markdown cells have MAX_FILE_BYTES
 MAX_STEPS_PER_FILE = 2_000
 COMMENT = re.compile(r"(?<!\\)%(.*)$")
 # Reading one block, one where block, or building one derivation (domains included) stops after this long:
@@ -81,25 +82,35 @@ class Document:
     errors: tuple[BlockError, ...]
 
 
+class Unreadable(Exception):
+    """A file that is not read: not a regular file, or past the size limit."""
+
+
 def read_file(path: str | Path) -> Document:
     """Read a Markdown file of derivations; an unreadable file is one error, not an exception."""
     name = str(path)
     try:
-        status = Path(path).stat()
-        if not stat.S_ISREG(status.st_mode):  # a pipe or a device would be read forever
-            return Document(name, (), (BlockError(name, 1, 1, "not a regular file (a pipe, a device or a socket): "
-                                                               "backproof reads files"),))
-        with open(path, "rb") as stream:
-            data = stream.read(MAX_FILE_BYTES + 1)  # never more than the limit, whatever stat said
-        if len(data) > MAX_FILE_BYTES:
-            return Document(name, (), (BlockError(name, 1, 1, f"file of more than {MAX_FILE_BYTES:,} bytes: the "
-                                                               f"limit is {MAX_FILE_BYTES:,}"),))
-        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as text mode reads newlines
+        text = file_text(name)
+    except Unreadable as error:
+        return Document(name, (), (BlockError(name, 1, 1, str(error)),))
     except (OSError, UnicodeDecodeError) as error:
         return Document(name, (), (BlockError(name, 1, 1, f"cannot read the file: {error}"),))
     from verifier.reader.sources import read_source  # notebooks and .tex files: readers built on this module
 
     return read_source(text, name)
+
+
+def file_text(path: str) -> str:
+    """A file's text, newlines as text mode reads them, never more than its limit (a notebook's outputs and images
+    count: it may be larger); raises Unreadable, OSError or UnicodeDecodeError."""
+    if not stat.S_ISREG(Path(path).stat().st_mode):  # a pipe or a device would be read forever
+        raise Unreadable("not a regular file (a pipe, a device or a socket): backproof reads files")
+    limit = MAX_NOTEBOOK_BYTES if path.endswith(".ipynb") else MAX_FILE_BYTES
+    with open(path, "rb") as stream:
+        data = stream.read(limit + 1)  # never more than the limit, whatever stat said
+    if len(data) > limit:
+        raise Unreadable(f"file of more than {limit:,} bytes: the limit is {limit:,}")
+    return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as text mode reads newlines
 
 
 def read_text(text: str, path: str = "<text>") -> Document:

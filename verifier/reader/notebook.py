@@ -6,7 +6,7 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from verifier.reader.document import BlockError, Document, read_text
+from verifier.reader.document import MAX_FILE_BYTES, BlockError, Document, file_text, read_text
 from verifier.reader.sources import printable
 
 CELL_SEPARATOR = ""  # an empty line between cells, so a cell's last line never runs into the next cell's first
@@ -55,6 +55,9 @@ def read_notebook(text: str, path: str) -> Document:
     except Exception as error:  # nbformat raises many kinds (JSON, schema, version): each is one error here
         return Document(path, (), (BlockError(path, 1, 1, f"not a notebook nbformat can read: {error}"),))
     markdown, origin = joined(cells)
+    if len(markdown) > MAX_FILE_BYTES:
+        return Document(path, (), (BlockError(path, 1, 1, f"Markdown cells of more than {MAX_FILE_BYTES:,} "
+                                                          f"characters: the limit is {MAX_FILE_BYTES:,}"),))
     _ORIGINS[path] = origin
     return read_text(printable(markdown), path)  # JSON escapes can hold what the file's text did not (\ud800)
 
@@ -65,8 +68,7 @@ _ORIGINS: dict[str, tuple[tuple[int, int], ...]] = {}
 @lru_cache(maxsize=64)
 def _origin_from_file(path: str) -> tuple[tuple[int, int], ...]:
     try:
-        with open(path, encoding="utf-8") as stream:
-            return joined(markdown_cells(stream.read()))[1]
+        return joined(markdown_cells(file_text(path)))[1]  # bounded, and never a pipe
     except Exception:  # whatever the file holds now: no cell to name, the line stands
         return ()
 
