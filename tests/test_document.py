@@ -40,6 +40,12 @@ LAYOUTS = [
     ("# A\n$$30000! = x$$\n# B\n$$y + y = 2y$$\n", [("b", 1)], [(2, 8, "30000! is too large to compute")]),
     ("# A\n$$\\Gamma(10^{30}) = x$$\n# B\n$$y + y = 2y$$\n", [("b", 1)], [(2, 3, "is too large to compute")]),
     ("# A\n$$(20!)! = x$$\n# B\n$$y + y = 2y$$\n", [("b", 1)], [(2, 8, "is too large to compute")]),
+    # displays as other Markdown writes them (each was skipped, its section lost, with exit 0)
+    ("# A\n\\[x + x = 2x\\]\n# B\n\\[\ny + y\n= 2y\n\\]\n", [("a", 1), ("b", 1)], []),
+    ("# A\n\\begin{equation}\nx + x = 2x\n\\end{equation}\n", [("a", 1)], []),
+    ("# A\n\\begin{align*}\nx + x &= 2x \\\\\n&= x + x\n\\end{align*}\n", [("a", 2)], []),
+    ("# A\n```math\nx + x = 2x\n```\n", [("a", 1)], []),
+    ("# A\n\\[x + x = 2x\n\n# B\n$$y + y = 2y$$\n", [("b", 1)], [(2, 1, "'\\[' opens a block that is never closed")]),
 ]
 
 

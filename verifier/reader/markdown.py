@@ -8,6 +8,8 @@ from dataclasses import dataclass
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*(?:\{#([A-Za-z0-9_.:-]+)\})?\s*#*\s*$")
 FENCE = re.compile(r"^\s*(```+|~~~+)\s*([A-Za-z]*)")
 HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)  # blanked, lines kept: `<!-- $$ ... $$ -->` is no math
+# a display: $$ ... $$, \[ ... \], or an equation environment written in the Markdown (as Jupyter and Pandoc read it)
+DISPLAY_OPEN = re.compile(r"\$\$|\\\[|\\begin\s*\{(equation|align|gather|multline|eqnarray)(\*?)\}")
 INLINE_CODE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")  # `code`, ``co`de``: never math
 BOM = "\ufeff"
 
@@ -94,7 +96,7 @@ class _Reader:
             self.headed = True
         elif fence := FENCE.match(line):
             return self.fenced(number, fence)
-        elif "$$" in _masked(line):
+        elif DISPLAY_OPEN.search(_masked(line)):
             return self.displays(number)
         else:
             self.current.prose.append(line)
@@ -109,15 +111,18 @@ class _Reader:
             return number
         if fence.group(2).lower() == "where":
             (self.current.where if self.headed else self.header_where).extend(body)
+        if fence.group(2).lower() == "math" and body:  # GitHub's display math
+            self.current.add(Block("\n".join(text for _, text in body), body[0][0], 1))
         return end
 
     def displays(self, number: int) -> int:
-        """Every `$$ ... $$` from line `number` on, several on one line included; the last line they take."""
+        """Every display from line `number` on, several on one line included; the last line they take."""
         column = 0
-        while (opening := _masked(self.lines[number]).find("$$", column)) >= 0:
-            block, end = _display(self.lines, number, opening)
+        while opened := DISPLAY_OPEN.search(_masked(self.lines[number]), column):
+            block, end = _display(self.lines, number, opened)
             if block is None:
-                self.problems.append(Problem(number + 1, opening + 1, "'$$' opens a block that is never closed"))
+                self.problems.append(Problem(number + 1, opened.start() + 1,
+                                             f"'{opened.group()}' opens a block that is never closed"))
                 return number
             self.current.add(block)
             number, column = end
@@ -161,23 +166,29 @@ def _fenced(lines: list[str], start: int, marker: str) -> tuple[list[tuple[int, 
     return body, (number if number < len(lines) else None)
 
 
-def _display(lines: list[str], start: int, opening: int) -> tuple[Block | None, tuple[int, int]]:
-    """The block whose `$$` is at `opening` on line `start` (0-based); None if it never closes before the next
-    heading or fence (the sections after it are still read).
+def _display(lines: list[str], start: int, opened: re.Match[str]) -> tuple[Block | None, tuple[int, int]]:
+    """The block `opened` starts on line `start` (0-based); None if it never closes before the next heading or
+    fence (the sections after it are still read).
 
-    Also where reading goes on: the line of the closing `$$` and the column just after it.
+    Also where reading goes on: the line of the closing delimiter and the column just after it.
     """
-    rest = lines[start][opening + 2:]
-    if "$$" in rest:
-        close = rest.index("$$")
-        return Block(rest[:close], start + 1, opening + 3), (start, opening + 2 + close + 2)
+    closing = _closing(opened)
+    rest = lines[start][opened.end():]
+    if (close := closing.search(rest)) is not None:
+        return Block(rest[:close.start()], start + 1, opened.end() + 1), (start, opened.end() + close.end())
     parts = [rest]
     for number in range(start + 1, len(lines)):
-        if HEADING.match(lines[number]) or FENCE.match(lines[number]):  # math holds no heading: the $$ is unclosed
+        if HEADING.match(lines[number]) or FENCE.match(lines[number]):  # math holds no heading: it is unclosed
             break
-        if "$$" in lines[number]:
-            close = lines[number].index("$$")
-            parts.append(lines[number][:close])
-            return Block("\n".join(parts), start + 1, opening + 3), (number, close + 2)
+        if (close := closing.search(lines[number])) is not None:
+            parts.append(lines[number][:close.start()])
+            return Block("\n".join(parts), start + 1, opened.end() + 1), (number, close.end())
         parts.append(lines[number])
     return None, (start, len(lines[start]))
+
+
+def _closing(opened: re.Match[str]) -> re.Pattern[str]:
+    """What closes a display: `$$`, `\\]`, or the end of its environment."""
+    if opened.group(1) is not None:
+        return re.compile(r"\\end\s*\{" + opened.group(1) + re.escape(opened.group(2)) + r"\}")
+    return re.compile(re.escape("$$" if opened.group() == "$$" else "\\]"))
