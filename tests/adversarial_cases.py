@@ -564,6 +564,12 @@ CASES: list[Case] = [
     Case("second_derivative_through_a_kink", "c1-kinks", D(x * sp.Abs(x), (x, 2)) + D(x, x),
          2 * sp.sign(x) + 1, _on((x, _iv(-3, 3))), False,
          "(x|x|)' = 2|x| has one-sided slopes -2 and 2 at 0: the second derivative does not exist there"),
+    # a jump is no kink a derivative passes through, whatever its one-sided slopes (SymPy's one-sided limit of a
+    # Piecewise took the branch at the point: both sides looked equal, and the derivative was said to exist)
+    Case("derivative_at_a_jump", "c1-kinks", D(sp.Piecewise((x, x < 0), (x + 5, True)), x), sp.S.One,
+         _on((x, _iv(-3, 3))), False, "x jumps by 5 at 0: no derivative there"),
+    Case("derivative_at_an_indicator_jump", "c1-kinks", D(x + sp.Heaviside(x), x), sp.S.One,
+         _on((x, _iv(-3, 3))), False, "x + H(x) jumps by 1 at 0: no derivative there"),
     Case("erf_minus_erfc", "special", sp.erf(x) - sp.erfc(x), sp.S.One, _on((x, _iv(-6, 6))), False,
          "at x = 0: before = -1, after = 1"),
     Case("tan_derivative_both_undefined_at_the_pole", "poles", D(sp.tan(x), x), 1 / sp.cos(x)**2,

@@ -33,6 +33,14 @@ def smooth_at(kinks: list[Breakpoint], before: sp.Expr, after: sp.Expr,
     return "; ".join(said)
 
 
+def _one_sided(expr: sp.Expr, symbol: sp.Symbol, at: sp.Expr, side: int) -> sp.Expr:
+    """The limit of `expr` as `symbol` tends to `at` from one side, approached as at + side t with t > 0: each
+    branch is then the one taken on that side. (SymPy's limit(Piecewise((x, x < 0), (x + 5, True)), x, 0, '-')
+    is 5: its own one-sided limit of a Piecewise takes the branch at the point, so a jump looked continuous.)"""
+    t = sp.Dummy("t", positive=True)
+    return sp.limit(expr.subs(symbol, at + side * t), t, 0, "+")
+
+
 def _written_out(expr: sp.Expr, meaning: dict[sp.Symbol, sp.Expr]) -> sp.Expr:
     """`expr` with the definitions written out, as deep as they go."""
     for _ in range(len(meaning) + 1):
@@ -52,8 +60,8 @@ def _derivative_at(derivative: sp.Derivative, symbol: sp.Symbol, at: sp.Expr,
         return None
     slope = sp.diff(function, symbol)
     try:
-        ends = [sp.limit(function, symbol, at, side) for side in "-+"]
-        slopes = [sp.limit(slope, symbol, at, side) for side in "-+"]
+        ends = [_one_sided(function, symbol, at, side) for side in (-1, 1)]
+        slopes = [_one_sided(slope, symbol, at, side) for side in (-1, 1)]
     except (NotImplementedError, ValueError, TypeError):
         return None
     if not all(v.is_finite for v in (*ends, *slopes)):
