@@ -37,6 +37,7 @@ class Enclosure:
 
     ball: acb | None
     undefined: str | None = None
+    complex_meant: bool = False  # the line writes i: a complex value is a value, not an undefined one
 
     def shown(self) -> str:
         """The digits the ball guarantees (each correct to one unit in the last place), or why it is undefined."""
@@ -45,7 +46,8 @@ class Enclosure:
         real = self.ball.real.str(SHOWN_DIGITS, radius=False)
         if self.ball.imag.is_zero():
             return real
-        return f"{real} + ({self.ball.imag.str(SHOWN_DIGITS, radius=False)})i"
+        complex_value = f"{real} + ({self.ball.imag.str(SHOWN_DIGITS, radius=False)})i"
+        return complex_value if self.complex_meant else f"undefined (not real: {complex_value})"
 
 
 @dataclass(frozen=True)
@@ -62,15 +64,21 @@ def certify(before: sp.Expr, after: sp.Expr, point: Point, literal_undefined: bo
     """A certificate that `before` and `after` differ at `point`, or None if that cannot be shown.
 
     Both sides undefined is a difference only with `literal_undefined` (a side that is 1/0 or log 0
-    as written, not a removable point of a formula defined around it).
+    as written, not a removable point of a formula defined around it). A side whose value is certainly not real
+    has no real value: it is undefined there too (arcsin x past 1, whatever complex number SymPy's formula for
+    its derivative gives).
     """
     point = {symbol: sp.sympify(value, strict=True) for symbol, value in point.items()}
+    meant = before.has(sp.I) or after.has(sp.I)  # exp(3ix/2): complex values are what the line is about
     for bits in PRECISIONS:
-        lhs, rhs = enclose(before, point, bits), enclose(after, point, bits)
+        lhs, rhs = enclose(before, point, bits, meant), enclose(after, point, bits, meant)
         if lhs is None or rhs is None:
             continue
-        if lhs.ball is None or rhs.ball is None:
-            if lhs.ball is not None or rhs.ball is not None or literal_undefined:
+        real = [_real(side.ball) for side in (lhs, rhs)]
+        if None in real and not meant:
+            continue  # an imaginary part not yet told from 0: more precision
+        if not all(real) and not meant:
+            if any(real) or literal_undefined:
                 return Certificate(lhs, rhs, None, bits)
             return None
         with _precision(bits):
@@ -78,9 +86,17 @@ def certify(before: sp.Expr, after: sp.Expr, point: Point, literal_undefined: bo
             lower = difference.abs_lower()
         if lower > 0:
             shown = max(bits, DISPLAY_BITS)  # enough bits that the shown digits are all guaranteed ones
-            lhs, rhs = enclose(before, point, shown) or lhs, enclose(after, point, shown) or rhs
+            lhs, rhs = enclose(before, point, shown, meant) or lhs, enclose(after, point, shown, meant) or rhs
             return Certificate(lhs, rhs, _rounded_down(lower), bits)
     return _exact_rational(before, after, point)
+
+
+def _real(ball: acb | None) -> bool | None:
+    """Whether a side's value is real: False when it is undefined or its imaginary part excludes 0, None when
+    the ball cannot tell."""
+    if ball is None or not ball.imag.contains(0):
+        return False
+    return True if ball.imag.is_zero() else None
 
 
 def _exact_rational(before: sp.Expr, after: sp.Expr, point: Point) -> Certificate | None:
@@ -106,11 +122,11 @@ def _tiny(gap: sp.Rational) -> str:
     return f"1.0e-{exponent + 1}"
 
 
-def enclose(expr: sp.Expr, point: Point, bits: int) -> Enclosure | None:
+def enclose(expr: sp.Expr, point: Point, bits: int, complex_meant: bool = False) -> Enclosure | None:
     """`expr` at `point` as a ball at `bits` of working precision; None when this precision cannot decide."""
     with _precision(bits):
         try:
-            return Enclosure(_Evaluator(point).value(sp.sympify(expr)))
+            return Enclosure(_Evaluator(point).value(sp.sympify(expr)), complex_meant=complex_meant)
         except Undefined as reason:
             return Enclosure(None, str(reason))
         except (Uncertain, ZeroDivisionError, ValueError, OverflowError, TypeError, NotImplementedError):
