@@ -465,8 +465,11 @@ LOST_CONDITIONS = [  # (where block, formula, verdict): what a line needs as wri
     ("x in (0, 2)", "\\frac{x^2 - 1}{x - 1} = \\frac{(x+1)(x-1)}{x-1}", "proved"),
     ("x in (0, 2)", "\\frac{x^2 - 1}{x - 1} = \\frac{(x+2)(x-1)}{x-1}", "refuted"),
     ("\\Phi standard normal cdf\nx in (-6, 6)", "\\exp(-\\log\\Phi(x)) = \\frac{1}{\\Phi(x)}", "proved"),  # Arb
-    # ... but Arb encloses a bounded domain only: on every real, Phi > 0 is not shown (it was, on the sampling box)
-    ("\\Phi standard normal cdf\nx real", "\\exp(-\\log\\Phi(x)) = \\frac{1}{\\Phi(x)}", "unproved"),
+    # ... Arb encloses a bounded domain only (it was used on the sampling box); on every real, Phi > 0 since erf
+    # never reaches -1; a linear function of tanh that reaches 0 at its range's end is positive inside too
+    ("\\Phi standard normal cdf\nx real", "\\exp(-\\log\\Phi(x)) = \\frac{1}{\\Phi(x)}", "proved"),
+    ("x real", "e^{\\log(1 + \\tanh x)} = 1 + \\tanh x", "proved"),
+    ("x real", "e^{\\log(1 + 2\\tanh x)} = 1 + 2\\tanh x", "refuted"),
     # a guard settled on the sampling box of an unbounded domain proved this (false past x = 7): the screen now
     # tries powers of ten past the box, where the domain goes on
     ("x real", "e^{\\log(7 - x)} = 7 - x", "refuted"),

@@ -54,7 +54,7 @@ def settled(expr: sp.Expr, variables: tuple[Var, ...]) -> sp.Expr:
     def holds(node: sp.Piecewise) -> bool:
         relations = guard_relations(node)
         return relations is not None and all(r.xreplace(signed) is sp.true or _factored(r) or _enclosed(r, box)
-                                             for r in relations)
+                                             or _within_open_range(r) for r in relations)
 
     return expr.replace(lambda e: isinstance(e, sp.Piecewise) and holds(e), lambda e: e.args[0].expr)
 
@@ -117,6 +117,28 @@ def _factored(relation: sp.Basic) -> bool:
         real = {s: sp.Dummy(real=True) for s in difference.free_symbols}
         return bool(sp.factor(difference.xreplace(real)).is_nonnegative)
     return False
+
+
+OPEN_RANGES = {sp.erf: (-1, 1), sp.tanh: (-1, 1), sp.erfc: (0, 2)}  # of a real argument, ends never reached
+
+
+def _within_open_range(relation: sp.Basic) -> bool:
+    """Whether `u > 0` holds for every real value of u's one bounded function f (erf, tanh, erfc), u being linear
+    in f: Phi(x) = 1/2 + erf(x/sqrt 2)/2 > 0 on every real x, which no box shows."""
+    if not isinstance(relation, sp.StrictGreaterThan | sp.GreaterThan):
+        return False
+    difference = relation.lhs - relation.rhs
+    bounded = {n for n in sp.preorder_traversal(difference) if type(n) in OPEN_RANGES}
+    if len(bounded) != 1:
+        return False
+    (function,) = bounded
+    t = sp.Dummy("t")
+    linear = difference.xreplace({function: t})
+    if not function.args[0].is_extended_real or linear.free_symbols != {t} or not linear.is_polynomial(t) or \
+            sp.degree(linear, t) != 1:
+        return False
+    ends = [linear.subs(t, end) for end in OPEN_RANGES[type(function)]]  # linear: positive inside if so at the ends
+    return all(bool(v >= 0) for v in ends) and any(bool(v > 0) for v in ends)
 
 
 def _enclosed(relation: sp.Basic, box: dict[sp.Symbol, tuple[float, float]]) -> bool:

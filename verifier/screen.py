@@ -91,10 +91,14 @@ def _on_kink(point: dict, on_kinks: tuple[sp.Expr, ...]) -> bool:
 
 def _candidates(gap: np.ndarray, threshold: float, count: int, forced: list[int]) -> list[int]:
     """The points to certify: edge points at breakpoints whatever their gap (floats can agree where a side is
-    undefined: exp(y log 0) is 0 in NumPy), then the largest gaps above `threshold`."""
-    largest = [int(i) for i in np.argsort(-np.nan_to_num(gap, nan=np.inf), kind="stable")[:MAX_CANDIDATES]]
-    chosen = [count + i for i in forced[:MAX_CANDIDATES]] + [i for i in largest if gap[i] > threshold]
-    return list(dict.fromkeys(chosen))
+    undefined: exp(y log 0) is 0 in NumPy), then the largest finite gaps above `threshold`, then the points floats
+    could not compare (overflow, underflow to 0/0): a counterexample whose digits show the difference comes
+    first (sigmoid's slip at x = -1000 differs by 1e-869, shown as two equal 20-digit numbers)."""
+    finite = np.isfinite(gap)
+    largest = [int(i) for i in np.argsort(-np.where(finite, gap, -np.inf), kind="stable")[:MAX_CANDIDATES]]
+    unknown = [int(i) for i in np.flatnonzero(~finite)[:MAX_CANDIDATES]]
+    chosen = [count + i for i in forced[:MAX_CANDIDATES]] + [i for i in largest if finite[i] and gap[i] > threshold]
+    return list(dict.fromkeys(chosen + unknown))
 
 
 def _at_breakpoints(edges: list[dict], exprs: tuple[sp.Expr, sp.Expr], variables: tuple, base: dict) -> list[int]:
