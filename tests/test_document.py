@@ -480,7 +480,13 @@ LOST_CONDITIONS = [  # (where block, formula, verdict): what a line needs as wri
     # a side with no real value is undefined, whatever complex number a formula for it gives: past 1 neither side of
     # these has one (they were refuted, -0.651i against undefined); a real side against a complex one still differs
     ("x in (-2, 2)", "\\frac{d}{dx}\\arcsin x = \\frac{1}{\\sqrt{1 - x^2}}", "unproved"),
-    ("x in (-3, 3)", "\\frac{d}{dx}\\sqrt{x} = \\frac{1}{2\\sqrt{x}}", "unproved"),
+    ("x in (-3, 3)", "\\frac{d}{dx}\\sqrt{x} = \\frac{1}{2\\sqrt{x}}", "proved"),  # both need x > 0
+    # the derivative of a function needs what the function needs: log(x - 10) has no value on (-3, 3), nor its
+    # derivative, though 1/(x - 10) has (proved before); log(cos x) has none past pi/2
+    ("x in (-3, 3)", "\\frac{d}{dx}\\log(x - 10) = \\frac{1}{x - 10}", "refuted"),
+    ("x in (0.1, 3)", "\\frac{d}{dx}\\log(\\cos x) = -\\tan x", "refuted"),
+    ("x in (0.1, 1.5)", "\\frac{d}{dx}\\log(\\cos x) = -\\tan x", "proved"),
+    ("x > 10", "\\frac{d}{dx}\\log(x - 10) = \\frac{1}{x - 10}", "proved"),
     ("x real", "\\log(x^2) = 2\\log x", "refuted"),
     # a root of 0 is 0, an odd root needs nothing, a branch's needs are its own (each was refuted by a review)
     ("x real", "\\left(\\sqrt{x^2 - 2x + 1}\\right)^2 = x^2 - 2x + 1", "proved"),

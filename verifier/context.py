@@ -9,6 +9,7 @@ import sympy as sp
 
 from verifier.caches import memoised
 from verifier.evaluate import compiled_numpy
+from verifier.guards import derivatives_need
 from verifier.model import Choice, Derivation, Family, IndexRange, Interval, Kink, Var
 from verifier.sampling import Points, draw, within
 
@@ -99,7 +100,7 @@ class Context:
 
     def prepare(self, expr: sp.Expr) -> sp.Expr:
         """Expand definitions, eliminate constrained symbols, and evaluate derivatives and sums."""
-        return _prepared(expr, self.definitions, self.eliminations)
+        return _prepared(expr, self.definitions, self.eliminations, self.variables)
 
     def draw(self, variables: tuple[Var, ...], count: int, rng: np.random.Generator) -> Points:
         """`count` random points of `variables` where every constrained symbol stays in its domain.
@@ -145,13 +146,14 @@ def _prepared(
     expr: sp.Expr,
     definitions: tuple[tuple[sp.Symbol, sp.Expr], ...],
     eliminations: tuple[tuple[sp.Symbol, sp.Expr], ...],
+    variables: tuple[Var, ...] = (),
 ) -> sp.Expr:
     # each step is prepared twice (as the new step, then as the one the next is checked against)
     if definitions:
         expr = expand_definitions(expr, definitions)
     if eliminations:
         expr = expr.subs(list(eliminations))
-    return expr.doit()
+    return derivatives_need(expr, variables).doit()
 
 
 def expand_definitions(expr: sp.Expr, definitions: tuple[tuple[sp.Symbol, sp.Expr], ...]) -> sp.Expr:

@@ -9,6 +9,7 @@ dropped; one that both sides of a step need does not stop the provers.
 from __future__ import annotations
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from verifier.model import Interval, Var
 
@@ -33,6 +34,21 @@ def written_needs(node: sp.Basic) -> tuple[sp.Basic, ...]:
     return ()
 
 
+def derivatives_need(expr: sp.Expr, variables: tuple[Var, ...]) -> sp.Expr:
+    """`expr` with each derivative needing what the function under it needs (d/dx log(x - 10) has no value where
+    log(x - 10) has none, though 1/(x - 10) has), but what holds on the whole domain."""
+    if not expr.has(sp.Derivative):
+        return expr
+
+    def needing(derivative: sp.Derivative) -> sp.Expr:
+        needs = {r for node in sp.preorder_traversal(derivative.expr) for r in written_needs(node)} - {sp.true}
+        return guarded(derivative, tuple(sorted(needs, key=sp.default_sort_key)))
+
+    plain = (sp.Piecewise, sp.Indexed, sp.Sum, sp.Product, sp.MatrixExpr, AppliedUndef, sp.Derivative)
+    return settled(expr.replace(lambda e: isinstance(e, sp.Derivative) and all(v.is_Symbol for v in e.variables)
+                                and not e.expr.has(*plain), needing), variables)
+
+
 def guarded(expr: sp.Expr, needs: tuple[sp.Basic, ...]) -> sp.Expr:
     """`expr` where the relations hold and undefined (NaN) elsewhere: a line as written (e^{\\log x}, x/x) needs
     what SymPy's evaluation dropped (it is x, 1), and is checked as needing it (x > 0, x != 0)."""
@@ -48,13 +64,14 @@ def settled(expr: sp.Expr, variables: tuple[Var, ...]) -> sp.Expr:
         return expr
     signed = {v.symbol: sign for v in variables if isinstance(v.domain, Interval)
               and (sign := _sign_of(v.domain)) is not None}
+    mapped = {v.symbol: v.domain.parametrised() for v in variables if isinstance(v.domain, Interval)}
     box = {v.symbol: (v.domain.lo, v.domain.hi) for v in variables
            if isinstance(v.domain, Interval) and not any(v.domain.unbounded)}  # a guard holds on a domain, not a box
 
     def holds(node: sp.Piecewise) -> bool:
         relations = guard_relations(node)
-        return relations is not None and all(r.xreplace(signed) is sp.true or _factored(r) or _enclosed(r, box)
-                                             or _within_open_range(r) for r in relations)
+        return relations is not None and all(r.xreplace(signed) is sp.true or _factored(r, mapped)
+                                             or _enclosed(r, box) or _within_open_range(r) for r in relations)
 
     return expr.replace(lambda e: isinstance(e, sp.Piecewise) and holds(e), lambda e: e.args[0].expr)
 
@@ -88,18 +105,29 @@ def _without_needed(side: sp.Expr, other: sp.Expr) -> sp.Expr:
     plain = unguarded(other)
     needs = {r for node in sp.preorder_traversal(plain) for r in written_needs(node)}
     divisors = {p.base for p in plain.atoms(sp.Pow) if p.exp.is_negative}
+    normal = {_normal(r) for r in needs}
+    normal |= {(False, zero) for strict, zero in normal if strict}  # u > 0 holds u >= 0 as well
 
     def needed(relation: sp.Basic) -> bool:
         if isinstance(relation, sp.Unequality):  # d != 0, as SymPy may have rearranged it (x - 1 != 0 is x != 1)
             zero = relation.lhs - relation.rhs
             return any(sp.expand(zero - d) == 0 or sp.expand(zero + d) == 0 for d in divisors)
-        return relation in needs
+        return relation in needs or _normal(relation) in normal  # x^3 >= -1 where x^3 + 1 > 0 is needed
 
     def matched(node: sp.Piecewise) -> bool:
         relations = guard_relations(node)
         return relations is not None and all(needed(r) for r in relations)
 
     return side.replace(lambda e: isinstance(e, sp.Piecewise) and matched(e), lambda e: e.args[0].expr)
+
+
+def _normal(relation: sp.Basic) -> tuple[bool, sp.Expr]:
+    """A comparison as (strict, u) for u > 0 or u >= 0, u expanded; others as themselves."""
+    if isinstance(relation, sp.StrictGreaterThan | sp.GreaterThan):
+        return isinstance(relation, sp.StrictGreaterThan), sp.expand(relation.lhs - relation.rhs)
+    if isinstance(relation, sp.StrictLessThan | sp.LessThan):
+        return isinstance(relation, sp.StrictLessThan), sp.expand(relation.rhs - relation.lhs)
+    return False, relation
 
 
 def shown_relation(relation: sp.Basic) -> str:
@@ -109,14 +137,17 @@ def shown_relation(relation: sp.Basic) -> str:
     return sp.sstr(relation)
 
 
-def _factored(relation: sp.Basic) -> bool:
-    """Whether the relation holds for every real value, its difference factored (x^2 - 2x + 1 >= 0)."""
-    if isinstance(relation, sp.GreaterThan | sp.LessThan):
-        lhs, rhs = relation.args if isinstance(relation, sp.GreaterThan) else relation.args[::-1]
-        difference = lhs - rhs
-        real = {s: sp.Dummy(real=True) for s in difference.free_symbols}
-        return bool(sp.factor(difference.xreplace(real)).is_nonnegative)
-    return False
+def _factored(relation: sp.Basic, mapped: dict[sp.Symbol, sp.Expr]) -> bool:
+    """Whether the relation holds on the whole domain (each symbol its `mapped` form), its difference brought over
+    one denominator and factored: x^2 - 2x + 1 >= 0, 1 - sigma(z) = e^{-z}/(1 + e^{-z}) > 0."""
+    if not isinstance(relation, sp.GreaterThan | sp.LessThan | sp.StrictGreaterThan | sp.StrictLessThan):
+        return False
+    above = isinstance(relation, sp.GreaterThan | sp.StrictGreaterThan)
+    difference = (relation.lhs - relation.rhs) * (1 if above else -1)
+    real = {s: mapped.get(s, sp.Dummy(real=True)) for s in difference.free_symbols}
+    factored = sp.factor(sp.together(difference.xreplace(real)))
+    strict = isinstance(relation, sp.StrictGreaterThan | sp.StrictLessThan)
+    return bool(factored.is_positive if strict else factored.is_nonnegative)
 
 
 OPEN_RANGES = {sp.erf: (-1, 1), sp.tanh: (-1, 1), sp.erfc: (0, 2)}  # of a real argument, ends never reached

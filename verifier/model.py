@@ -59,6 +59,25 @@ class Interval:
             return f"{name} {relation} {(self.lo if high else self.hi):g}"
         return f"{name} in {self.describe()}"
 
+    def parametrised(self) -> sp.Expr:
+        """The domain (not the box) as an expression in a new u >= 0 or u > 0 that takes every value of it once: a
+        sign SymPy can tell there holds on the whole domain (1 - a on (0, 1) is 1/(1 + u)). A domain closed at both
+        bounded ends has no such map: a real symbol, nothing told."""
+        u = sp.Dummy("u", nonnegative=True) if any(self.closed) else sp.Dummy("u", positive=True)
+        lo, hi = sp.Rational(self.lo), sp.Rational(self.hi)  # never nsimplify: 1 - 10^-30 is not 1
+        match self.unbounded, self.closed:
+            case (True, True), _:
+                return sp.Dummy("x", real=True)
+            case (False, True), _:
+                return lo + u
+            case (True, False), _:
+                return hi - u
+            case _, (_, False):
+                return lo + (hi - lo) * u / (1 + u)
+            case _, (False, True):
+                return hi - (hi - lo) * u / (1 + u)
+        return sp.Dummy("x", real=True)
+
     def holds(self, value: float) -> bool:
         """Whether the domain holds a value (past an unbounded end, or at a closed one, too)."""
         above = self.unbounded[0] or self.lo < value or (self.closed[0] and value == self.lo)

@@ -371,7 +371,7 @@ def decide_signs(difference: sp.Expr, variables: tuple[Var, ...]) -> sp.Expr:
     a H(a - b) + b H(b - a), with H(0) = 1/2, is exact at ties. Heaviside keeps its value at 0.
     """
     bounded = {
-        v.symbol: _from_positive(v.domain)
+        v.symbol: v.domain.parametrised()
         for v in variables
         if isinstance(v.domain, Interval) and v.symbol in difference.free_symbols
     }
@@ -392,25 +392,6 @@ def _pairwise_heaviside(extreme: sp.Expr) -> sp.Expr:
             sign * (other - result), sp.S.Half
         )
     return result
-
-
-def _from_positive(interval: Interval) -> sp.Expr:
-    """The interval's domain (not its sampling box) as a function of u > 0, onto: a closed end is u = 0's, and a
-    domain bounded on both sides and closed at the top is not covered, so it is left as it is."""
-    u = sp.Dummy("u", nonnegative=True) if any(interval.closed) else sp.Dummy("u", positive=True)
-    lo, hi = _exact(interval.lo), _exact(interval.hi)  # never nsimplify: 1 - 10^-30 is not 1
-    match interval.unbounded, interval.closed:
-        case (True, True), _:
-            return sp.Dummy("x", real=True)
-        case (False, True), _:
-            return lo + u
-        case (True, False), _:
-            return hi - u
-        case _, (_, False):
-            return lo + (hi - lo) * u / (1 + u)
-        case _, (False, True):
-            return hi - (hi - lo) * u / (1 + u)
-    return sp.Dummy("x", real=True)  # [lo, hi]: no one map; the signs stay unknown
 
 
 def prove_under_constraints(
