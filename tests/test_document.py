@@ -379,6 +379,13 @@ DISPLAYED_DEFINITIONS = [  # (where block, blocks, each derivation's verdicts): 
      [["proved", "proved"]]),
     (HELD_BCE, [f"\\frac{{\\partial L}}{{\\partial z}} = {HELD_CHAIN} = y - a"],
      [["proved", "refuted"]]),
+    # a function with a word for a name, defined in a display (it was "'\\text{selu}' in the middle of a formula")
+    ("x real", ["\\operatorname{selu}(x) = 2x + x^2", "\\frac{d}{dx}\\operatorname{selu}(x) = 2 + 2x"],
+     [["proved", "proved"]]),
+    ("x real", ["\\operatorname{selu}(x) = 2x + x^2", "\\frac{d}{dx}\\operatorname{selu}(x) = 2 + x"],
+     [["proved", "refuted"]]),
+    ("x real", ["\\mathrm{Mish}(x) = x \\tanh x", "\\mathrm{Mish}'(x) = \\tanh x + x (1 - \\tanh^2 x)"], [["proved"]]),
+    ("x real", ["\\text{Hardtanh}(x) = \\tanh x", "\\mathrm{Hardtanh}'(x) = \\tanh^2 x"], [["refuted"]]),
     # a word alone before '=' names what the display defines (it was "'KL' in the middle of a formula")
     ("\\mu_1, \\mu_2 real\n\\sigma > 0", [r"\mathrm{KL} = \frac{(\mu_1 - \mu_2)^2}{2\sigma^2}",
                                           r"\frac{\partial \mathrm{KL}}{\partial \mu_1} = "

@@ -612,6 +612,9 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
 
     def juxtaposed(self, meta: Meta, *items: Any) -> Any:
         items_left = list(items)
+        opening = self._opening_call(meta, items_left) if isinstance(items_left[0], Words) else None
+        if opening is not None:  # \operatorname{selu}(x) = ...: the words name the function being defined
+            return opening
         lead = items_left.pop(0) if len(items_left) > 1 and isinstance(items_left[0], Words) else None
         notes: list[str] = []
         while items_left and isinstance(items_left[-1], Words) and (len(items_left) > 1 or lead is None):
@@ -639,6 +642,8 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             return None
         head, bracket = items
         name = head.value if isinstance(head, Letter) and not head.sups else head
+        if isinstance(head, Words) and re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", head.text):
+            name = sp.Symbol(head.text)  # \operatorname{selu}(x) = ...: a function with a word for a name
         if not isinstance(name, sp.Symbol) or self.names.is_declared(name.name) or name.name in ("e", "pi"):
             return None
         if not isinstance(bracket, Grouped) or bracket.scripts:
