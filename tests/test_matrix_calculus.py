@@ -524,3 +524,21 @@ SHIFTED = ("x \\in \\mathbb{R}^{1 \\times d}\n\\gamma \\in \\mathbb{R}^{1 \\time
 def test_a_bracketed_number_holding_a_loss_gradient_is_kept(where: str, line: str, verdict: str) -> None:
     step = _checked(where, line).steps[-1]
     assert step.verdict.verdict == verdict, step.verdict
+
+
+MEAN = "x \\in \\mathbb{R}^{n}\n\\mu = \\frac{1}{n} \\mathbf{1}^T x\n"
+
+
+@pytest.mark.parametrize(("where", "line", "verdict"), [
+    # a 1 x 1 matrix a where line defines is the number it is where another definition uses it (mu^2 raised
+    # 'MatPow base should be a matrix'; 1 mu in a product lost the derivation to a ShapeError)
+    ("x \\in \\mathbb{R}^{n}\n\\mu = \\mathbf{1}^T x\nf = x^T x - \\mu^2\n", r"\nabla_x f = 2 x - 2 \mu \mathbf{1}",
+     "proved"),
+    ("x \\in \\mathbb{R}^{n}\n\\mu = \\mathbf{1}^T x\nf = x^T x - \\mu^2\n", r"\nabla_x f = 2 x - \mu \mathbf{1}",
+     "refuted"),
+    (MEAN + "f = (x - \\mathbf{1} \\mu)^T (x - \\mathbf{1} \\mu)\n", r"\nabla_x f = 2 (x - \mathbf{1} \mu)", "proved"),
+    (MEAN + "f = (x - \\mathbf{1} \\mu)^T (x - \\mathbf{1} \\mu)\n", r"\nabla_x f = 2 x", "refuted"),
+])
+def test_a_defined_one_by_one_matrix_is_a_number_in_other_definitions(where: str, line: str, verdict: str) -> None:
+    step = _checked(where, line).steps[-1]
+    assert step.verdict.verdict == verdict, step.verdict

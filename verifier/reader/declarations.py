@@ -20,6 +20,7 @@ from verifier.budget import BudgetExceeded, budgets_available, time_limit
 from verifier.model import MATRIX_ENTRY_DOMAIN, Choice, Constraint, IndexRange, Interval, Kink, Var
 from verifier.reader.formula import Element
 from verifier.reader.latex import MAX_CHARS, ParseError, read_chain
+from verifier.reader.matrices import as_number
 from verifier.reader.names import DEFAULT_DOMAIN, NORMAL_CDF, NORMAL_PDF, Names, symbol_for
 from verifier.tensor import index_problem, shape_problem
 
@@ -413,6 +414,8 @@ class _Declare(Transformer):
         problem = index_problem(value)  # \sum_{i=1}^{k} Y_{ic} with Y n x k
         if problem is not None:
             raise ParseError(f"{symbol_name} = {formula}: {problem}", 1, formula.column)
+        if isinstance(value, sp.MatrixExpr) and value.shape == (1, 1):
+            value = as_number(value)  # mu = 1^T x, then f = x^T x - mu^2: the number it is
         if isinstance(value, sp.MatrixExpr) and value.shape != (1, 1):  # x^T A x is a scalar
             problem = shape_problem(value)
             if problem is not None:
