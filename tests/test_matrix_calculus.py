@@ -542,3 +542,28 @@ MEAN = "x \\in \\mathbb{R}^{n}\n\\mu = \\frac{1}{n} \\mathbf{1}^T x\n"
 def test_a_defined_one_by_one_matrix_is_a_number_in_other_definitions(where: str, line: str, verdict: str) -> None:
     step = _checked(where, line).steps[-1]
     assert step.verdict.verdict == verdict, step.verdict
+
+
+RIDGE = ("X \\in \\mathbb{R}^{n \\times d}\nw \\in \\mathbb{R}^{d}\ny \\in \\mathbb{R}^{n}\n\\lambda > 0\n"
+         "f = \\|X w - y\\|_2^2 + \\lambda \\|w\\|_2^2\n")
+DECAY = "W \\in \\mathbb{R}^{m \\times n}\n\\lambda > 0\nf = \\frac{\\lambda}{2} \\|W\\|_F^2\n"
+
+
+@pytest.mark.parametrize(("where", "line", "verdict"), [
+    # norms with their index, as ridge regression and weight decay write them (each was "a subscript on something
+    # that is not a name")
+    (RIDGE, r"\nabla_w f = 2 X^T (X w - y) + 2 \lambda w", "proved"),
+    (RIDGE, r"\nabla_w f = 2 X^T (X w - y) + \lambda w", "refuted"),
+    (DECAY, r"\frac{\partial f}{\partial W} = \lambda W", "proved"),
+    (DECAY, r"\frac{\partial f}{\partial W} = \lambda W^T", "refuted"),
+])
+def test_a_norm_with_its_index_is_read(where: str, line: str, verdict: str) -> None:
+    step = _checked(where, line).steps[-1]
+    assert step.verdict.verdict == verdict, step.verdict
+
+
+def test_the_spectral_norm_of_a_matrix_is_refused_at_its_index() -> None:
+    document = read_text("# S\n\n```where\nW \\in \\mathbb{R}^{m \\times n}\nf = \\|W\\|_2^2\n```\n\n"
+                         "$$\\frac{\\partial f}{\\partial W} = 2 W$$\n", "one.md")
+    (error,) = document.errors
+    assert "spectral norm" in error.message and error.line == 5

@@ -1500,6 +1500,16 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
             return matrices.norm(value)
         return sp.Abs(value)
 
+    def norm_indexed(self, meta: Meta, left: Token, expr: Any, right: Token, index: Token) -> sp.Expr:
+        """`\\|x\\|_2` of a vector, `\\|W\\|_F` of a matrix: the root of the sum of squared entries; `\\|W\\|_2` of a
+        matrix is its spectral norm, not read."""
+        value = self._v(self._unnote(expr)[0])
+        frobenius = str(index).rstrip(" }").endswith("F")
+        if matrices.is_matrix(value) and not frobenius and 1 not in value.shape:
+            raise ParseError("\\|A\\|_2 of a matrix is its spectral norm, which is not read: write \\|A\\|_F for the "
+                             "root of the sum of squared entries", *_token_position(index))
+        return self.absolute(meta, left, expr, right)
+
     def floor(self, meta: Meta, left: Token, expr: Any, right: Token) -> sp.Expr:
         """`\\lfloor x \\rfloor`: the greatest integer not above x."""
         return sp.floor(self._v(self._unnote(expr)[0]))
