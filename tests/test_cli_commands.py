@@ -164,3 +164,17 @@ def test_a_reader_that_closes_the_output_early_gets_no_traceback() -> None:
     process.stdout.close()  # as `| head -c 10` does
     error = process.stderr.read().decode()
     assert process.wait(timeout=120) in (0, cli.EXIT_PIPE) and "Traceback" not in error
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this machine")
+@pytest.mark.parametrize(("redirect", "code", "said"), [
+    ("> /dev/full", 2, "cannot write the output (No space left on device)"),  # a traceback and exit 4 before
+    (">&-", 0, ""),  # stdout closed: an AttributeError traceback and exit 1 before
+])
+def test_an_output_that_cannot_be_written_is_one_line_not_a_traceback(tmp_path: Path, redirect: str, code: int,
+                                                                       said: str) -> None:
+    notes = tmp_path / "ok.md"
+    notes.write_text("# A\n\n$$x + x = 2x$$\n")
+    command = f"'{sys.executable}' '{ROOT / 'cli.py'}' check '{notes}' {redirect}"
+    done = subprocess.run(["sh", "-c", command], capture_output=False, stderr=subprocess.PIPE, text=True, timeout=300)
+    assert done.returncode == code and "Traceback" not in done.stderr and said in done.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import errno
 import json
 import os
 import signal
@@ -558,6 +559,9 @@ def run_check(args: argparse.Namespace, console: Console, errors: Console) -> in
 def consoles() -> tuple[Console, Console]:
     """Standard output (piped: BACKPROOF_WIDTH columns, default 200) and standard error, never reading markup
     or emoji codes in what they print: `file.md:100:28` stays as it is."""
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:  # started with the stream closed (`>&-`): its output goes nowhere
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115  # kept open until exit
     for stream in (sys.stdout, sys.stderr):
         if not (getattr(stream, "encoding", None) or "").lower().replace("-", "").startswith("utf"):
             stream.reconfigure(errors="replace")  # type: ignore[union-attr]  # an ASCII locale: '?' for the rest
@@ -634,11 +638,20 @@ def main(argv: Sequence[str] | None = None, prog: str = "backproof") -> int:
     except BrokenPipeError:  # `backproof check --json | head`: the reader stopped reading, as head does
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
         return EXIT_PIPE
+    except OSError as problem:
+        if problem.errno not in OUTPUT_ERRORS:
+            raise
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        errors.print(f"{prog}: cannot write the output ({problem.strerror})")
+        return EXIT_USAGE
     except Exception as problem:  # a bug: say so, and never with a verdict's exit code
         traceback.print_exc()
         errors.print(f"{prog}: internal error ({type(problem).__name__}: {problem}); this is a bug in backproof, "
                      "please report it with the traceback above")
         return EXIT_INTERNAL
+
+
+OUTPUT_ERRORS = (errno.ENOSPC, errno.EBADF, errno.EIO)  # a full disk (> /dev/full), a closed stream
 
 
 def run() -> None:
