@@ -5,8 +5,11 @@ from __future__ import annotations
 import io
 import os
 import re
+import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -178,3 +181,27 @@ def test_an_output_that_cannot_be_written_is_one_line_not_a_traceback(tmp_path: 
     command = f"'{sys.executable}' '{ROOT / 'cli.py'}' check '{notes}' {redirect}"
     done = subprocess.run(["sh", "-c", command], capture_output=False, stderr=subprocess.PIPE, text=True, timeout=300)
     assert done.returncode == code and "Traceback" not in done.stderr and said in done.stderr
+
+
+@pytest.mark.skipif(shutil.which("pgrep") is None, reason="no pgrep on this machine")
+def test_a_terminated_run_stops_its_workers_and_says_so(tmp_path: Path) -> None:
+    slow = "".join(f"# s{i}\n\n```where\nx in (0.1, 3)\n```\n\n$$\\sin(x)^{{\\cos(x)^{{\\sin(x)}}}} = "
+                   f"e^{{\\cos(x)^{{\\sin(x)}} \\log \\sin x}} + \\tanh(x)^{{{i + 3}}} - \\tanh(x)^{{{i + 3}}}$$\n\n"
+                   for i in range(12))
+    notes = tmp_path / "terminated_run.md"
+    notes.write_text(slow)
+    started = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "check", str(notes), "--budget", "30"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while _running("terminated_run.md") < 2 and time.monotonic() < deadline:  # the workers have started
+        time.sleep(0.2)
+    started.send_signal(signal.SIGTERM)
+    _, said = started.communicate(timeout=60)
+    time.sleep(2)
+    assert started.returncode == 143 and "interrupted" in said and "Traceback" not in said
+    assert _running("terminated_run.md") == 0  # workers ran on for a minute after a SIGTERM before
+
+
+def _running(name: str) -> int:
+    found = subprocess.run(["pgrep", "-f", name], capture_output=True, text=True)
+    return len(found.stdout.split())

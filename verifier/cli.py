@@ -604,19 +604,33 @@ def dispatch(args: argparse.Namespace, console: Console, errors: Console) -> int
 
 @contextmanager
 def quiet_interrupts() -> Iterator[None]:
-    """Ctrl-C raises KeyboardInterrupt in this process only: forked workers end at once, without a traceback."""
+    """Ctrl-C, and a SIGTERM or SIGHUP sent to this process alone (`kill`, a closed terminal), raise
+    KeyboardInterrupt in this process only, which stops the workers as Ctrl-C does (they were left running);
+    forked workers end at once, without a traceback."""
     parent = os.getpid()
 
     def interrupted(number: int, frame: FrameType | None) -> None:
         if os.getpid() != parent:
-            os._exit(EXIT_INTERRUPTED)
-        raise KeyboardInterrupt
+            os._exit(128 + number)
+        raise Stopped(number)
 
-    previous: Callable | int | None = signal.signal(signal.SIGINT, interrupted)
+    previous = {number: signal.signal(number, interrupted) for number in STOPPING}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)  # None: set outside Python
+        for number, handler in previous.items():  # None: set outside Python
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
+
+
+STOPPING = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Stopped(KeyboardInterrupt):
+    """A signal that stops the run: its exit code is 128 + its number (130 for Ctrl-C, 143 for SIGTERM)."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(number)
+        self.code = 128 + number
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "backproof") -> int:
@@ -632,9 +646,9 @@ def main(argv: Sequence[str] | None = None, prog: str = "backproof") -> int:
     except NothingFound as problem:
         errors.print(f"{prog}: {problem}")
         return EXIT_NOTHING
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stopped:
         errors.print(f"{prog}: interrupted")
-        return EXIT_INTERRUPTED
+        return stopped.code if isinstance(stopped, Stopped) else EXIT_INTERRUPTED
     except BrokenPipeError:  # `backproof check --json | head`: the reader stopped reading, as head does
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
         return EXIT_PIPE
