@@ -45,7 +45,7 @@ def verify(derivation: Derivation, budget_seconds: float = DEFAULT_BUDGET_SECOND
         accepted = following(accepted, step, verdict)
         held = held if verdict.verdict in ("refuted", "ambiguous") else step.expr
     if derivation.numeric_override is None:
-        seconds = min(NUMERIC_SECONDS, max(10.0, 12 * budget_seconds))  # follows --budget, 60 s at the default
+        seconds = min(NUMERIC_SECONDS, max(5.0, 2 * budget_seconds))  # follows --budget: 10 s at the default
         numeric = isolation.bounded(cross_check, (derivation, held, context), seconds, _stopped)
     else:
         numeric = derivation.numeric_override()
