@@ -222,3 +222,10 @@ def test_the_parser_raises_only_its_own_error(text: str) -> None:
     except ParseError:
         return
     assert chain.elements
+
+
+def test_a_message_names_a_function_as_the_formula_wrote_it() -> None:
+    document = read_text("# L\n\n```where\nx real\n\\mathcal{L}: \\mathbb{R} \\to \\mathbb{R}\n```\n\n"
+                         "$$\\mathcal{L} + x = x + \\mathcal{L}$$\n")
+    (error,) = document.errors
+    assert "the function \\mathcal{L} needs an argument" in error.message  # it said Lcal, an internal name

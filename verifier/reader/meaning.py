@@ -28,6 +28,15 @@ RELATIONS = {
     "\\ne": sp.Ne, "\u2260": sp.Ne, "=": sp.Eq,
 }
 ACCENTS = {"widehat": "hat", "overline": "bar", "widetilde": "tilde"}
+NAME_PARTS = re.compile(r"([A-Za-z])(cal|scr|frak|hat|bar|tilde|vec|dot)(?=_|$)")  # Lcal, yhat: as written
+
+
+def written(name: str) -> str:
+    """A name as the formula wrote it: `Lcal` is \\mathcal{L}, `yhat` is \\hat{y}."""
+    def shown(match: re.Match[str]) -> str:
+        letter, part = match.groups()
+        return f"\\math{part}{{{letter}}}" if part in ("cal", "scr", "frak") else f"\\{part}{{{letter}}}"
+    return NAME_PARTS.sub(shown, name)
 GREEK_VARIANTS = {"phi": "varphi", "epsilon": "varepsilon"}  # a Unicode phi or epsilon may mean either
 COMBINING_ACCENTS = {"\u0302": "hat", "\u0303": "tilde", "\u0304": "bar", "\u0305": "bar"}
 # Greek letters typed as Unicode, by their LaTeX names (both phis are \phi and both epsilons \epsilon: notes use
@@ -686,7 +695,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
                 continue
             if isinstance(item, Head):
                 if index + 1 >= len(items):
-                    raise ParseError(f"the function {item.name} needs an argument", *item.position)
+                    raise ParseError(f"the function {written(item.name)} needs an argument", *item.position)
                 end = self._braced_argument_end(item, items, index + 1)
                 parts.append(self._applied_head(item, items[index + 1]) if end == index + 2 else
                              Part(self._call(item, [self._v(self.juxtaposed(Meta(), *items[index + 1:end]))])))
@@ -1364,7 +1373,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         if full == "pi":
             return sp.pi
         if self.names.function(full) is not None:
-            raise ParseError(f"the function {full} needs an argument", *position)
+            raise ParseError(f"the function {written(full)} needs an argument", *position)
         return self._symbol(full)
 
     @staticmethod
@@ -1675,7 +1684,7 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         if isinstance(value, Head) and value.alone is not None:
             return value.alone
         if isinstance(value, Head):
-            raise ParseError(f"the function {value.name} needs an argument", *value.position)
+            raise ParseError(f"the function {written(value.name)} needs an argument", *value.position)
         if isinstance(value, Words):
             raise ParseError(f"'\\text{{{value.text}}}' in the middle of a formula: if it is a name, declare it in "
                              "a where block", *value.position)
