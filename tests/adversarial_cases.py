@@ -570,6 +570,13 @@ CASES: list[Case] = [
          _on((x, _iv(-3, 3))), False, "x jumps by 5 at 0: no derivative there"),
     Case("derivative_at_an_indicator_jump", "c1-kinks", D(x + sp.Heaviside(x), x), sp.S.One,
          _on((x, _iv(-3, 3))), False, "x + H(x) jumps by 1 at 0: no derivative there"),
+    # a kink in another variable than the derivative's is none of its business (PReLU's slope, kinked in y only)
+    Case("partial_in_a_of_a_kink_in_y", "c1-kinks", D(sp.Piecewise((y, y > 0), (a * y, True)), a),
+         sp.Piecewise((0, y > 0), (y, True)), _on((y, _iv(-3, 3)), (a, _iv(0, 1))), True,
+         "for each y, a linear function of a: the partial in a is 0 or y"),
+    Case("partial_in_a_of_a_kink_in_y_wrong", "c1-kinks", D(sp.Piecewise((y, y > 0), (a * y, True)), a),
+         sp.Piecewise((0, y > 0), (2 * y, True)), _on((y, _iv(-3, 3)), (a, _iv(0, 1))), False,
+         "the partial in a is y where y <= 0, not 2y"),
     Case("erf_minus_erfc", "special", sp.erf(x) - sp.erfc(x), sp.S.One, _on((x, _iv(-6, 6))), False,
          "at x = 0: before = -1, after = 1"),
     Case("tan_derivative_both_undefined_at_the_pole", "poles", D(sp.tan(x), x), 1 / sp.cos(x)**2,

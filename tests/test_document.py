@@ -522,3 +522,14 @@ def test_a_line_needs_what_it_writes_even_where_sympy_drops_it(where: str, formu
         assert result.numeric is not None and result.numeric.passed
     if verdict == "refuted" and "e^{\\log x}" in formula:
         assert "as written, it needs x > 0" in step.verdict.counterexample.lhs
+
+
+@pytest.mark.parametrize(("claim", "verdict"), [
+    ("\\begin{cases} 0 & y > 0 \\\\ y & y \\le 0 \\end{cases}", "proved"),
+    ("\\begin{cases} 0 & y > 0 \\\\ 2y & y \\le 0 \\end{cases}", "refuted"),
+])
+def test_a_kink_in_another_variable_leaves_a_partial_derivative_alone(claim: str, verdict: str) -> None:
+    prelu = "\\frac{\\partial}{\\partial a}\\begin{cases} y & y > 0 \\\\ a y & y \\le 0 \\end{cases}"
+    (checked,) = check_files_text(f"# P\n\n```where\ny real\na in (0, 1)\n```\n\n$${prelu} = {claim}$$\n")
+    ((_, result),) = checked.results  # PReLU's slope was unproved: 'a kink (y = 0)' in the wrong variable
+    assert result.steps[-1].verdict.verdict == verdict

@@ -122,8 +122,12 @@ def _solvable(g: sp.Expr, symbols: set[sp.Symbol]) -> bool:
 def derivative_kinks(
     exprs: Iterable[sp.Basic], variables: tuple[Var, ...], base: Point, meaning: dict[sp.Symbol, sp.Expr]
 ) -> set[Breakpoint]:
-    """Breakpoints of functions under a derivative (defined symbols expanded): there it has no value of its own."""
-    inner = [_differentiated(d, meaning) for e in exprs for d in e.atoms(sp.Derivative)]
+    """Breakpoints of functions under a derivative (defined symbols expanded): there it has no value of its own.
+    A function whose kinks are all in other variables than the derivative's has none (d/da of a PReLU, kinked in
+    y only: the partial derivative in a exists at y = 0)."""
+    pairs = [(d, _differentiated(d, meaning)) for e in exprs for d in e.atoms(sp.Derivative)]
+    inner = [f for d, f in pairs if any(set(d.variables) & g.free_symbols
+                                        for g in critical_expressions(f, poles=False))]
     return set(breakpoints(inner, variables, base, periodic=False))  # a pole is no kink: both sides undefined
 
 
