@@ -507,7 +507,7 @@ SHIFTED = ("x \\in \\mathbb{R}^{1 \\times d}\n\\gamma \\in \\mathbb{R}^{1 \\time
            "\\ell: \\mathbb{R}^{1 \\times d} \\to \\mathbb{R}\nL = \\ell(y)\n")
 
 
-@pytest.mark.parametrize(("where", "line", "verdict"), [
+BRACKETED_NUMBERS = [
     # a bracketed 1 x 1 product holding an unspecified loss's gradient is the number it is: it was read as 0 (the
     # entry taken before L = ell(z) was put in), so a bogus term was proved and true backward passes refuted
     (SCALED, r"\nabla_x L = a \odot \frac{\partial L}{\partial z} + \left(a^T \frac{\partial L}{\partial z}\right) a",
@@ -520,16 +520,13 @@ SHIFTED = ("x \\in \\mathbb{R}^{1 \\times d}\n\\gamma \\in \\mathbb{R}^{1 \\time
     (SHIFTED, r"\frac{\partial L}{\partial \beta} = \frac{\partial L}{\partial y} - \frac{1}{d} "
               r"\left(\frac{\partial L}{\partial y} \mathbf{1}\right) \mathbf{1}^T", "refuted"),
     (SHIFTED, r"\frac{\partial L}{\partial \beta} = \frac{\partial L}{\partial y}", "proved"),
-])
-def test_a_bracketed_number_holding_a_loss_gradient_is_kept(where: str, line: str, verdict: str) -> None:
-    step = _checked(where, line).steps[-1]
-    assert step.verdict.verdict == verdict, step.verdict
+]
 
 
 MEAN = "x \\in \\mathbb{R}^{n}\n\\mu = \\frac{1}{n} \\mathbf{1}^T x\n"
 
 
-@pytest.mark.parametrize(("where", "line", "verdict"), [
+DEFINED_NUMBERS = [
     # a 1 x 1 matrix a where line defines is the number it is where another definition uses it (mu^2 raised
     # 'MatPow base should be a matrix'; 1 mu in a product lost the derivation to a ShapeError)
     ("x \\in \\mathbb{R}^{n}\n\\mu = \\mathbf{1}^T x\nf = x^T x - \\mu^2\n", r"\nabla_x f = 2 x - 2 \mu \mathbf{1}",
@@ -538,10 +535,7 @@ MEAN = "x \\in \\mathbb{R}^{n}\n\\mu = \\frac{1}{n} \\mathbf{1}^T x\n"
      "refuted"),
     (MEAN + "f = (x - \\mathbf{1} \\mu)^T (x - \\mathbf{1} \\mu)\n", r"\nabla_x f = 2 (x - \mathbf{1} \mu)", "proved"),
     (MEAN + "f = (x - \\mathbf{1} \\mu)^T (x - \\mathbf{1} \\mu)\n", r"\nabla_x f = 2 x", "refuted"),
-])
-def test_a_defined_one_by_one_matrix_is_a_number_in_other_definitions(where: str, line: str, verdict: str) -> None:
-    step = _checked(where, line).steps[-1]
-    assert step.verdict.verdict == verdict, step.verdict
+]
 
 
 RIDGE = ("X \\in \\mathbb{R}^{n \\times d}\nw \\in \\mathbb{R}^{d}\ny \\in \\mathbb{R}^{n}\n\\lambda > 0\n"
@@ -549,15 +543,18 @@ RIDGE = ("X \\in \\mathbb{R}^{n \\times d}\nw \\in \\mathbb{R}^{d}\ny \\in \\mat
 DECAY = "W \\in \\mathbb{R}^{m \\times n}\n\\lambda > 0\nf = \\frac{\\lambda}{2} \\|W\\|_F^2\n"
 
 
-@pytest.mark.parametrize(("where", "line", "verdict"), [
+INDEXED_NORMS = [
     # norms with their index, as ridge regression and weight decay write them (each was "a subscript on something
     # that is not a name")
     (RIDGE, r"\nabla_w f = 2 X^T (X w - y) + 2 \lambda w", "proved"),
     (RIDGE, r"\nabla_w f = 2 X^T (X w - y) + \lambda w", "refuted"),
     (DECAY, r"\frac{\partial f}{\partial W} = \lambda W", "proved"),
     (DECAY, r"\frac{\partial f}{\partial W} = \lambda W^T", "refuted"),
-])
-def test_a_norm_with_its_index_is_read(where: str, line: str, verdict: str) -> None:
+]
+
+
+@pytest.mark.parametrize(("where", "line", "verdict"), BRACKETED_NUMBERS + DEFINED_NUMBERS + INDEXED_NORMS)
+def test_gradients_others_wrote_are_judged_for_every_size(where: str, line: str, verdict: str) -> None:
     step = _checked(where, line).steps[-1]
     assert step.verdict.verdict == verdict, step.verdict
 
