@@ -88,7 +88,7 @@ READABLE = {
     "FRAC": "\\frac", "END_CASES": "\\end{cases}", "REL": "a comparison", "PUNCT": "a full stop",
     "$END": "the end of the formula", "FUNCTION": "a function such as \\log", "DIFF": "d or \\partial",
     "LEIBNIZ_OPERATOR": "\\frac{d}{dx}", "LEIBNIZ_FRACTION": "\\frac{dy}{dx}", "BIG_OPERATOR": "\\sum",
-    "LBAR": "|", "RBAR": "|", "BAR": "|", "WIDE": "\\qquad",
+    "LBAR": "|", "RBAR": "|", "BAR": "|", "WIDE": "\\qquad", "BECAUSE": "\\because", "NORM_INDEX": "_2",
     "_BR": "a line break \\\\", "ACCENT": "an accent such as \\hat", "SQRT": "\\sqrt",
     "BEGIN_CASES": "\\begin{cases}", "BOXED": "\\boxed", "MAP": "\\map",
     "GIVEN": "\\mid", "NORMAL": "\\mathcal{N}", "PLAIN_OPERATOR": "d/dx",
