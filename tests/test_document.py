@@ -488,6 +488,12 @@ LOST_CONDITIONS = [  # (where block, formula, verdict): what a line needs as wri
     ("x in (0.1, 3)", "\\frac{d}{dx}\\log(\\cos x) = -\\tan x", "refuted"),
     ("x in (0.1, 1.5)", "\\frac{d}{dx}\\log(\\cos x) = -\\tan x", "proved"),
     ("x > 10", "\\frac{d}{dx}\\log(x - 10) = \\frac{1}{x - 10}", "proved"),
+    # tan and sec need cos u != 0, cot and csc sin u != 0: arctan(tan x) has no derivative at pi/2 (it was proved
+    # to be 1 across the pole); a rule whose other side has the same poles is still proved
+    ("x in (-3, 3)", "\\frac{d}{dx}\\arctan(\\tan x) = 1", "unproved"),
+    ("x in (-1, 1)", "\\frac{d}{dx}\\arctan(\\tan x) = 1", "proved"),
+    ("x in (-3, 3)", "\\frac{d}{dx}\\tan x = \\sec^2 x", "proved"),
+    ("x in (0, 3)", "\\frac{d}{dx}\\cot x = -\\csc^2 x", "proved"),
     ("x real", "\\log(x^2) = 2\\log x", "refuted"),
     # a root of 0 is 0, an odd root needs nothing, a branch's needs are its own (each was refuted by a review)
     ("x real", "\\left(\\sqrt{x^2 - 2x + 1}\\right)^2 = x^2 - 2x + 1", "proved"),

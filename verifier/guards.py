@@ -31,6 +31,10 @@ def written_needs(node: sp.Basic) -> tuple[sp.Basic, ...]:
         return (sp.StrictGreaterThan(node.args[0], -1), sp.StrictLessThan(node.args[0], 1))
     if isinstance(node, sp.acosh):
         return (sp.GreaterThan(node.args[0], 1),)
+    if isinstance(node, sp.tan | sp.sec):  # a pole where cos u = 0
+        return (sp.Unequality(sp.cos(node.args[0]), 0),)
+    if isinstance(node, sp.cot | sp.csc):
+        return (sp.Unequality(sp.sin(node.args[0]), 0),)
     return ()
 
 
@@ -111,7 +115,7 @@ def _without_needed(side: sp.Expr, other: sp.Expr) -> sp.Expr:
     def needed(relation: sp.Basic) -> bool:
         if isinstance(relation, sp.Unequality):  # d != 0, as SymPy may have rearranged it (x - 1 != 0 is x != 1)
             zero = relation.lhs - relation.rhs
-            return any(sp.expand(zero - d) == 0 or sp.expand(zero + d) == 0 for d in divisors)
+            return relation in needs or any(sp.expand(zero - d) == 0 or sp.expand(zero + d) == 0 for d in divisors)
         return relation in needs or _normal(relation) in normal  # x^3 >= -1 where x^3 + 1 > 0 is needed
 
     def matched(node: sp.Piecewise) -> bool:
