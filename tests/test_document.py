@@ -494,6 +494,8 @@ LOST_CONDITIONS = [  # (where block, formula, verdict): what a line needs as wri
     ("x in (-1, 1)", "\\frac{d}{dx}\\arctan(\\tan x) = 1", "proved"),
     ("x in (-3, 3)", "\\frac{d}{dx}\\tan x = \\sec^2 x", "proved"),
     ("x in (0, 3)", "\\frac{d}{dx}\\cot x = -\\csc^2 x", "proved"),
+    # a side undefined everywhere as written states nothing true, even against itself (it was proved)
+    ("x real", "\\log(-\\cosh x) = \\log(-\\cosh x)", "refuted"),
     ("x real", "\\log(x^2) = 2\\log x", "refuted"),
     # a root of 0 is 0, an odd root needs nothing, a branch's needs are its own (each was refuted by a review)
     ("x real", "\\left(\\sqrt{x^2 - 2x + 1}\\right)^2 = x^2 - 2x + 1", "proved"),

@@ -453,8 +453,8 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         if expr is None or not (needed or divisors) or isinstance(expr, sp.MatrixBase | sp.MatrixExpr) or \
                 expr.has(sp.Piecewise, sp.Derivative):  # a branch's or a derivative's needs are not the line's
             return ()
-        kept = {r for node in sp.preorder_traversal(expr) for r in written_needs(node)}
-        lost = [r for r in needed if r not in kept]
+        kept = {r for node in sp.preorder_traversal(expr) for r in written_needs(node)} - {sp.false}
+        lost = [r for r in needed if r not in kept]  # a need nothing meets (log(-cosh x)) is kept as a guard
         bases = {p.base for p in expr.atoms(sp.Pow) if p.exp.is_negative}
         lost += [sp.Ne(d, 0) for d in divisors if d not in bases]
         bound = set(self.dummies.values())  # a sum's index: its conditions are its terms', written out or kept
