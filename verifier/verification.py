@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import partial
 from typing import TypeVar
 
@@ -45,7 +48,7 @@ def verify(derivation: Derivation, budget_seconds: float = DEFAULT_BUDGET_SECOND
         accepted = following(accepted, step, verdict)
         held = held if verdict.verdict in ("refuted", "ambiguous") else step.expr
     if derivation.numeric_override is None:
-        seconds = min(NUMERIC_SECONDS, max(5.0, 2 * budget_seconds))  # follows --budget: 10 s at the default
+        seconds = min(NUMERIC_SECONDS, max(15.0, 2 * budget_seconds))  # follows --budget past 7.5 s; 15 s at least
         numeric = isolation.bounded(cross_check, (derivation, held, context), seconds, _stopped)
     else:
         numeric = derivation.numeric_override()
@@ -109,8 +112,33 @@ def in_workers(task: Callable[[Derivation], T], derivations: Sequence[Derivation
     if jobs == 1:
         yield from map(task, derivations)
         return
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+    with _forking():
+        pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_unblocked)
+    with pool:
         yield from pool.imap(task, derivations)
+
+
+STOPPING = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+
+
+def _unblocked() -> None:
+    """In a worker: the stopping signals its parent held back while forking it reach it again."""
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING)
+
+
+@contextmanager
+def _forking() -> Iterator[None]:
+    """Stopping signals wait while workers are forked: one that came inside a fork handler was 'ignored' there by
+    Python, and the run went on to the end after a Ctrl-C; delivered after it, it stops the run."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _job_count(jobs: int | None, tasks: int) -> int:
