@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import shutil
@@ -205,3 +206,13 @@ def test_a_terminated_run_stops_its_workers_and_says_so(tmp_path: Path) -> None:
 def _running(name: str) -> int:
     found = subprocess.run(["pgrep", "-f", name], capture_output=True, text=True)
     return len(found.stdout.split())
+
+
+def test_json_names_a_file_whose_name_is_not_utf8_with_a_replacement_character(tmp_path: Path) -> None:
+    folder = os.fsencode(tmp_path)
+    with open(os.path.join(folder, b"a\xff.md"), "w") as stream:
+        stream.write("# A\n\n$$x + x = 2x$$\n")
+    done = subprocess.run([sys.executable, str(ROOT / "cli.py"), "check", "--json", str(tmp_path)],
+                          capture_output=True, timeout=300, cwd=ROOT)
+    text = done.stdout.decode("utf-8")  # strict: a lone surrogate (\udcff) made it invalid for strict parsers
+    assert "\\udcff" not in text and json.loads(text)["derivations"][0]["file"].endswith("a\ufffd.md")

@@ -539,7 +539,7 @@ def run_check(args: argparse.Namespace, console: Console, errors: Console) -> in
     checked = check_files(files, args.budget, args.jobs)
     document = notebook_cells(check_report(checked))
     if args.json:
-        print(json.dumps(document, indent=2))
+        print(json_text(document))
     else:
         for file in checked:
             console.print(check_table(file))
@@ -554,6 +554,24 @@ def run_check(args: argparse.Namespace, console: Console, errors: Console) -> in
         report_args = argparse.Namespace(output=args.report, pdf=None)
         code = max(code, write_report(results, report_args, errors))
     return code
+
+
+def json_text(value: object) -> str:
+    """JSON any parser reads: a lone surrogate (a file name that is not UTF-8) becomes U+FFFD, as on the terminal."""
+    return json.dumps(_valid_text(value), indent=2)
+
+
+def _valid_text(value: object) -> object:
+    if isinstance(value, str):
+        try:  # a byte a file name's decoding escaped (U+DCFF for 0xFF) is one U+FFFD
+            return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        except UnicodeEncodeError:  # any other lone surrogate
+            return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    if isinstance(value, dict):
+        return {_valid_text(k): _valid_text(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_valid_text(v) for v in value]
+    return value
 
 
 def consoles() -> tuple[Console, Console]:
@@ -595,7 +613,7 @@ def dispatch(args: argparse.Namespace, console: Console, errors: Console) -> int
     if args.command == "report":
         return write_report(results, args, errors)
     if args.json:
-        print(json.dumps(report(results), indent=2))
+        print(json_text(report(results)))
     else:
         print_results(results, console)
         console.print(summary_line(summary(results)))
