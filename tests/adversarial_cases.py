@@ -549,6 +549,8 @@ CASES: list[Case] = [
          "at x = pi/2: tan has a pole (before undefined), after = 1"),
     Case("tan_times_cos_off_the_poles", "poles", sp.tan(x) * sp.cos(x), sp.sin(x), _on((x, _iv(-1, 1))), True,
          "cos x != 0 on (-1, 1)"),
+    Case("tan_of_exp_over_a_pole", "poles", sp.tan(sp.exp(x)) * sp.cos(sp.exp(x)), sp.sin(sp.exp(x)),
+         _on((x, _iv(1, 2))), False, "at x = log(3 pi/2): tan has a pole (before undefined), after = -1"),
     Case("cot_times_tan_over_a_pole", "poles", sp.cot(x) * sp.tan(x), sp.S.One, _on((x, _iv(0, 3))), False,
          "at x = pi/2: tan has a pole (before undefined), after = 1"),
     Case("double_angle_over_cos", "poles", sp.sin(2 * x) / sp.cos(x), 2 * sp.sin(x), _on((x, _iv(0, 3))), False,

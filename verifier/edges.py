@@ -212,19 +212,26 @@ def _roots(critical: sp.Expr, var: Var, base: Point) -> list[sp.Expr]:
 
 
 def _periodic_roots(argument: sp.Expr, offset: sp.Expr, var: Var, base: Point) -> list[sp.Expr]:
-    """The values of the variable in its interval where a linear argument a v + b is offset + k pi (exact)."""
+    """The values of the variable in its interval where an argument a v + b, or e^{a v + b}, is offset + k pi
+    (exact): tan(e^x) has poles where e^x = pi/2 + k pi."""
     if var.symbol not in argument.free_symbols or not isinstance(var.domain, Interval):
         return []
     line = exact_floats(argument.xreplace({s: v for s, v in base.items() if s != var.symbol}))
+    grown = isinstance(line, sp.exp)
+    line = line.args[0] if grown else line
     if line.free_symbols != {var.symbol} or not line.is_polynomial(var.symbol):
         return []
     poly = sp.Poly(line, var.symbol)
     if poly.degree() != 1 or not all(c.is_Rational for c in poly.coeffs()):
         return []
     a, b = poly.all_coeffs()
-    ends = sorted(float((a * end + b - offset) / sp.pi) for end in (var.domain.lo, var.domain.hi))
+    values = [a * end + b for end in (var.domain.lo, var.domain.hi)]
+    if grown and max(values) > 700:  # e^700 and beyond: past floats, and poles too dense to list
+        return []
+    ends = sorted(float(((sp.exp(v) if grown else v) - offset) / sp.pi) for v in values)
     ks = range(math.ceil(ends[0]), math.floor(ends[1]) + 1)[:INTEGER_LEVELS]  # a range slices lazily: tan(10^12 x)
-    roots = [(offset + k * sp.pi - b) / a for k in ks]
+    levels = [offset + k * sp.pi for k in ks]
+    roots = [((sp.log(level) if grown else level) - b) / a for level in levels if not grown or level > 0]
     return [r for r in roots if var.domain.lo < float(r) < var.domain.hi]
 
 
