@@ -543,7 +543,16 @@ RIDGE = ("X \\in \\mathbb{R}^{n \\times d}\nw \\in \\mathbb{R}^{d}\ny \\in \\mat
 DECAY = "W \\in \\mathbb{R}^{m \\times n}\n\\lambda > 0\nf = \\frac{\\lambda}{2} \\|W\\|_F^2\n"
 
 
+BOLD = ("\\mathbf{X} \\in \\mathbb{R}^{n \\times d}\n\\mathbf{w} \\in \\mathbb{R}^{d}\n"
+        "\\mathbf{y} \\in \\mathbb{R}^{n}\n")
 INDEXED_NORMS = [
+    # a bold name or a ones vector just before a closing \| closes it (it was read as an opening bar)
+    (MEAN + "f = \\|x - \\mu \\mathbf{1}\\|^2\n", r"\nabla_x f = 2 (x - \mathbf{1} \mu)", "proved"),
+    # bold names, as CS229 and Bishop write vectors and matrices (the where block refused them)
+    (BOLD + "f = \\|\\mathbf{X} \\mathbf{w} - \\mathbf{y}\\|^2\n",
+     r"\nabla_{\mathbf{w}} f = 2 \mathbf{X}^T (\mathbf{X} \mathbf{w} - \mathbf{y})", "proved"),
+    (BOLD + "f = \\|\\mathbf{X} \\mathbf{w} - \\mathbf{y}\\|^2\n",
+     r"\nabla_{\mathbf{w}} f = 2 \mathbf{X} (\mathbf{X} \mathbf{w} - \mathbf{y})", "refuted"),
     # norms with their index, as ridge regression and weight decay write them (each was "a subscript on something
     # that is not a name")
     (RIDGE, r"\nabla_w f = 2 X^T (X w - y) + 2 \lambda w", "proved"),

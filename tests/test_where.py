@@ -80,6 +80,8 @@ READS: list[tuple[str, dict[str, Any]]] = [
     ("\\hat y real", {"variables": {"yhat": ("real", REAL)}}),
     ("\\tilde{x} real", {"variables": {"xtilde": ("real", REAL)}}),
     ("x_i real", {"variables": {"x_i": ("real", REAL)}}),
+    ("\\mathbf{x} real", {"variables": {"xbf": ("real", REAL)}}),  # bold names: names of their own (it was an error)
+    ("\\boldsymbol{\\theta} real", {"variables": {"thetabf": ("real", REAL)}}),
     ("W^{(2)} real", {"variables": {"W_2": ("real", REAL)}}),
     ("e in (0, 1)", {"variables": {"e": ("positive", UNIT)}}),
     # names typed as Unicode

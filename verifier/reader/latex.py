@@ -22,7 +22,8 @@ MAX_READINGS = 4  # ambiguous constructs read both ways in one chain; more is re
 
 
 ENDS_OPERAND = frozenset({"NUMBER", "LETTER", "GREEK", "NAMED", "RPAR", "RSQB", "RBRACE", "RBAR", "PRIME", "BANG",
-                          "LAYER", "TRANSPOSE", "END_CASES"})
+                          "LAYER", "TRANSPOSE", "END_CASES", "FONT_LETTER", "INDICATOR", "ACCENTED", "RFLOOR",
+                          "RCEIL", "SHAPE"})  # \|x - \mathbf{1} \mu\| and \|\mathbf{y}\| close their bars
 STARTS_OPERAND = frozenset({"LETTER", "GREEK", "NUMBER", "FUNCTION", "FRAC", "LEIBNIZ_FRACTION", "PLAIN_FRACTION",
                             "SQRT", "LPAR", "ACCENT", "ACCENTED", "FONT_LETTER", "INDICATOR", "NAMED"})
 OPERATORS = frozenset({"LEIBNIZ_OPERATOR", "PLAIN_OPERATOR", "BIG_OPERATOR", "NABLA"})

@@ -28,14 +28,15 @@ RELATIONS = {
     "\\ne": sp.Ne, "\u2260": sp.Ne, "=": sp.Eq,
 }
 ACCENTS = {"widehat": "hat", "overline": "bar", "widetilde": "tilde"}
-NAME_PARTS = re.compile(r"([A-Za-z])(cal|scr|frak|hat|bar|tilde|vec|dot)(?=_|$)")  # Lcal, yhat: as written
+FONTS = {"mathcal": "cal", "mathscr": "scr", "mathfrak": "frak", "mathbf": "bf", "boldsymbol": "bf", "bm": "bf"}
+NAME_PARTS = re.compile(r"([A-Za-z])(cal|scr|frak|bf|hat|bar|tilde|vec|dot)(?=_|$)")  # Lcal, yhat: as written
 
 
 def written(name: str) -> str:
     """A name as the formula wrote it: `Lcal` is \\mathcal{L}, `yhat` is \\hat{y}."""
     def shown(match: re.Match[str]) -> str:
         letter, part = match.groups()
-        return f"\\math{part}{{{letter}}}" if part in ("cal", "scr", "frak") else f"\\{part}{{{letter}}}"
+        return f"\\math{part}{{{letter}}}" if part in ("cal", "scr", "frak", "bf") else f"\\{part}{{{letter}}}"
     return NAME_PARTS.sub(shown, name)
 GREEK_VARIANTS = {"phi": "varphi", "epsilon": "varepsilon"}  # a Unicode phi or epsilon may mean either
 COMBINING_ACCENTS = {"\u0302": "hat", "\u0303": "tilde", "\u0304": "bar", "\u0305": "bar"}
@@ -926,6 +927,11 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         variable = self._v(self._named(name, (self.layer(meta, layer),)))
         return Operator("derivative", _position(meta), variable, 1)
 
+    def nabla_font(self, meta: Meta, token: Token, sub: Token, font: Token) -> Operator:
+        """`\\nabla_{\\mathbf{w}}`: the gradient in a bold (or calligraphic) name."""
+        variable = self._v(self._named(self.font_letter(meta, font), ()))
+        return Operator("derivative", _position(meta), variable, 1)
+
     def big_operator(self, meta: Meta, token: Token, limits: tuple[Any, ...] | None = None) -> Operator:
         kind = "sum" if str(token) == "\\sum" else "product"
         if limits is None:
@@ -1452,9 +1458,9 @@ class Reader(Transformer_NonRecursive):  # the parse tree of a 1,000-term sum is
         return Name(f"{letter}{COMBINING_ACCENTS[mark]}", _token_position(token))
 
     def font_letter(self, meta: Meta, token: Token) -> Name:
-        """`\\mathcal{L}`: a name of its own (Lcal), apart from the plain letter L."""
-        font, letter = str(token)[5:].split("{", 1)
-        return Name(f"{letter.strip(' }')}{font.strip()}", _token_position(token))
+        """`\\mathcal{L}`, `\\mathbf{x}`: a name of its own (Lcal, xbf), apart from the plain letter."""
+        font, letter = str(token).lstrip("\\").split("{", 1)
+        return Name(f"{letter.strip(' }').lstrip(chr(92))}{FONTS[font.strip()]}", _token_position(token))
 
     def named(self, meta: Meta, token: Token) -> Name | Words:
         words = re.search(r"\{\s*(?:\\rm\s+)?([^{}\\]*?)\s*\}", str(token)).group(1)  # type: ignore[union-attr]
