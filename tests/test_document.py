@@ -40,6 +40,10 @@ LAYOUTS = [
     ("# A\n$$30000! = x$$\n# B\n$$y + y = 2y$$\n", [("b", 1)], [(2, 8, "30000! is too large to compute")]),
     ("# A\n$$\\Gamma(10^{30}) = x$$\n# B\n$$y + y = 2y$$\n", [("b", 1)], [(2, 3, "is too large to compute")]),
     ("# A\n$$(20!)! = x$$\n# B\n$$y + y = 2y$$\n", [("b", 1)], [(2, 8, "is too large to compute")]),
+    # a 1 x 1 product a where line defines stays unwritten: its entry, a sum of 64^4 terms, stopped the reading
+    ("```where\nX \\in \\mathbb{R}^{64 \\times 64}\nW \\in \\mathbb{R}^{64 \\times 64}\n"
+     "L = \\mathbf{1}^T (X W X W X W X W) \\mathbf{1}\n```\n# D\n$$\\frac{\\partial L}{\\partial W} = X^T X$$\n"
+     "# B\n$$y + y = 2y$$\n", [("d", 1), ("b", 1)], []),
     # displays as other Markdown writes them (each was skipped, its section lost, with exit 0)
     ("# A\n\\[x + x = 2x\\]\n# B\n\\[\ny + y\n= 2y\n\\]\n", [("a", 1), ("b", 1)], []),
     ("# A\n\\begin{equation}\nx + x = 2x\n\\end{equation}\n", [("a", 1)], []),

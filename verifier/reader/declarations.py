@@ -20,7 +20,6 @@ from verifier.budget import BudgetExceeded, budgets_available, time_limit
 from verifier.model import MATRIX_ENTRY_DOMAIN, Choice, Constraint, IndexRange, Interval, Kink, Var
 from verifier.reader.formula import Element
 from verifier.reader.latex import MAX_CHARS, ParseError, read_chain
-from verifier.reader.matrices import as_number
 from verifier.reader.names import DEFAULT_DOMAIN, NORMAL_CDF, NORMAL_PDF, Names, symbol_for
 from verifier.tensor import index_problem, shape_problem
 
@@ -415,7 +414,8 @@ class _Declare(Transformer):
         if problem is not None:
             raise ParseError(f"{symbol_name} = {formula}: {problem}", 1, formula.column)
         if isinstance(value, sp.MatrixExpr) and value.shape == (1, 1):
-            value = as_number(value)  # mu = 1^T x, then f = x^T x - mu^2: the number it is
+            value = sp.Trace(value)  # mu = 1^T x, then f = x^T x - mu^2: the number it is (its trace: never
+            # written out entry by entry here, a 64 x 64 product's entry is a sum of 64^4 terms)
         if isinstance(value, sp.MatrixExpr) and value.shape != (1, 1):  # x^T A x is a scalar
             problem = shape_problem(value)
             if problem is not None:
