@@ -101,7 +101,8 @@ def _real(ball: acb | None) -> bool | None:
 
 def _exact_rational(before: sp.Expr, after: sp.Expr, point: Point) -> Certificate | None:
     """Past the precision cap, sides built from rational operations alone are compared in exact rationals."""
-    if not all(c.is_Rational for c in point.values()):
+    rational = all(c.is_Rational for c in point.values()) and all(map(_rational_operations, (before, after)))
+    if not rational:  # x^p at x = 10^15, p = m / 2^52: an exact root SymPy would take forever to decide
         return None
     values = [_exactly(side, point) for side in (before, after)]
     if not all(v is not None and v.is_Rational for v in values):
@@ -114,6 +115,13 @@ def _exact_rational(before: sp.Expr, after: sp.Expr, point: Point) -> Certificat
         gap = abs(lhs - rhs)
         lower = arb(fmpq(int(gap.p), int(gap.q))).lower()
         return Certificate(shown[0], shown[1], _rounded_down(lower) if lower > 0 else _tiny(gap), PRECISIONS[-1])
+
+
+def _rational_operations(expr: sp.Expr) -> bool:
+    """Whether `expr` is built by +, - , x and integer powers of numbers and symbols alone."""
+    return all(isinstance(node, sp.Symbol | sp.Number | sp.Add | sp.Mul) or
+               (isinstance(node, sp.Pow) and node.exp.is_Integer)
+               for node in sp.preorder_traversal(expr) if not isinstance(node, sp.Tuple))
 
 
 def _tiny(gap: sp.Rational) -> str:
