@@ -8,10 +8,13 @@ dropped; one that both sides of a step need does not stop the provers.
 
 from __future__ import annotations
 
+import itertools
+import math
+
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from verifier.model import Interval, Var
+from verifier.model import Choice, Interval, Var
 
 
 def written_needs(node: sp.Basic) -> tuple[sp.Basic, ...]:
@@ -72,12 +75,29 @@ def settled(expr: sp.Expr, variables: tuple[Var, ...]) -> sp.Expr:
     box = {v.symbol: (v.domain.lo, v.domain.hi) for v in variables
            if isinstance(v.domain, Interval) and not any(v.domain.unbounded)}  # a guard holds on a domain, not a box
 
+    finite = {v.symbol: v.domain.values for v in variables if isinstance(v.domain, Choice)
+              and not v.domain.sampled_only}
+
     def holds(node: sp.Piecewise) -> bool:
         relations = guard_relations(node)
         return relations is not None and all(r.xreplace(signed) is sp.true or _factored(r, mapped)
-                                             or _enclosed(r, box) or _within_open_range(r) for r in relations)
+                                             or _enclosed(r, box) or _within_open_range(r)
+                                             or _at_every_value(r, finite) for r in relations)
 
     return expr.replace(lambda e: isinstance(e, sp.Piecewise) and holds(e), lambda e: e.args[0].expr)
+
+
+MAX_VALUES = 64
+
+
+def _at_every_value(relation: sp.Basic, finite: dict[sp.Symbol, tuple]) -> bool:
+    """Whether the relation holds at every value of its symbols, each with a finite domain (y! > 0, y in {0..4})."""
+    symbols = sorted(relation.free_symbols, key=str)
+    if not symbols or not all(s in finite for s in symbols) or \
+            math.prod(len(finite[s]) for s in symbols) > MAX_VALUES:
+        return False
+    return all(relation.xreplace(dict(zip(symbols, values, strict=True))) is sp.true
+               for values in itertools.product(*(finite[s] for s in symbols)))
 
 
 def _sign_of(domain: Interval) -> sp.Dummy | None:
