@@ -197,6 +197,8 @@ REFUSED: list[tuple[str, str, int]] = [
     ("indices i from 1 to K, i \\neq r", "the relation must be between the declared indices", 23),
     ("s_i = x for i from 1 to 1000", "runs over 1 to 100 values", 20),
     ("\\sigma^2 = -1", "the square of a real number", 1),
+    # a second kink convention replaced the first, unsaid (hardsigmoid's at -3 and 3)
+    ("at x = -3 the derivative is 0\nat x = 3 the derivative is 0", "one kink convention per section is read", 4),
 ]
 
 

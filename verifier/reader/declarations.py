@@ -260,6 +260,10 @@ class _Declare(Transformer):
         said = str(formula)
         value = None if said == "undefined" else _within(formula.column, lambda: self._expression(said))
         kink = Kink(symbol, at, value, f"declared: at {symbol} = {at} the derivative is {said}")
+        earlier = self.declared.kink
+        if earlier is not None and (earlier.symbol, earlier.at) != (symbol, at):  # it replaced the first, unsaid
+            raise ParseError(f"one kink convention per section is read, and this one has at {earlier.symbol} = "
+                             f"{earlier.at} already: split the derivation, one kink a section", 1, name.column)
         return self.declared.but(kink=kink)
 
     def indices(self, listed: tuple[str, ...], lo: Token, hi: Token,
