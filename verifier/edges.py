@@ -222,7 +222,11 @@ def _periodic_roots(argument: sp.Expr, offset: sp.Expr, var: Var, base: Point) -
     if line.free_symbols != {var.symbol} or not line.is_polynomial(var.symbol):
         return []
     poly = sp.Poly(line, var.symbol)
-    if poly.degree() != 1 or not all(c.is_Rational for c in poly.coeffs()):
+    if not all(c.is_Rational for c in poly.coeffs()):
+        return []
+    if poly.degree() == 2 and not grown:
+        return _quadratic_poles(poly, offset, var)
+    if poly.degree() != 1:
         return []
     a, b = poly.all_coeffs()
     values = [a * end + b for end in (var.domain.lo, var.domain.hi)]
@@ -232,6 +236,23 @@ def _periodic_roots(argument: sp.Expr, offset: sp.Expr, var: Var, base: Point) -
     ks = range(math.ceil(ends[0]), math.floor(ends[1]) + 1)[:INTEGER_LEVELS]  # a range slices lazily: tan(10^12 x)
     levels = [offset + k * sp.pi for k in ks]
     roots = [((sp.log(level) if grown else level) - b) / a for level in levels if not grown or level > 0]
+    return [r for r in roots if var.domain.lo < float(r) < var.domain.hi]
+
+
+def _quadratic_poles(poly: sp.Poly, offset: sp.Expr, var: Var) -> list[sp.Expr]:
+    """Where a quadratic argument a v^2 + b v + c is offset + k pi in the variable's interval: tan(x^2) has poles
+    at x = +-sqrt(pi/2 + k pi)."""
+    a, b, c = poly.all_coeffs()
+    ends = [float(poly.eval(end)) for end in (sp.Rational(var.domain.lo), sp.Rational(var.domain.hi))]
+    vertex = -b / (2 * a)
+    inside = var.domain.lo < float(vertex) < var.domain.hi
+    span = sorted([*ends, float(poly.eval(vertex))] if inside else ends)
+    ks = range(math.ceil((span[0] - float(offset)) / math.pi), math.floor((span[-1] - float(offset)) / math.pi) + 1)
+    roots = []
+    for k in ks[:INTEGER_LEVELS]:
+        discriminant = b**2 - 4 * a * (c - offset - k * sp.pi)
+        if float(discriminant) >= 0:
+            roots += [(-b + sign * sp.sqrt(discriminant)) / (2 * a) for sign in (-1, 1)]
     return [r for r in roots if var.domain.lo < float(r) < var.domain.hi]
 
 
