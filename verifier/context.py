@@ -186,14 +186,14 @@ def _held_derivative(derivative: sp.Derivative, definitions: tuple[tuple[sp.Symb
     (sigma(z) with a = sigma(z)), that is a, as backprop reads it."""
     held = set(derivative.variables)
     kept = {symbol: value for symbol, value in definitions if symbol not in held}
-    written = {_expanded(value, kept): symbol for symbol, value in definitions
+    written = {written_out(value, kept): symbol for symbol, value in definitions
                if symbol in held and not value.is_Atom and value.free_symbols}
-    expr = _expanded(derivative.expr, kept).xreplace(written)
+    expr = written_out(derivative.expr, kept).xreplace(written)
     return sp.Derivative(expr, *derivative.variable_count).doit()
 
 
-def _expanded(expr: sp.Expr, definitions: dict[sp.Symbol, sp.Expr]) -> sp.Expr:
-    """`expr` with the definitions put in, again until none is left (or as many rounds as there are)."""
+def written_out(expr: sp.Expr, definitions: dict[sp.Symbol, sp.Expr]) -> sp.Expr:
+    """`expr` with the definitions written out, as deep as they go (as many rounds as there are definitions)."""
     for _ in range(len(definitions) + 1):
         expanded = expr.xreplace(definitions)
         if expanded == expr:

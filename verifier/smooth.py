@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from verifier.context import written_out
 from verifier.edges import Breakpoint
 
 
@@ -22,11 +23,11 @@ def smooth_at(kinks: list[Breakpoint], before: sp.Expr, after: sp.Expr,
         if any(symbol in d.variables and d.variables != (symbol,) for d in derivatives):
             return None  # a second or a mixed derivative through the kink: not decided here
         values = {d: _derivative_at(d, symbol, at, meaning) if d.variables == (symbol,) else
-                  sp.Derivative(_written_out(d.expr, meaning), *d.variable_count).doit()
+                  sp.Derivative(written_out(d.expr, meaning), *d.variable_count).doit()
                   for d in derivatives}
         if not any(d.variables == (symbol,) for d in derivatives) or any(v is None for v in values.values()):
             return None
-        sides = [_written_out(e.xreplace(values), meaning).subs(symbol, at) for e in (before, after)]
+        sides = [written_out(e.xreplace(values), meaning).subs(symbol, at) for e in (before, after)]
         if any(s.has(sp.Derivative, sp.nan, sp.zoo) for s in sides) or sp.simplify(sides[0] - sides[1]) != 0:
             return None
         said.append(f"{symbol} = {at}: both one-sided derivatives are {sp.sstr(sides[0])}")
@@ -41,21 +42,11 @@ def _one_sided(expr: sp.Expr, symbol: sp.Symbol, at: sp.Expr, side: int) -> sp.E
     return sp.limit(expr.subs(symbol, at + side * t), t, 0, "+")
 
 
-def _written_out(expr: sp.Expr, meaning: dict[sp.Symbol, sp.Expr]) -> sp.Expr:
-    """`expr` with the definitions written out, as deep as they go."""
-    for _ in range(len(meaning) + 1):
-        expanded = expr.xreplace(meaning)
-        if expanded == expr:
-            return expr
-        expr = expanded
-    return expr
-
-
 def _derivative_at(derivative: sp.Derivative, symbol: sp.Symbol, at: sp.Expr,
                    meaning: dict[sp.Symbol, sp.Expr]) -> sp.Expr | None:
     """The derivative's value at `symbol = at` when the function is continuous there and its one-sided
     derivatives agree; None otherwise."""
-    function = _written_out(derivative.expr, meaning)
+    function = written_out(derivative.expr, meaning)
     if function.free_symbols != {symbol}:  # |x - y|: the kink moves with y, found at one value of it only
         return None
     slope = sp.diff(function, symbol)
