@@ -13,7 +13,7 @@ NOTE = "004_92ccb6d64e70ff8c.txt"
 
 def symbolic_k() -> object:
     """The cross-entropy gradient for any number of classes K: indexed sums and a Kronecker delta."""
-    size = Var(sp.Symbol("K", integer=True, positive=True), Choice((2, 3, 4)))
+    size = Var(sp.Symbol("K", integer=True, positive=True), Choice((2, 3, 4), sampled_only=True))  # any K, screened at these
     kk = size.symbol
     i, j, r = sp.symbols("i j r", integer=True, positive=True)
     z, y = sp.IndexedBase("z", real=True), sp.IndexedBase("y", real=True)
