@@ -216,3 +216,21 @@ def test_json_names_a_file_whose_name_is_not_utf8_with_a_replacement_character(t
                           capture_output=True, timeout=300, cwd=ROOT)
     text = done.stdout.decode("utf-8")  # strict: a lone surrogate (\udcff) made it invalid for strict parsers
     assert "\\udcff" not in text and json.loads(text)["derivations"][0]["file"].endswith("a\ufffd.md")
+
+
+@pytest.mark.skipif(shutil.which("pgrep") is None, reason="no pgrep on this machine")
+def test_a_run_killed_outright_leaves_no_worker_behind(tmp_path: Path) -> None:
+    slow = "".join(f"# s{i}\n\n```where\nx in (0.1, 3)\n```\n\n$$\\sin(x)^{{\\cos(x)^{{\\sin(x)}}}} = "
+                   f"e^{{\\cos(x)^{{\\sin(x)}} \\log \\sin x}} + \\tanh(x)^{{{i + 3}}} - \\tanh(x)^{{{i + 3}}}$$\n\n"
+                   for i in range(12))
+    notes = tmp_path / "killed_run.md"
+    notes.write_text(slow)
+    started = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "check", str(notes), "--budget", "30"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while _running("killed_run.md") < 3 and time.monotonic() < deadline:  # the pool and a step worker run
+        time.sleep(0.2)
+    started.kill()
+    started.wait(timeout=60)
+    time.sleep(2)
+    assert _running("killed_run.md") == 0  # a pool worker and its step worker were left waiting forever

@@ -77,7 +77,7 @@ def _serve(connection: Connection) -> None:
     """The worker's loop: run each call and send back ("ok", value) or ("raise", exception)."""
     global _IN_WORKER
     _IN_WORKER = True
-    _die_with_parent()
+    die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it kills us
     with contextlib.suppress(OSError):  # what C code prints (GMP's "overflow in mpz type") never reaches stdout,
         os.dup2(2, 1)                   # where the parent's JSON goes
@@ -101,7 +101,7 @@ def _serve(connection: Connection) -> None:
         os._exit(code)
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Ask Linux to kill this process when its parent dies (prctl PR_SET_PDEATHSIG); elsewhere nothing."""
     with contextlib.suppress(Exception):
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)

@@ -122,9 +122,11 @@ STOPPING = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
 
 def _unblocked() -> None:
-    """In a worker: the stopping signals its parent held back while forking it reach it again."""
+    """In a worker: the stopping signals its parent held back while forking it reach it again, and the worker ends
+    with its parent (a run killed outright left a pool worker and its step worker behind, waiting forever)."""
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING)
+    isolation.die_with_parent()
 
 
 @contextmanager
