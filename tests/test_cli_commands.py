@@ -184,23 +184,30 @@ def test_an_output_that_cannot_be_written_is_one_line_not_a_traceback(tmp_path: 
     assert done.returncode == code and "Traceback" not in done.stderr and said in done.stderr
 
 
-@pytest.mark.skipif(shutil.which("pgrep") is None, reason="no pgrep on this machine")
-def test_a_terminated_run_stops_its_workers_and_says_so(tmp_path: Path) -> None:
-    slow = "".join(f"# s{i}\n\n```where\nx in (0.1, 3)\n```\n\n$$\\sin(x)^{{\\cos(x)^{{\\sin(x)}}}} = "
+SLOW_RUN = "".join(f"# s{i}\n\n```where\nx in (0.1, 3)\n```\n\n$$\\sin(x)^{{\\cos(x)^{{\\sin(x)}}}} = "
                    f"e^{{\\cos(x)^{{\\sin(x)}} \\log \\sin x}} + \\tanh(x)^{{{i + 3}}} - \\tanh(x)^{{{i + 3}}}$$\n\n"
                    for i in range(12))
-    notes = tmp_path / "terminated_run.md"
-    notes.write_text(slow)
+
+
+@pytest.mark.skipif(shutil.which("pgrep") is None, reason="no pgrep on this machine")
+@pytest.mark.parametrize(("stop", "code"), [
+    (signal.SIGTERM, 143),  # one line, workers stopped (they ran on for a minute after a SIGTERM)
+    (signal.SIGKILL, -9),  # nothing to say, and no worker left behind (a pool worker and its step worker waited)
+])
+def test_a_stopped_run_leaves_no_worker_behind(tmp_path: Path, stop: signal.Signals, code: int) -> None:
+    notes = tmp_path / f"stopped_run_{stop.name}.md"
+    notes.write_text(SLOW_RUN)
     started = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "check", str(notes), "--budget", "30"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
-    while _running("terminated_run.md") < 2 and time.monotonic() < deadline:  # the workers have started
+    while _running(notes.name) < 3 and time.monotonic() < deadline:  # the pool and a step worker run
         time.sleep(0.2)
-    started.send_signal(signal.SIGTERM)
+    started.send_signal(stop)
     _, said = started.communicate(timeout=60)
     time.sleep(2)
-    assert started.returncode == 143 and "interrupted" in said and "Traceback" not in said
-    assert _running("terminated_run.md") == 0  # workers ran on for a minute after a SIGTERM before
+    assert started.returncode == code and "Traceback" not in said
+    assert stop != signal.SIGTERM or "interrupted" in said
+    assert _running(notes.name) == 0
 
 
 def _running(name: str) -> int:
@@ -216,21 +223,3 @@ def test_json_names_a_file_whose_name_is_not_utf8_with_a_replacement_character(t
                           capture_output=True, timeout=300, cwd=ROOT)
     text = done.stdout.decode("utf-8")  # strict: a lone surrogate (\udcff) made it invalid for strict parsers
     assert "\\udcff" not in text and json.loads(text)["derivations"][0]["file"].endswith("a\ufffd.md")
-
-
-@pytest.mark.skipif(shutil.which("pgrep") is None, reason="no pgrep on this machine")
-def test_a_run_killed_outright_leaves_no_worker_behind(tmp_path: Path) -> None:
-    slow = "".join(f"# s{i}\n\n```where\nx in (0.1, 3)\n```\n\n$$\\sin(x)^{{\\cos(x)^{{\\sin(x)}}}} = "
-                   f"e^{{\\cos(x)^{{\\sin(x)}} \\log \\sin x}} + \\tanh(x)^{{{i + 3}}} - \\tanh(x)^{{{i + 3}}}$$\n\n"
-                   for i in range(12))
-    notes = tmp_path / "killed_run.md"
-    notes.write_text(slow)
-    started = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "check", str(notes), "--budget", "30"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while _running("killed_run.md") < 3 and time.monotonic() < deadline:  # the pool and a step worker run
-        time.sleep(0.2)
-    started.kill()
-    started.wait(timeout=60)
-    time.sleep(2)
-    assert _running("killed_run.md") == 0  # a pool worker and its step worker were left waiting forever
