@@ -543,3 +543,11 @@ def test_a_kink_in_another_variable_leaves_a_partial_derivative_alone(claim: str
     (checked,) = check_files_text(f"# P\n\n```where\ny real\na in (0, 1)\n```\n\n$${prelu} = {claim}$$\n")
     ((_, result),) = checked.results  # PReLU's slope was unproved: 'a kink (y = 0)' in the wrong variable
     assert result.steps[-1].verdict.verdict == verdict
+
+
+def test_a_counterexample_inside_the_sampling_box_is_shown_before_one_past_it() -> None:
+    slip = "\\frac{d}{dx}\\sigma(x) = \\sigma(x)(1 + \\sigma(x))"
+    (checked,) = check_files_text(f"# S\n\n```where\nx real\n```\n\n$${slip}$$\n")
+    ((_, result),) = checked.results
+    example = result.steps[-1].verdict.counterexample  # it was x = 100, where sigma' is 3.7e-44: true, but unreadable
+    assert result.steps[-1].verdict.verdict == "refuted" and abs(float(example.point["x"])) < 6

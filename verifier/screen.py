@@ -91,13 +91,16 @@ def _on_kink(point: dict, on_kinks: tuple[sp.Expr, ...]) -> bool:
 
 def _candidates(gap: np.ndarray, threshold: float, count: int, forced: list[int]) -> list[int]:
     """The points to certify: edge points at breakpoints whatever their gap (floats can agree where a side is
-    undefined: exp(y log 0) is 0 in NumPy), then the largest finite gaps above `threshold`, then the points floats
+    undefined: exp(y log 0) is 0 in NumPy), then the largest finite gaps above `threshold` (the drawn points, in the
+    sampling box, before the edge points past it), then the points floats
     could not compare (overflow, underflow to 0/0): a counterexample whose digits show the difference comes
     first (sigmoid's slip at x = -1000 differs by 1e-869, shown as two equal 20-digit numbers)."""
     finite = np.isfinite(gap)
-    largest = [int(i) for i in np.argsort(-np.where(finite, gap, -np.inf), kind="stable")[:MAX_CANDIDATES]]
+    order = [int(i) for i in np.argsort(-np.where(finite, gap, -np.inf), kind="stable")]
+    differing = [i for i in order if finite[i] and gap[i] > threshold]
     unknown = [int(i) for i in np.flatnonzero(~finite)[:MAX_CANDIDATES]]
-    chosen = [count + i for i in forced[:MAX_CANDIDATES]] + [i for i in largest if finite[i] and gap[i] > threshold]
+    drawn = [i for i in differing if i < count][:MAX_CANDIDATES]  # in the box first: sigma's slip at 1.6, not 100
+    chosen = [count + i for i in forced[:MAX_CANDIDATES]] + drawn + differing[:MAX_CANDIDATES]
     return list(dict.fromkeys(chosen + unknown))
 
 
