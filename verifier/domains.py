@@ -126,8 +126,7 @@ def natural_domains(
     """
     wanted = list(symbols)
     found: dict[sp.Symbol, list[tuple[sp.Set, str]]] = {s: [] for s in wanted}
-    positive = {v.symbol for v in fixed if isinstance(v.domain, Interval) and not v.domain.unbounded[0]
-                and (v.domain.lo > 0 or (v.domain.lo == 0 and not v.domain.closed[0]))}
+    positive = {v.symbol for v in fixed if isinstance(v.domain, Interval) and v.domain.sign() == "positive"}
     for condition in _all_conditions(exprs, definitions):
         for symbol, allowed in _restrictions(condition, set(wanted), positive, box):
             found[symbol].append((allowed, condition.describe()))

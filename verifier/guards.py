@@ -102,11 +102,8 @@ def _at_every_value(relation: sp.Basic, finite: dict[sp.Symbol, tuple]) -> bool:
 
 def _sign_of(domain: Interval) -> sp.Dummy | None:
     """A symbol with the sign every value of the domain has (x >= 0: non-negative), or None."""
-    if not domain.unbounded[0] and domain.lo >= 0:
-        return sp.Dummy(nonnegative=True) if domain.lo == 0 and domain.closed[0] else sp.Dummy(positive=True)
-    if not domain.unbounded[1] and domain.hi <= 0:
-        return sp.Dummy(nonpositive=True) if domain.hi == 0 and domain.closed[1] else sp.Dummy(negative=True)
-    return None
+    sign = domain.sign()
+    return sp.Dummy(**{sign: True}) if sign is not None else None
 
 
 def unguarded(expr: sp.Expr) -> sp.Expr:

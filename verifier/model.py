@@ -78,6 +78,14 @@ class Interval:
                 return hi - (hi - lo) * u / (1 + u)
         return sp.Dummy("x", real=True)
 
+    def sign(self) -> str | None:
+        """The sign every value of the domain has, as SymPy names the assumption (x >= 0: "nonnegative"), or None."""
+        if not self.unbounded[0] and self.lo >= 0:
+            return "nonnegative" if self.lo == 0 and self.closed[0] else "positive"
+        if not self.unbounded[1] and self.hi <= 0:
+            return "nonpositive" if self.hi == 0 and self.closed[1] else "negative"
+        return None
+
     def holds(self, value: float) -> bool:
         """Whether the domain holds a value (past an unbounded end, or at a closed one, too)."""
         above = self.unbounded[0] or self.lo < value or (self.closed[0] and value == self.lo)

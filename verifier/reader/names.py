@@ -213,8 +213,5 @@ def symbol_for(name: str, domain: Interval | Choice) -> sp.Symbol:
     """A symbol whose assumptions match its domain (positive, integer or real)."""
     if isinstance(domain, Choice):
         return sp.Symbol(name, integer=True)
-    if domain.lo > 0 or (domain.lo == 0 and not domain.closed[0]):
-        return sp.Symbol(name, positive=True)
-    if domain.lo == 0:
-        return sp.Symbol(name, nonnegative=True)
-    return sp.Symbol(name, real=True)
+    sign = domain.sign()
+    return sp.Symbol(name, **{sign if sign in ("positive", "nonnegative") else "real": True})
