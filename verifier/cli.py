@@ -633,6 +633,7 @@ def quiet_interrupts() -> Iterator[None]:
         raise Stopped(number)
 
     previous = {number: signal.signal(number, interrupted) for number in STOPPING}
+    _children_stop_at_once()
     try:
         yield
     finally:
@@ -641,6 +642,16 @@ def quiet_interrupts() -> Iterator[None]:
 
 
 STOPPING = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+_FORK_HOOK: list[bool] = []
+
+
+def _children_stop_at_once() -> None:
+    """A forked worker ends at a SIGTERM or SIGHUP the way the system ends it, even when blocked inside C code:
+    the parent's Python handler there could not run, and the pool's terminate, which sends SIGTERM, then waited
+    forever on a worker stuck on a lock (`report` hung in the test suite)."""
+    if not _FORK_HOOK and hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=lambda: [signal.signal(n, signal.SIG_DFL) for n in STOPPING[1:]])
+        _FORK_HOOK.append(True)
 
 
 class Stopped(KeyboardInterrupt):
